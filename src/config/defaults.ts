@@ -40,3 +40,12 @@ export const PROCESS_START_TOLERANCE_MS = 3_000;
 /** Record locks: how long a writer waits for a lock, and when a dead holder's lock is taken over. */
 export const RECORD_LOCK_WAIT_MS = 30_000;
 export const RECORD_LOCK_STALE_MS = 10_000;
+
+/** Fake model server (src/fake-model): the answer text when a scenario names none. */
+export const FAKE_MODEL_DEFAULT_TEXT = 'FAKE_OK';
+/** Fake model server: seconds each `steps:N` reply waits when the scenario gives no delay. */
+export const FAKE_MODEL_STEP_DELAY_SECONDS = 1;
+/** Fake model server: time between two reasoning blocks of `think:N` and two text chunks of `stream:N`. */
+export const FAKE_MODEL_TICK_MS = 1_000;
+/** Fake model server: Codex's `stream_idle_timeout_ms` written by `writeCodexHome` (Codex's own default). */
+export const FAKE_CODEX_STREAM_IDLE_TIMEOUT_MS = 300_000;
