@@ -49,3 +49,28 @@ export const FAKE_MODEL_STEP_DELAY_SECONDS = 1;
 export const FAKE_MODEL_TICK_MS = 1_000;
 /** Fake model server: Codex's `stream_idle_timeout_ms` written by `writeCodexHome` (Codex's own default). */
 export const FAKE_CODEX_STREAM_IDLE_TIMEOUT_MS = 300_000;
+
+/**
+ * Linux USER_HZ: the unit of `/proc/<pid>/stat` field 22 (`starttime`, clock ticks since boot).
+ * The kernel reports it as 100 on every mainstream architecture (what `getconf CLK_TCK` prints),
+ * whatever the kernel's internal HZ is. Node has no sysconf, so it is fixed here rather than forked for.
+ */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+/** How often process termination polls whether a signalled process group is gone. @default 25 */
+export const TERMINATE_POLL_MS = 25;
+/** How long termination waits for a process group to vanish after SIGKILL before reporting survivors. @default 1000 */
+export const TERMINATE_KILL_WAIT_MS = 1_000;
+
+/** The longest final worker message kept in `worker_result.final_message`, in UTF-8 bytes (longer ones are cut). */
+export const FINAL_MESSAGE_MAX_BYTES = 16 * 1024;
+/**
+ * The longest single raw-event line the live stream folder buffers while waiting for its newline, in characters
+ * (UTF-16 units; bytes for ASCII).
+ * A longer line is dropped (counted as one `unknown` event) instead of growing memory without bound.
+ */
+export const STREAM_FOLDER_MAX_LINE_CHARS = 8 * 1024 * 1024;
+
+/** Record locks: randomized backoff between attempts to take a held lock, growing from the first to the second. */
+export const RECORD_LOCK_RETRY_MIN_MS = 2;
+export const RECORD_LOCK_RETRY_MAX_MS = 50;

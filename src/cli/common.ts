@@ -1,0 +1,41 @@
+/**
+ * Options every run command shares (run dir, config sources, path policy, output mode), declared
+ * once and turned into a RunContext here, so commands stay thin.
+ */
+import { Command, Option } from 'commander';
+import { RUNTIME_CONFIG_FLAGS, resolveRuntimeConfig } from '../config/index.js';
+import { openRunContext, type RunContext } from '../ops/context.js';
+
+export interface CommonOptions {
+  runDir?: string;
+  config?: string;
+  allowOutsidePaths?: boolean;
+  json?: boolean;
+  [flag: string]: unknown;
+}
+
+/** Adds --run-dir, --config, --allow-outside-paths, --json and one flag per runtime config key. */
+export const withRunOptions = (command: Command, opts: { runDirRequired?: boolean } = {}): Command => {
+  const runDir = new Option('--run-dir <dir>', 'the run directory (or an upstream run_ref `ccc-run:<dir>`)');
+  if (opts.runDirRequired ?? true) runDir.makeOptionMandatory(true);
+  command
+    .addOption(runDir)
+    .option('--config <file>', 'runtime config file (.json or .toml; keys under [runtime] or at top level)')
+    .option('--allow-outside-paths', 'trust raw_events_file paths that resolve outside the run directory')
+    .option('--json', 'print JSON instead of text');
+  for (const flag of RUNTIME_CONFIG_FLAGS) command.option(flag.flags, flag.description);
+  return command;
+};
+
+/** The runtime config from every source, with the command's flags on top. */
+export const resolveConfigFromOptions = (options: CommonOptions) => {
+  const flags: Record<string, string> = {};
+  for (const flag of RUNTIME_CONFIG_FLAGS) {
+    const value = options[flag.attribute];
+    if (typeof value === 'string') flags[flag.key] = value;
+  }
+  return resolveRuntimeConfig({ env: process.env, flags, ...(options.config === undefined ? {} : { configFile: options.config }) }).config;
+};
+
+export const contextFromOptions = (options: CommonOptions): RunContext =>
+  openRunContext(options.runDir ?? '.', resolveConfigFromOptions(options), { allowOutsidePaths: options.allowOutsidePaths ?? false });

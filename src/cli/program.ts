@@ -1,0 +1,35 @@
+/** The `captain` command line: a thin adapter over the library (src/ops). */
+import { Command, CommanderError } from 'commander';
+import { delegateCommand } from './commands/delegate.js';
+import { fanInCommand } from './commands/fan-in.js';
+import { monitorCommand } from './commands/monitor.js';
+import { reclaimCommand } from './commands/reclaim.js';
+import { runsCommand, startCommand, taskCommand } from './commands/runs.js';
+import { statusCommand } from './commands/status.js';
+import { EXIT, reportError } from './exit.js';
+
+export const buildProgram = (): Command => {
+  const program = new Command('captain')
+    .description('Supervise parallel coding-agent workers (Codex CLI, Claude Code, any command) in CCC-compatible run directories.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  for (const command of [startCommand(), taskCommand(), runsCommand(), delegateCommand(), statusCommand(), reclaimCommand(), fanInCommand()]) {
+    program.addCommand(command.exitOverride());
+  }
+  program.addCommand(monitorCommand().exitOverride(), { hidden: true });
+  return program;
+};
+
+export const runCli = async (argv: string[]): Promise<number> => {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every other parse failure is a usage error (commander printed it).
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(error);
+  }
+};

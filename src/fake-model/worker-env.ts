@@ -1,0 +1,270 @@
+/**
+ * Everything needed to run the real Codex CLI and the real Claude Code against the fake model server,
+ * offline: Codex's config home, both CLIs' environment (with every phone-home switched off), and the
+ * location of both binaries inside the project's node_modules (PATH is never consulted).
+ *
+ * Where to keep worker homes: Codex warns on stderr ("Refusing to create helper binaries under
+ * temporary dir") when CODEX_HOME sits under /tmp, so `makeWorkerHome` creates homes under
+ * `~/.cache/captain-test/` unless the caller passes another parent folder.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FAKE_CODEX_STREAM_IDLE_TIMEOUT_MS } from '../config/defaults.js';
+import { CaptainError } from '../errors.js';
+
+/** A way to start one CLI: the executable, arguments that go before the CLI's own, and extra env. */
+export interface WorkerLauncher {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** Name of the env var holding Codex's API key for the `fake` provider (any value works). */
+export const FAKE_CODEX_KEY_ENV = 'FAKE_OPENAI_API_KEY';
+/** The model slug written for Codex; it is in Codex's bundled model list, so no "model metadata" warning. */
+export const FAKE_CODEX_MODEL = 'gpt-5.5';
+
+/** Default parent of worker homes: `~/.cache/captain-test` (outside /tmp, see the module comment). */
+export const defaultWorkerHomeRoot = (): string => path.join(os.homedir(), '.cache', 'captain-test');
+
+/** Creates a fresh, empty folder for a CODEX_HOME or CLAUDE_CONFIG_DIR under `parent` (created if missing). */
+export const makeWorkerHome = (prefix: string, parent: string = defaultWorkerHomeRoot()): string => {
+  fs.mkdirSync(parent, { recursive: true });
+  return fs.mkdtempSync(path.join(parent, `${prefix}-`));
+};
+
+/** `{baseUrl}/v1`, accepting a base that already ends in `/v1`. */
+const v1Url = (baseUrl: string): string => {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  return trimmed.endsWith('/v1') ? trimmed : `${trimmed}/v1`;
+};
+
+const tomlString = (value: string): string => JSON.stringify(value);
+
+export interface CodexHomeOptions {
+  /** Codex fails a stream that stays silent this long. @default FAKE_CODEX_STREAM_IDLE_TIMEOUT_MS */
+  streamIdleTimeoutMs?: number;
+  /** Extra `[features]` flags, merged over the ones written (plugins, remote_plugin, apps, shell_snapshot: false). */
+  features?: Record<string, boolean>;
+  /** TOML appended verbatim (e.g. `codexMcpServerToml(...)`); must not repeat a table written here. */
+  extraToml?: string;
+}
+
+const DEFAULT_CODEX_FEATURES: Readonly<Record<string, boolean>> = {
+  plugins: false,
+  remote_plugin: false,
+  apps: false,
+  shell_snapshot: false,
+};
+
+const BARE_TOML_KEY = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Writes `dir/config.toml` (creating `dir`) so that Codex uses the fake server as provider `fake`
+ * (Responses API, key from FAKE_OPENAI_API_KEY, no retries), model gpt-5.5, approval `never`, and
+ * contacts nothing else (analytics, OpenTelemetry, plugins and apps off).
+ */
+export const writeCodexHome = (dir: string, baseUrl: string, options: CodexHomeOptions = {}): void => {
+  const idle = options.streamIdleTimeoutMs ?? FAKE_CODEX_STREAM_IDLE_TIMEOUT_MS;
+  if (!Number.isSafeInteger(idle) || idle <= 0) {
+    throw new CaptainError('USAGE', `writeCodexHome: streamIdleTimeoutMs must be a positive integer, got ${idle}`);
+  }
+  const lines = [
+    `model = ${tomlString(FAKE_CODEX_MODEL)}`,
+    'model_provider = "fake"',
+    'approval_policy = "never"',
+    'sandbox_mode = "workspace-write"',
+    'check_for_update_on_startup = false',
+    '',
+    '[model_providers.fake]',
+    'name = "Fake loopback model"',
+    `base_url = ${tomlString(v1Url(baseUrl))}`,
+    'wire_api = "responses"',
+    `env_key = ${tomlString(FAKE_CODEX_KEY_ENV)}`,
+    'supports_websockets = false',
+    'request_max_retries = 0',
+    'stream_max_retries = 0',
+    `stream_idle_timeout_ms = ${idle}`,
+    '',
+    '[analytics]',
+    'enabled = false',
+    '',
+    '[otel]',
+    'exporter = "none"',
+    'trace_exporter = "none"',
+    'metrics_exporter = "none"',
+    '',
+    '[features]',
+    ...Object.entries({ ...DEFAULT_CODEX_FEATURES, ...options.features }).map(([key, on]) => {
+      if (!BARE_TOML_KEY.test(key)) throw new CaptainError('USAGE', `writeCodexHome: features key "${key}" is not a bare TOML key`);
+      return `${key} = ${on}`;
+    }),
+    '',
+  ];
+  fs.mkdirSync(dir, { recursive: true });
+  const extra = options.extraToml === undefined ? '' : `\n${options.extraToml.trimEnd()}\n`;
+  fs.writeFileSync(path.join(dir, 'config.toml'), lines.join('\n') + extra);
+};
+
+/**
+ * A `[mcp_servers.NAME]` table for `writeCodexHome`'s `extraToml`: a stdio MCP server whose tools
+ * Codex may call without asking (`default_tools_approval_mode = "approve"`; with approval `never`
+ * Codex otherwise fails every MCP call with "MCP tool call requires approval").
+ */
+export const codexMcpServerToml = (name: string, command: string, args: string[], env: Record<string, string> = {}): string => {
+  if (!BARE_TOML_KEY.test(name)) throw new CaptainError('USAGE', `codexMcpServerToml: server name "${name}" must match ${BARE_TOML_KEY}`);
+  const lines = [
+    `[mcp_servers.${name}]`,
+    `command = ${tomlString(command)}`,
+    `args = [${args.map(tomlString).join(', ')}]`,
+    'default_tools_approval_mode = "approve"',
+  ];
+  const envEntries = Object.entries(env);
+  if (envEntries.length > 0) {
+    lines.push('', `[mcp_servers.${name}.env]`, ...envEntries.map(([key, value]) => `${tomlString(key)} = ${tomlString(value)}`));
+  }
+  return `${lines.join('\n')}\n`;
+};
+
+/** The `--mcp-config` JSON for Claude Code with one stdio MCP server (allow its tools with `--allowedTools mcp__NAME__TOOL`). */
+export const claudeMcpConfig = (name: string, command: string, args: string[], env: Record<string, string> = {}): string =>
+  JSON.stringify({ mcpServers: { [name]: { type: 'stdio', command, args, env } } });
+
+/** Environment for `codex exec` with a home written by `writeCodexHome`. */
+export const codexEnv = (codexHome: string): Record<string, string> => ({
+  CODEX_HOME: codexHome,
+  [FAKE_CODEX_KEY_ENV]: 'fake-openai-key',
+});
+
+export interface ClaudeEnvOptions {
+  /** Claude's time limit to response headers (its default is 600000). */
+  apiTimeoutMs?: number;
+}
+
+/** Environment for `claude -p` against the fake server, with all non-essential traffic off and no retries. */
+export const claudeEnv = (baseUrl: string, configDir: string, options: ClaudeEnvOptions = {}): Record<string, string> => ({
+  ANTHROPIC_BASE_URL: baseUrl.replace(/\/+$/, '').replace(/\/v1$/, ''),
+  ANTHROPIC_API_KEY: 'sk-ant-fake-key',
+  CLAUDE_CONFIG_DIR: configDir,
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  DISABLE_TELEMETRY: '1',
+  DISABLE_ERROR_REPORTING: '1',
+  DISABLE_AUTOUPDATER: '1',
+  CLAUDE_CODE_MAX_RETRIES: '0',
+  ...(options.apiTimeoutMs === undefined ? {} : { API_TIMEOUT_MS: String(options.apiTimeoutMs) }),
+});
+
+/** Folders named `node_modules` from `start` up to the filesystem root, nearest first. */
+const nodeModulesDirs = (start: string): string[] => {
+  const dirs: string[] = [];
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    dirs.push(path.join(dir, 'node_modules'));
+    if (path.dirname(dir) === dir) return dirs;
+  }
+};
+
+const moduleDir = (): string => path.dirname(fileURLToPath(import.meta.url));
+
+const isFile = (file: string, minBytes = 1): boolean => {
+  try {
+    const stat = fs.statSync(file);
+    return stat.isFile() && stat.size >= minBytes;
+  } catch {
+    return false;
+  }
+};
+
+const isMusl = (): boolean => {
+  if (process.platform !== 'linux') return false;
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime === undefined;
+};
+
+const CODEX_TRIPLES: Readonly<Record<string, string>> = {
+  'linux-x64': 'x86_64-unknown-linux-musl',
+  'linux-arm64': 'aarch64-unknown-linux-musl',
+  'darwin-x64': 'x86_64-apple-darwin',
+  'darwin-arm64': 'aarch64-apple-darwin',
+};
+
+/** A real native binary is tens of MB; the wrapper's placeholder before postinstall is tiny. */
+const NATIVE_BINARY_MIN_BYTES = 1024 * 1024;
+
+export interface ResolveOptions {
+  /** Folder to start the node_modules search from. @default this module's folder */
+  from?: string;
+}
+
+/**
+ * Locates the Codex CLI in node_modules. Prefers the platform package's native binary
+ * (`@openai/codex-<os>-<cpu>/vendor/<triple>/bin/codex`, run directly, with the env the npm shim
+ * would add), else the npm shim `@openai/codex/bin/codex.js` run with this node.
+ * @throws CaptainError IO naming every path tried.
+ */
+export const resolveCodexBin = (options: ResolveOptions = {}): WorkerLauncher => {
+  const platformKey = `${process.platform}-${process.arch}`;
+  const triple = CODEX_TRIPLES[platformKey];
+  const tried: string[] = [];
+  for (const nodeModules of nodeModulesDirs(options.from ?? moduleDir())) {
+    const packageRoot = path.join(nodeModules, '@openai', 'codex');
+    if (!fs.existsSync(packageRoot)) continue;
+    if (triple !== undefined) {
+      const platformPackage = `codex-${platformKey}`;
+      for (const vendor of [
+        path.join(nodeModules, '@openai', platformPackage, 'vendor'),
+        path.join(packageRoot, 'node_modules', '@openai', platformPackage, 'vendor'),
+        path.join(packageRoot, 'vendor'),
+      ]) {
+        const binary = path.join(vendor, triple, 'bin', 'codex');
+        tried.push(binary);
+        if (isFile(binary, NATIVE_BINARY_MIN_BYTES)) {
+          return {
+            command: binary,
+            args: [],
+            env: { CODEX_MANAGED_BY_NPM: '1', CODEX_MANAGED_PACKAGE_ROOT: fs.realpathSync(packageRoot) },
+          };
+        }
+      }
+    }
+    const shim = path.join(packageRoot, 'bin', 'codex.js');
+    tried.push(shim);
+    if (isFile(shim)) return { command: process.execPath, args: [shim], env: {} };
+  }
+  throw new CaptainError(
+    'IO',
+    `Codex CLI not found: looked for ${tried.join(', ') || `node_modules/@openai/codex above ${options.from ?? moduleDir()}`} ` +
+      '(install the devDependency @openai/codex with its optional platform package)',
+  );
+};
+
+/**
+ * Locates Claude Code in node_modules. Prefers the platform package's native binary
+ * (`@anthropic-ai/claude-code-<os>-<cpu>[-musl]/claude`; present even when the wrapper's postinstall
+ * did not run), else the wrapper's `bin/claude.exe` once postinstall has replaced its placeholder.
+ * @throws CaptainError IO naming every path tried.
+ */
+export const resolveClaudeBin = (options: ResolveOptions = {}): WorkerLauncher => {
+  const platformKey = `${process.platform}-${process.arch}${isMusl() ? '-musl' : ''}`;
+  const binaryName = process.platform === 'win32' ? 'claude.exe' : 'claude';
+  const tried: string[] = [];
+  for (const nodeModules of nodeModulesDirs(options.from ?? moduleDir())) {
+    const packageRoot = path.join(nodeModules, '@anthropic-ai', 'claude-code');
+    const platformDir = path.join(nodeModules, '@anthropic-ai', `claude-code-${platformKey}`);
+    if (!fs.existsSync(packageRoot) && !fs.existsSync(platformDir)) continue;
+    for (const binary of [
+      path.join(platformDir, binaryName),
+      path.join(packageRoot, 'node_modules', '@anthropic-ai', `claude-code-${platformKey}`, binaryName),
+      path.join(packageRoot, 'bin', 'claude.exe'),
+    ]) {
+      tried.push(binary);
+      if (isFile(binary, NATIVE_BINARY_MIN_BYTES)) return { command: binary, args: [], env: {} };
+    }
+  }
+  throw new CaptainError(
+    'IO',
+    `Claude Code not found: looked for ${tried.join(', ') || `node_modules/@anthropic-ai/claude-code above ${options.from ?? moduleDir()}`} ` +
+      '(install the devDependency @anthropic-ai/claude-code with its optional platform package)',
+  );
+};

@@ -1,0 +1,189 @@
+/**
+ * The worker monitor: one detached process per delegation that starts the worker in its own
+ * process group (stdin closed unless a file is given, stdout to the raw events file, stderr to
+ * its own file), records what proves the worker's identity, waits for it to exit, removes any
+ * process the worker left behind in its group, and finalizes the record from the adapter's
+ * completion snapshot plus the exit status.
+ *
+ * Every write is fenced: it happens under the record lock and only while the record is still
+ * `running` with this launch's `generation`. A delegation reclaimed or cancelled meanwhile is
+ * never overwritten (upstream's supervisor has exactly that race).
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { snapshotFromRawEventsFileSync } from '../events/snapshot.js';
+import type { ExitInfo } from '../events/types.js';
+import { childStatusOf } from '../lifecycle/derive.js';
+import { applyCompletion } from '../lifecycle/mutations.js';
+import { captureProcessIdentity, type ProcessIdentity } from '../process/identity.js';
+import { isGroupGone, listGroupMembers, signalGroup } from '../process/group.js';
+import { terminateWorker } from '../process/terminate.js';
+import { appendRunEvent } from '../store/events-log.js';
+import { readJsonObjectSync } from '../store/json-file.js';
+import { delegationPath } from '../store/paths.js';
+import { updateJsonRecord } from '../store/update-record.js';
+import { asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
+import { formatRfc3339 } from '../util/time.js';
+import type { RunContext } from '../ops/context.js';
+import { workerKindOf } from '../ops/worker-kind.js';
+
+const generationOf = (record: JsonObject): string | undefined => asString(getKey(getKey(record, 'worker_lifecycle'), 'generation'));
+
+/** True while this launch still owns the record. */
+const owns = (record: JsonObject, generation: string): boolean =>
+  childStatusOf(record) === 'running' && generationOf(record) === generation;
+
+const withLifecycle = (record: JsonObject, patch: JsonObject, top: JsonObject = {}): JsonObject => ({
+  ...record,
+  ...top,
+  worker_lifecycle: { ...(getKey(record, 'worker_lifecycle') as JsonObject), ...patch },
+});
+
+const log = (message: string): void => {
+  process.stdout.write(`${new Date().toISOString()} ${message}\n`);
+};
+
+/** The last `bytes` of a file as text ('' when unreadable). */
+const tailOf = (path: string, bytes: number): string => {
+  try {
+    const size = statSync(path).size;
+    const fd = openSync(path, 'r');
+    try {
+      const buffer = Buffer.alloc(Math.min(size, bytes));
+      readSync(fd, buffer, 0, buffer.length, Math.max(size - bytes, 0));
+      return buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * After the worker (the group leader, already reaped) exits, SIGTERM then SIGKILL whatever is left
+ * in its process group. Safe: a group id cannot be reused while members of the group exist.
+ */
+const reapLeftovers = async (pgid: number, graceMs: number): Promise<number[]> => {
+  const leftovers = listGroupMembers(pgid);
+  if (leftovers.length === 0) return [];
+  signalGroup(pgid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && !isGroupGone(pgid)) await sleep(25);
+  if (!isGroupGone(pgid)) signalGroup(pgid, 'SIGKILL');
+  return leftovers;
+};
+
+/** Waits for the child's exit; resolves with its code or signal. */
+const waitForExit = (child: ReturnType<typeof spawn>): Promise<ExitInfo> =>
+  new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+
+/** Claims the delegation for this monitor; false when the launch was superseded or already ended. */
+const claim = async (path: string, generation: string, monitor: ProcessIdentity | null): Promise<boolean> => {
+  const { written } = await updateJsonRecord(path, (current) => {
+    if (!owns(current, generation)) return undefined;
+    return withLifecycle(current, { monitor_identity: monitor as JsonObject | null, monitor_process_id: process.pid });
+  });
+  return written;
+};
+
+export const runMonitor = async (ctx: RunContext, delegationId: string, generation: string): Promise<number> => {
+  const path = delegationPath(ctx.runDir, delegationId);
+  const me = captureProcessIdentity(process.pid);
+  if (!(await claim(path, generation, me))) {
+    log(`delegation ${delegationId}: launch ${generation} is no longer current; nothing to do`);
+    return 0;
+  }
+  const record = readJsonObjectSync(path);
+  const request = getKey(record, 'worker_request');
+  const evidence = getKey(record, 'worker_launch_evidence');
+  const command = getKey(evidence, 'command');
+  const argv = Array.isArray(command) ? command.filter((a): a is string => typeof a === 'string') : [];
+  const [file, ...args] = argv;
+  const rawEventsFile = asString(getKey(evidence, 'raw_events_file'));
+  const stderrFile = asString(getKey(evidence, 'stderr_file'));
+  if (file === undefined || rawEventsFile === undefined || stderrFile === undefined) {
+    throw new Error(`${path}: worker_launch_evidence needs command, raw_events_file and stderr_file`);
+  }
+  const env = getKey(request, 'env');
+  const stdinFile = asString(getKey(request, 'stdin_file'));
+  const out = openSync(rawEventsFile, 'w');
+  const err = openSync(stderrFile, 'w');
+  const input = stdinFile === undefined ? 'ignore' : openSync(stdinFile, 'r');
+  const child = spawn(file, args, {
+    cwd: asString(getKey(request, 'cwd')) ?? ctx.runDir,
+    detached: true,
+    stdio: [input, out, err],
+    env: { ...process.env, ...(isJsonObject(env) ? Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string> : {}) },
+  });
+  const exited = waitForExit(child);
+  for (const fd of [out, err, ...(typeof input === 'number' ? [input] : [])]) closeSync(fd);
+  const pid = child.pid;
+  const startedAt = formatRfc3339(ctx.now());
+  const identity = pid === undefined ? null : captureProcessIdentity(pid);
+  const started = await updateJsonRecord(path, (current) => {
+    if (!owns(current, generation)) return undefined;
+    return withLifecycle(
+      current,
+      {
+        state: 'running_active',
+        started_at: startedAt,
+        process_id: pid ?? null,
+        process_group_id: pid ?? null,
+        process_identity: identity as JsonObject | null,
+        process_started_at: identity?.started_at ?? startedAt,
+        process_last_seen_at: startedAt,
+        last_progress_at: startedAt,
+        raw_events_size: 0,
+        summary: 'worker started',
+      },
+      { updated_at: startedAt },
+    );
+  });
+  if (!started.written) {
+    // Cancelled or reclaimed while we were starting it: the worker must not outlive that decision.
+    if (pid !== undefined) await terminateWorker({ pid, pgid: pid, identity }, ctx.config.worker_kill_grace_ms);
+    log(`delegation ${delegationId}: superseded during launch; worker ${pid ?? '?'} terminated`);
+    return 0;
+  }
+  if (pid !== undefined) appendRunEvent(ctx.runDir, { event: 'worker_transition', at: startedAt, delegation_id: delegationId, from: 'launching', to: 'running', process_id: pid });
+  log(`delegation ${delegationId}: worker ${pid ?? '(failed to start)'} started: ${argv.join(' ')}`);
+  const exit = await exited;
+  const endedAt = formatRfc3339(ctx.now());
+  log(`delegation ${delegationId}: worker exited (code ${exit.code}, signal ${exit.signal})`);
+  // The worker is gone; anything it left in its group (a grandchild holding stdout) goes too.
+  const orphans = pid === undefined ? [] : await reapLeftovers(pid, ctx.config.worker_kill_grace_ms);
+  const kind = workerKindOf(record);
+  const snapshot = snapshotFromRawEventsFileSync(rawEventsFile, kind, exit, endedAt, { stderrTail: tailOf(stderrFile, 4096) });
+  const finalized = await updateJsonRecord(path, (current) => {
+    if (!owns(current, generation)) return undefined;
+    const done = applyCompletion(current, {
+      completedAt: endedAt,
+      status: snapshot.status,
+      summary: snapshot.summary,
+      workerResult: snapshot.worker_result,
+      latestFailure: snapshot.latest_failure,
+    });
+    return orphans.length > 0 ? withLifecycle(done, { orphans_reaped: orphans }) : done;
+  });
+  if (finalized.written) {
+    appendRunEvent(ctx.runDir, {
+      event: 'worker_transition',
+      at: endedAt,
+      delegation_id: delegationId,
+      from: 'running',
+      to: snapshot.status === 'completed' ? 'returned' : 'failed',
+      exit_code: exit.code,
+      signal: exit.signal,
+      summary: snapshot.summary,
+    });
+  } else {
+    log(`delegation ${delegationId}: record was reclaimed or cancelled meanwhile; left as it is`);
+  }
+  return 0;
+};

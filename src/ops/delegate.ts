@@ -1,0 +1,205 @@
+/**
+ * `captain delegate`: write the delegation record, then start a detached worker monitor that
+ * outlives this process, and return at once. The record is written first, so a crash between
+ * the two leaves a visible `launching` delegation that times out and is reclaimed, never a
+ * worker nobody knows about.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CaptainError } from '../errors.js';
+import { childStatusOf } from '../lifecycle/derive.js';
+import { isTerminalChildStatus } from '../lifecycle/states.js';
+import { appendRunEvent } from '../store/events-log.js';
+import { writeJsonAtomicSync } from '../store/json-file.js';
+import { defaultRawEventsPath, delegationPath, runLayout, taskCardPath } from '../store/paths.js';
+import { loadDelegations } from '../store/records.js';
+import { updateJsonRecord } from '../store/update-record.js';
+import { asInteger, asString, getKey, type JsonObject } from '../util/json.js';
+import { formatRfc3339 } from '../util/time.js';
+import { buildWorkerCommand, type WorkerSpec } from '../workers/adapters.js';
+import { targetTaskCardId, type RunContext } from './context.js';
+import { newId } from './ids.js';
+import { captainCliCommand } from './self-command.js';
+
+export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
+  cwd?: string;
+  taskCardId?: string;
+  lane?: string;
+  /** A short human title for the worker. */
+  title?: string;
+  /** A file whose content becomes the worker's stdin (else stdin is closed). */
+  stdinFile?: string;
+  /** Extra environment for the worker. */
+  env?: Record<string, string>;
+  /** A retried call with the same key returns the first delegation instead of launching again. */
+  idempotencyKey?: string;
+  /** The delegation this one retries (set by the supervisor). */
+  retryOf?: string;
+  attempt?: number;
+  /** Launch at most this many workers of the run at once; the rest wait as `queued`. */
+  maxParallel?: number;
+}
+
+export interface DelegateResult extends JsonObject {
+  delegation_id: string;
+  task_card_id: string;
+  state: 'launching' | 'queued';
+  delegation_file: string;
+  raw_events_file: string;
+  stderr_file: string;
+  /** True when an earlier call with the same idempotency key already created it. */
+  reused: boolean;
+}
+
+const activeWorkerCount = (records: JsonObject[]): number =>
+  records.filter((r) => childStatusOf(r) === 'running').length;
+
+const findByIdempotencyKey = (records: JsonObject[], key: string): JsonObject | undefined =>
+  records.find((r) => asString(getKey(getKey(r, 'worker_request'), 'idempotency_key')) === key);
+
+const resultFor = (ctx: RunContext, record: JsonObject, reused: boolean): DelegateResult => {
+  const id = asString(getKey(record, 'delegation_id')) ?? '';
+  const evidence = getKey(record, 'worker_launch_evidence');
+  return {
+    delegation_id: id,
+    task_card_id: asString(getKey(record, 'task_card_id')) ?? '',
+    state: childStatusOf(record) === 'queued' ? 'queued' : 'launching',
+    delegation_file: delegationPath(ctx.runDir, id),
+    raw_events_file: asString(getKey(evidence, 'raw_events_file')) ?? defaultRawEventsPath(ctx.runDir, id),
+    stderr_file: asString(getKey(evidence, 'stderr_file')) ?? '',
+    reused,
+  };
+};
+
+/** Starts the detached monitor of one delegation; it records its own identity in the record. */
+export const startMonitor = (ctx: RunContext, delegationId: string, generation: string): number => {
+  const self = captainCliCommand();
+  const log = join(runLayout(ctx.runDir).rawEventsDir, `${delegationId}.monitor.log`);
+  const fd = openSync(log, 'a');
+  try {
+    const child = spawn(self.file, [...self.args, 'monitor', '--run-dir', ctx.runDir, '--delegation', delegationId, '--generation', generation], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      cwd: ctx.runDir,
+    });
+    child.unref();
+    if (child.pid === undefined) throw new CaptainError('IO', `could not start the worker monitor for ${delegationId}; see ${log}`);
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/** Marks a queued delegation launching and starts its monitor (used by delegate and the supervisor). */
+export const launchDelegation = async (ctx: RunContext, delegationId: string): Promise<boolean> => {
+  const path = delegationPath(ctx.runDir, delegationId);
+  const generation = randomBytes(8).toString('hex');
+  const now = formatRfc3339(ctx.now());
+  const { written } = await updateJsonRecord(path, (current) => {
+    if (childStatusOf(current) !== 'queued') return undefined;
+    const lifecycle = getKey(current, 'worker_lifecycle') as JsonObject;
+    return {
+      ...current,
+      updated_at: now,
+      child_agent: { ...(getKey(current, 'child_agent') as JsonObject), status: 'running' },
+      executor: { ...(getKey(current, 'executor') as JsonObject), status: 'running' },
+      worker_lifecycle: { ...lifecycle, state: 'launching', launch_requested_at: now, last_progress_at: now, generation },
+    };
+  });
+  if (!written) return false;
+  startMonitor(ctx, delegationId, generation);
+  appendRunEvent(ctx.runDir, { event: 'worker_transition', at: now, delegation_id: delegationId, from: 'queued', to: 'launching' });
+  return true;
+};
+
+export const delegate = async (ctx: RunContext, input: DelegateInput): Promise<DelegateResult> => {
+  const taskCardId = targetTaskCardId(ctx, input.taskCardId);
+  if (taskCardId === null) throw new CaptainError('USAGE', `${ctx.runDir}/run.json has no active_task_card_id; pass --task-card ID`);
+  if (!existsSync(taskCardPath(ctx.runDir, taskCardId))) {
+    throw new CaptainError('NOT_FOUND', `task card ${taskCardId} does not exist in ${ctx.runDir}/task-cards/; create it with \`captain task\``);
+  }
+  const cwd = resolve(input.cwd ?? process.cwd());
+  const command = buildWorkerCommand({ ...input, cwd });
+  if (input.stdinFile !== undefined && !existsSync(input.stdinFile)) throw new CaptainError('USAGE', `--stdin ${input.stdinFile}: no such file`);
+  const existing = loadDelegations(ctx.runDir).records.map((r) => r.record);
+  if (input.idempotencyKey !== undefined) {
+    const earlier = findByIdempotencyKey(existing, input.idempotencyKey);
+    if (earlier !== undefined) return resultFor(ctx, earlier, true);
+  }
+  const nowMs = ctx.now();
+  const now = formatRfc3339(nowMs);
+  const delegationId = newId('dlg', nowMs);
+  const queued = input.maxParallel !== undefined && activeWorkerCount(existing) >= input.maxParallel;
+  const generation = randomBytes(8).toString('hex');
+  const layout = runLayout(ctx.runDir);
+  mkdirSync(layout.rawEventsDir, { recursive: true });
+  const rawEventsFile = defaultRawEventsPath(ctx.runDir, delegationId);
+  const stderrFile = join(layout.rawEventsDir, `${delegationId}.stderr.txt`);
+  const title = input.title ?? (input.prompt ?? (input.argv ?? []).join(' ')).slice(0, 80);
+  const status = queued ? 'queued' : 'running';
+  const record: JsonObject = {
+    delegation_id: delegationId,
+    run_id: asString(getKey(ctx.run, 'run_id')) ?? '',
+    task_card_id: taskCardId,
+    ...(input.lane === undefined ? {} : { lane_id: input.lane }),
+    delegated_by_role: 'captain',
+    summary: title,
+    work_kind: input.kind,
+    child_agent: { agent_id: `worker-${delegationId}`, parent_agent_id: 'captain', role: input.kind, status, task_card_id: taskCardId },
+    executor: { executor_id: `captain:${input.kind}:${delegationId}`, status },
+    worker_request: {
+      kind: input.kind,
+      prompt: input.prompt ?? null,
+      argv: input.argv ?? [],
+      cwd,
+      sandbox_mode: input.sandbox ?? null,
+      stdin_file: input.stdinFile ?? null,
+      env: input.env ?? {},
+      idempotency_key: input.idempotencyKey ?? null,
+      retry_of: input.retryOf ?? null,
+      attempt: input.attempt ?? 1,
+      max_parallel: input.maxParallel ?? null,
+    },
+    worker_launch_evidence: {
+      launch_source: 'captain',
+      command: [command.file, ...command.args],
+      cwd,
+      raw_events_file: rawEventsFile,
+      stderr_file: stderrFile,
+    },
+    worker_lifecycle: {
+      state: queued ? 'queued' : 'launching',
+      reclaim_state: 'not_needed',
+      queued_at: now,
+      ...(queued ? {} : { launch_requested_at: now }),
+      started_at: null,
+      process_id: null,
+      process_started_at: null,
+      process_last_seen_at: null,
+      // The launch itself starts the progress clock: a monitor that never starts the worker
+      // turns into a timed-out, reclaimable delegation instead of a silent one.
+      last_progress_at: queued ? null : now,
+      returned_at: null,
+      stale_at: null,
+      timed_out_at: null,
+      stale_after_ms: ctx.config.worker_stuck_after_ms,
+      timeout_after_ms: ctx.config.worker_stuck_after_ms,
+      ...(ctx.config.worker_quiet_after_ms === undefined ? {} : { quiet_after_ms: ctx.config.worker_quiet_after_ms }),
+      generation,
+      summary: queued ? 'queued: waiting for a free worker slot' : 'launch requested',
+    },
+    created_at: now,
+    updated_at: now,
+  };
+  writeJsonAtomicSync(delegationPath(ctx.runDir, delegationId), record);
+  appendRunEvent(ctx.runDir, { event: 'worker_delegated', at: now, delegation_id: delegationId, task_card_id: taskCardId, kind: input.kind, state: queued ? 'queued' : 'launching' });
+  if (!queued) startMonitor(ctx, delegationId, generation);
+  return resultFor(ctx, record, false);
+};
+
+/** The attempt number of a delegation (1 for the first). */
+export const attemptOf = (record: JsonObject): number => asInteger(getKey(getKey(record, 'worker_request'), 'attempt')) ?? 1;
+
+export const isTerminal = (record: JsonObject): boolean => isTerminalChildStatus(childStatusOf(record));

@@ -1,0 +1,91 @@
+/**
+ * `captain fan-in` (the seed's `collapse_terminal_fan_in` with its task-card fallback), idempotent:
+ * the decision is pure (lifecycle/fan-in.ts); this stamps `fan_in_collapsed_at` under each record's
+ * lock, re-checking that the record is still terminal.
+ */
+import { childStatusOf } from '../lifecycle/derive.js';
+import { decideFanIn, type FanInDecision } from '../lifecycle/fan-in.js';
+import { applyFanInStamp } from '../lifecycle/mutations.js';
+import { isTerminalChildStatus } from '../lifecycle/states.js';
+import { CaptainError } from '../errors.js';
+import { taskCardPath } from '../store/paths.js';
+import { readJsonObjectSync } from '../store/json-file.js';
+import { updateJsonRecord } from '../store/update-record.js';
+import { type JsonObject } from '../util/json.js';
+import { formatRfc3339 } from '../util/time.js';
+import { targetTaskCardId, type RunContext } from './context.js';
+import { loadRefreshedDelegations, type RecordError } from './status.js';
+
+export interface FanInResult extends JsonObject {
+  run_dir: string;
+  task_card_id: string;
+  collapsed: boolean;
+  fan_in: JsonObject | null;
+  reason: string | null;
+  active_delegation_ids: string[];
+  missing_lane_ids: string[];
+  errors: RecordError[];
+}
+
+const readTaskCard = (runDir: string, taskCardId: string): JsonObject | null => {
+  try {
+    return readJsonObjectSync(taskCardPath(runDir, taskCardId));
+  } catch (error) {
+    if (error instanceof CaptainError && error.code === 'NOT_FOUND') return null;
+    throw error;
+  }
+};
+
+const toResult = (ctx: RunContext, taskCardId: string, decision: FanInDecision, errors: RecordError[]): FanInResult =>
+  decision.ready
+    ? { run_dir: ctx.runDir, task_card_id: taskCardId, collapsed: true, fan_in: decision.payload, reason: null, active_delegation_ids: [], missing_lane_ids: [], errors }
+    : {
+        run_dir: ctx.runDir,
+        task_card_id: taskCardId,
+        collapsed: false,
+        fan_in: null,
+        reason: decision.reason,
+        active_delegation_ids: decision.activeDelegationIds,
+        missing_lane_ids: decision.missingLaneIds,
+        errors,
+      };
+
+export const collapseFanIn = async (
+  ctx: RunContext,
+  opts: { taskCardId?: string; orchestratorSummary?: string } = {},
+): Promise<FanInResult> => {
+  const taskCardId = targetTaskCardId(ctx, opts.taskCardId);
+  if (taskCardId === null) {
+    throw new CaptainError('USAGE', `${ctx.runDir}/run.json has no active_task_card_id; pass --task-card ID`);
+  }
+  const { delegations, errors } = loadRefreshedDelegations(ctx, new Set([taskCardId]), { write: true });
+  const taskCard = readTaskCard(ctx.runDir, taskCardId);
+  const decision = decideFanIn({
+    taskCardId,
+    taskCard,
+    delegations: delegations.map((d) => d.record),
+    collapsedAt: formatRfc3339(ctx.now()),
+    ...(opts.orchestratorSummary === undefined ? {} : { orchestratorSummary: opts.orchestratorSummary }),
+  });
+  if (!decision.ready || decision.stamp === 'none') return toResult(ctx, taskCardId, decision, errors);
+  const collapsedAt = decision.payload.collapsed_at;
+  if (decision.stamp === 'task_card') {
+    await updateJsonRecord(taskCardPath(ctx.runDir, taskCardId), (card) => ({ ...card, fan_in_collapsed_at: collapsedAt, updated_at: collapsedAt }));
+    return toResult(ctx, taskCardId, decision, errors);
+  }
+  let raced = false;
+  for (const d of delegations) {
+    await updateJsonRecord(d.path, (current) => {
+      if (!isTerminalChildStatus(childStatusOf(current))) {
+        raced = true;
+        return undefined;
+      }
+      return applyFanInStamp(current, collapsedAt);
+    });
+  }
+  if (raced) {
+    // A worker was restarted between the decision and the stamp: decide again from disk.
+    return collapseFanIn(ctx, opts);
+  }
+  return toResult(ctx, taskCardId, decision, errors);
+};

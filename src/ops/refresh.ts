@@ -1,0 +1,100 @@
+/**
+ * The heartbeat refresh (the seed's `refresh_running_delegation_heartbeat`, done better):
+ * progress is the raw events file growing or its mtime moving past `last_progress_at`; a dead
+ * worker or a terminal event finalizes the record from a bounded read of the file's head and tail.
+ * `observeDelegation` decides without writing; `refreshDelegation` writes under the record lock.
+ */
+import { statSync, type Stats } from 'node:fs';
+import { findTerminalEventSync, snapshotFromRawEventsFileSync } from '../events/snapshot.js';
+import { applyCompletion, applyProgress } from '../lifecycle/mutations.js';
+import { childStatusOf } from '../lifecycle/derive.js';
+import { resolveRawEventsFile } from '../store/paths.js';
+import { updateJsonRecordSync } from '../store/update-record.js';
+import { asUnsigned, getKey, type JsonObject } from '../util/json.js';
+import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
+import type { RunContext } from './context.js';
+import { monitorLiveness, processLiveness, workerProcessRef } from './liveness.js';
+import { workerKindOf } from './worker-kind.js';
+
+export type RefreshChange = 'none' | 'progress' | 'finalized';
+
+export interface Observation {
+  record: JsonObject;
+  change: RefreshChange;
+}
+
+const statOrUndefined = (path: string): Stats | undefined => {
+  try {
+    return statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+};
+
+const finalize = (record: JsonObject, rawPath: string, stat: Stats, strict: boolean): Observation => {
+  const completedAt = formatRfc3339(Math.floor(stat.mtimeMs));
+  // Upstream records: exit unknown, upstream's rules. Captain's own launches whose monitor died:
+  // the worker exited unseen, so captain's stricter rules apply with an unknown exit code.
+  const exit = strict ? { code: null, signal: null } : null;
+  const snapshot = snapshotFromRawEventsFileSync(rawPath, workerKindOf(record), exit, completedAt);
+  const updated = applyCompletion(record, {
+    completedAt,
+    status: snapshot.status,
+    summary: snapshot.summary,
+    workerResult: snapshot.worker_result,
+    latestFailure: snapshot.latest_failure,
+  });
+  return { record: updated, change: 'finalized' };
+};
+
+/**
+ * Looks at a delegation's raw events file and process and returns what the record should become.
+ * Only running children change. Throws a CaptainError when the raw events path escapes the run.
+ */
+export const observeDelegation = (ctx: RunContext, path: string, record: JsonObject): Observation => {
+  if (childStatusOf(record) !== 'running') return { record, change: 'none' };
+  const rawPath = resolveRawEventsFile(ctx.runDir, record, { allowOutside: ctx.allowOutsidePaths, recordPath: path });
+  const stat = statOrUndefined(rawPath);
+  if (stat === undefined) return { record, change: 'none' };
+  const monitor = monitorLiveness(record);
+  if (monitor !== 'alive') {
+    // A live monitor finalizes with the real exit status itself; never race it.
+    const liveness = processLiveness(workerProcessRef(record));
+    const captainLaunched = monitor === 'dead';
+    if (liveness !== 'alive' && findTerminalEventSync(rawPath, workerKindOf(record)) !== null) return finalize(record, rawPath, stat, captainLaunched);
+    if (liveness === 'dead') return finalize(record, rawPath, stat, captainLaunched);
+  }
+  const lifecycle = getKey(record, 'worker_lifecycle');
+  const lastProgressMs = parseRfc3339Millis(getKey(lifecycle, 'last_progress_at')) ?? 0;
+  const mtimeMs = Math.floor(stat.mtimeMs);
+  const storedSize = asUnsigned(getKey(lifecycle, 'raw_events_size'));
+  const grew = storedSize !== undefined && stat.size > storedSize;
+  if (mtimeMs <= lastProgressMs && !grew) return { record, change: 'none' };
+  const observedAt = formatRfc3339(mtimeMs > lastProgressMs ? mtimeMs : Math.max(ctx.now(), lastProgressMs));
+  const updated = applyProgress(record, observedAt, stat.size);
+  return updated === undefined ? { record, change: 'none' } : { record: updated, change: 'progress' };
+};
+
+/**
+ * Observes and, when something changed, writes under the record lock (re-reading first, so a
+ * concurrent writer's update is never lost). With `wait: false` a record somebody else holds is
+ * returned as observed but not written; `write: false` never writes (the seed's snapshot).
+ */
+export const refreshDelegationSync = (
+  ctx: RunContext,
+  path: string,
+  record: JsonObject,
+  opts: { write: boolean },
+): Observation => {
+  const first = observeDelegation(ctx, path, record);
+  if (first.change === 'none' || !opts.write) return first;
+  let change: RefreshChange = 'none';
+  const result = updateJsonRecordSync(path, (current) => {
+    const again = observeDelegation(ctx, path, current);
+    change = again.change;
+    return again.change === 'none' ? undefined : again.record;
+  });
+  if (!result.locked) return first;
+  return { record: result.record, change };
+};

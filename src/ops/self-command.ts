@@ -1,0 +1,26 @@
+/**
+ * How captain starts another captain process (the detached worker monitor, the detached
+ * supervisor): this node binary running the built CLI of this very package.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CaptainError } from '../errors.js';
+
+const packageRoot = (): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src', 'cli'))) return dir;
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'dist', 'cli'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new CaptainError('IO', `cannot find captain's package root above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+};
+
+/** `[node, <package>/dist/cli/main.js]`; the built CLI must exist (`npm run build`). */
+export const captainCliCommand = (): { file: string; args: string[] } => {
+  const main = join(packageRoot(), 'dist', 'cli', 'main.js');
+  if (!existsSync(main)) throw new CaptainError('IO', `${main} does not exist; run \`npm run build\` first`);
+  return { file: process.execPath, args: [main] };
+};

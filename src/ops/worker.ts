@@ -1,0 +1,168 @@
+/**
+ * One worker at a time: find it, cancel it, read its parsed result, page through its events.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
+import { CaptainError } from '../errors.js';
+import { createStreamFolder } from '../events/stream-folder.js';
+import { renderEventLine } from '../events/render.js';
+import type { WorkerEvent } from '../events/types.js';
+import { childStatusOf, deriveWorkerLifecycleView } from '../lifecycle/derive.js';
+import { applyCancel } from '../lifecycle/mutations.js';
+import { isTerminalChildStatus } from '../lifecycle/states.js';
+import { terminateWorker } from '../process/terminate.js';
+import { appendRunEvent } from '../store/events-log.js';
+import { readJsonObjectSync, writeJsonAtomicSync } from '../store/json-file.js';
+import { delegationPath, resolveRawEventsFile } from '../store/paths.js';
+import { listDelegationFiles } from '../store/records.js';
+import { withRecordLock } from '../store/lock.js';
+import { asString, getKey, orNull, type Json, type JsonObject } from '../util/json.js';
+import { formatRfc3339 } from '../util/time.js';
+import type { RunContext } from './context.js';
+import { workerProcessRef } from './liveness.js';
+import { workerKindOf } from './worker-kind.js';
+
+/** The delegation's file and record; an unknown id is an error that lists the known ones. */
+export const findDelegation = (ctx: RunContext, delegationId: string): { path: string; record: JsonObject } => {
+  const path = delegationPath(ctx.runDir, delegationId);
+  try {
+    return { path, record: readJsonObjectSync(path) };
+  } catch (error) {
+    if (error instanceof CaptainError && error.code === 'NOT_FOUND') {
+      const known = listDelegationFiles(ctx.runDir).map((p) => basename(p, '.json'));
+      const shown = known.slice(-20).join(', ');
+      throw new CaptainError(
+        'NOT_FOUND',
+        `no delegation ${delegationId} in ${ctx.runDir}; known: ${known.length === 0 ? '(none)' : `${shown}${known.length > 20 ? ` (and ${known.length - 20} more)` : ''}`}`,
+        { data: { known } },
+      );
+    }
+    throw error;
+  }
+};
+
+export interface CancelResult extends JsonObject {
+  delegation_id: string;
+  cancelled: boolean;
+  termination: string | null;
+  status: string;
+  survivors: number[];
+}
+
+/** Stops a worker on purpose: group kill (identity-checked) and the `cancelled` state. */
+export const cancelDelegation = async (ctx: RunContext, delegationId: string, reason = 'cancelled by the captain'): Promise<CancelResult> => {
+  const { path } = findDelegation(ctx, delegationId);
+  return withRecordLock(path, async () => {
+    const current = readJsonObjectSync(path);
+    const status = childStatusOf(current);
+    if (isTerminalChildStatus(status)) return { delegation_id: delegationId, cancelled: false, termination: null, status, survivors: [] };
+    const ref = workerProcessRef(current);
+    const outcome =
+      ref.pid === null
+        ? { termination: 'already_exited' as const, survivors: [] as number[] }
+        : await terminateWorker({ pid: ref.pid, pgid: ref.pgid, identity: ref.identity, processStartedAt: ref.processStartedAt }, ctx.config.worker_kill_grace_ms);
+    const at = formatRfc3339(ctx.now());
+    writeJsonAtomicSync(path, applyCancel(current, { cancelledAt: at, termination: outcome.termination, reason }));
+    appendRunEvent(ctx.runDir, { event: 'worker_transition', at, delegation_id: delegationId, from: status, to: 'cancelled', termination: outcome.termination });
+    return { delegation_id: delegationId, cancelled: true, termination: outcome.termination, status: 'cancelled', survivors: outcome.survivors };
+  });
+};
+
+export interface WorkerResultView extends JsonObject {
+  delegation_id: string;
+  kind: string;
+  status: string;
+  state: Json;
+  summary: Json;
+  final_message: Json;
+  thread_id: Json;
+  session_id: Json;
+  usage: Json;
+  cost_usd: Json;
+  failure_reason: Json;
+  latest_failure: Json;
+  exit: Json;
+  completed_at: Json;
+  fan_in_collapsed_at: Json;
+}
+
+/** One delegation's parsed result (what a captain reads after fan-in). */
+export const getWorkerResult = (ctx: RunContext, delegationId: string): WorkerResultView => {
+  const { record } = findDelegation(ctx, delegationId);
+  const result = getKey(record, 'worker_result');
+  const view = deriveWorkerLifecycleView(record, ctx.config, ctx.now());
+  return {
+    delegation_id: delegationId,
+    kind: workerKindOf(record),
+    status: childStatusOf(record),
+    state: view?.state ?? null,
+    summary: orNull(getKey(record, 'result_summary')),
+    final_message: orNull(getKey(result, 'final_message') ?? getKey(result, 'assistant_message_preview')),
+    thread_id: orNull(getKey(result, 'thread_id')),
+    session_id: orNull(getKey(result, 'session_id')),
+    usage: orNull(getKey(result, 'total_token_usage')),
+    cost_usd: orNull(getKey(result, 'cost_usd')),
+    failure_reason: orNull(getKey(result, 'failure_reason') ?? getKey(getKey(record, 'latest_failure'), 'reason')),
+    latest_failure: orNull(getKey(record, 'latest_failure')),
+    exit: orNull(getKey(result, 'process_exit')),
+    completed_at: orNull(getKey(record, 'completed_at')),
+    fan_in_collapsed_at: orNull(getKey(record, 'fan_in_collapsed_at')),
+  };
+};
+
+export interface WorkerEventPage extends JsonObject {
+  delegation_id: string;
+  events: Array<{ cursor: number; type: string; text: string }>;
+  next_cursor: number;
+  /** True when the raw file has bytes after next_cursor that were not returned (limits). */
+  more: boolean;
+}
+
+/**
+ * A worker's events after `cursor` (a byte offset into its raw events file), at most `limit`
+ * events and `maxBytes` bytes read, each rendered as one human-readable line.
+ */
+export const readWorkerEvents = (
+  ctx: RunContext,
+  delegationId: string,
+  cursor = 0,
+  opts: { limit?: number; maxBytes?: number } = {},
+): WorkerEventPage => {
+  const { path, record } = findDelegation(ctx, delegationId);
+  const raw = resolveRawEventsFile(ctx.runDir, record, { allowOutside: ctx.allowOutsidePaths, recordPath: path });
+  const limit = opts.limit ?? 200;
+  const maxBytes = opts.maxBytes ?? 64 * 1024;
+  let fd: number;
+  try {
+    fd = openSync(raw, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { delegation_id: delegationId, events: [], next_cursor: cursor, more: false };
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.min(Math.max(cursor, 0), size);
+    const buffer = Buffer.alloc(Math.min(size - start, maxBytes));
+    const read = readSync(fd, buffer, 0, buffer.length, start);
+    const kind = workerKindOf(record);
+    const folder = createStreamFolder(kind);
+    const events: WorkerEventPage['events'] = [];
+    let offset = 0;
+    while (events.length < limit) {
+      const newline = buffer.indexOf(10, offset);
+      if (newline < 0 || newline >= read) break;
+      const parsed: WorkerEvent[] = folder.push(buffer.subarray(offset, newline + 1));
+      offset = newline + 1;
+      for (const event of parsed) {
+        const text = renderEventLine(kind, event);
+        if (text !== null) events.push({ cursor: start + offset, type: event.type, text });
+      }
+    }
+    return { delegation_id: delegationId, events, next_cursor: start + offset, more: start + offset < size };
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/** The delegation's task card id (for messages). */
+export const taskCardOf = (record: JsonObject): string | null => asString(getKey(record, 'task_card_id')) ?? null;

@@ -1,0 +1,108 @@
+/**
+ * Reading Linux `/proc` directly: a process's state, parent, group, session and start time, the
+ * boot time and the boot id. Nothing here forks a process (upstream forked `kill -0` per check).
+ * On a system without `/proc` every reader returns null.
+ */
+import { readFileSync } from 'node:fs';
+import { CLOCK_TICKS_PER_SECOND } from '../config/defaults.js';
+
+/** The fields of `/proc/<pid>/stat` captain uses (see proc(5)). */
+export interface ProcStat {
+  pid: number;
+  /** One letter: R running, S sleeping, D disk sleep, T stopped, Z zombie, X dead, … */
+  state: string;
+  ppid: number;
+  /** Process group id. */
+  pgrp: number;
+  session: number;
+  /** Field 22 `starttime`: clock ticks after boot at which the process started. */
+  startTicks: number;
+}
+
+/** Whether `value` can name a real process: a positive safe integer. */
+export const isValidPid = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+
+const toInteger = (text: string | undefined): number | undefined => {
+  if (text === undefined || !/^-?\d+$/.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : undefined;
+};
+
+/**
+ * Parses the text of a `/proc/<pid>/stat` file. `comm` (field 2) is wrapped in parentheses and
+ * may itself hold spaces and parentheses, so the fields after it are split after the LAST `)`.
+ * Returns null for text that is not a stat line.
+ */
+export const parseProcStat = (text: string): ProcStat | null => {
+  const open = text.indexOf(' (');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return null;
+  const pid = toInteger(text.slice(0, open));
+  // After ") ": state(3) ppid(4) pgrp(5) session(6) tty_nr(7) tpgid(8) flags(9) minflt(10)
+  // cminflt(11) majflt(12) cmajflt(13) utime(14) stime(15) cutime(16) cstime(17) priority(18)
+  // nice(19) num_threads(20) itrealvalue(21) starttime(22).
+  const rest = text.slice(close + 1).trim().split(/\s+/);
+  const state = rest[0];
+  const ppid = toInteger(rest[1]);
+  const pgrp = toInteger(rest[2]);
+  const session = toInteger(rest[3]);
+  const startTicks = toInteger(rest[19]);
+  if (pid === undefined || state === undefined || !/^[A-Za-z]$/.test(state)) return null;
+  if (ppid === undefined || pgrp === undefined || session === undefined || startTicks === undefined) return null;
+  return { pid, state, ppid, pgrp, session, startTicks };
+};
+
+/** The `/proc/<pid>/stat` fields of a process, or null if there is no such process (or no `/proc`). */
+export const readProcStat = (pid: number): ProcStat | null => {
+  if (!isValidPid(pid)) return null;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const stat = parseProcStat(text);
+  return stat !== null && stat.pid === pid ? stat : null;
+};
+
+/** Whether `/proc` is mounted and readable, i.e. whether the readers here can be trusted. */
+export const procAvailable = (): boolean => readProcStat(process.pid) !== null;
+
+let cachedBootTimeMs: number | null | undefined;
+let cachedBootId: string | null | undefined;
+
+/** Epoch milliseconds of the last boot (`btime` in `/proc/stat`, whole seconds), cached; null without `/proc`. */
+export const bootTimeMs = (): number | null => {
+  if (cachedBootTimeMs !== undefined) return cachedBootTimeMs;
+  let seconds: number | undefined;
+  try {
+    const match = /^btime\s+(\d+)\s*$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    seconds = toInteger(match?.[1]);
+  } catch {
+    seconds = undefined;
+  }
+  cachedBootTimeMs = seconds === undefined ? null : seconds * 1000;
+  return cachedBootTimeMs;
+};
+
+/** This boot's random id (`/proc/sys/kernel/random/boot_id`), cached; null without `/proc`. */
+export const bootId = (): string | null => {
+  if (cachedBootId !== undefined) return cachedBootId;
+  try {
+    const text = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    cachedBootId = text === '' ? null : text;
+  } catch {
+    cachedBootId = null;
+  }
+  return cachedBootId;
+};
+
+/**
+ * Epoch milliseconds at which a process started, from its `startTicks`. Accurate to about a second
+ * (`btime` has whole seconds); null when the boot time is unknown.
+ */
+export const startTimeMs = (startTicks: number): number | null => {
+  const boot = bootTimeMs();
+  return boot === null ? null : boot + Math.round((startTicks * 1000) / CLOCK_TICKS_PER_SECOND);
+};

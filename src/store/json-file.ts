@@ -1,0 +1,122 @@
+/**
+ * Reading and writing one JSON record file. Reads are strict (UTF-8, one object at the root) and
+ * every failure names the file; writes are atomic (temp file + fsync + rename), so a concurrent
+ * reader sees either the old or the new record, never half of one (upstream weakness 2).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { CaptainError, describeError } from '../errors.js';
+import { isJsonObject, type JsonObject } from '../util/json.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const invalidRecord = (path: string, reason: string, cause?: unknown): CaptainError =>
+  new CaptainError('INVALID_RECORD', `${path}: ${reason}`, { cause, data: { path, reason } });
+
+const errnoCode = (error: unknown): string | undefined =>
+  typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
+    ? (error as { code: string }).code
+    : undefined;
+
+/** Offset of the first byte that is not valid UTF-8 (only computed on the error path). */
+const firstInvalidUtf8Offset = (bytes: Uint8Array): number => {
+  let good = 0;
+  let bad = bytes.length;
+  // Largest prefix that decodes in streaming mode (a cut-off trailing sequence is not an error there).
+  while (bad - good > 1) {
+    const mid = (good + bad) >>> 1;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+      good = mid;
+    } catch {
+      bad = mid;
+    }
+  }
+  // That prefix may end inside a started sequence, which is where the bad character begins.
+  let start = good - 1;
+  while (start >= 0 && start > good - 4 && ((bytes[start] ?? 0) & 0xc0) === 0x80) start -= 1;
+  const lead = bytes[start] ?? 0;
+  const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return start >= 0 && start + length > good ? start : good;
+};
+
+const describeRoot = (value: unknown): string =>
+  Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
+
+/** Where JSON.parse stopped, from V8's message ("... at position 12" or "Unexpected end of JSON input"). */
+const parseErrorPosition = (message: string, text: string): number | undefined => {
+  const match = /position (\d+)/.exec(message);
+  if (match?.[1] !== undefined) return Number(match[1]);
+  return message.includes('end of JSON input') ? text.length : undefined;
+};
+
+/**
+ * Reads one JSON record: bytes → strict UTF-8 → JSON.parse → an object at the root.
+ * @throws CaptainError NOT_FOUND when the file does not exist; INVALID_RECORD (message names the path
+ *   and what was wrong, `data: {path, reason}`) for anything else (unreadable, invalid UTF-8, invalid
+ *   JSON, a root that is not an object).
+ */
+export const readJsonObjectSync = (path: string): JsonObject => {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'ENOENT') {
+      throw new CaptainError('NOT_FOUND', `${path}: no such file`, { cause: error, data: { path, reason: 'missing' } });
+    }
+    throw invalidRecord(path, `unreadable (${describeError(error)})`, error);
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch (error) {
+    throw invalidRecord(path, `not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8Offset(bytes)}); expected one JSON object`, error);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const message = describeError(error);
+    const position = parseErrorPosition(message, text);
+    const where = position === undefined ? '' : ` at position ${position}`;
+    throw invalidRecord(path, `invalid JSON${where} (${message}); expected one JSON object`, error);
+  }
+  if (!isJsonObject(value)) {
+    throw invalidRecord(path, `the root is ${describeRoot(value)}; expected one JSON object`);
+  }
+  return value;
+};
+
+const serialize = (value: JsonObject): string => `${JSON.stringify(value, null, 2)}\n`;
+
+const writeFailed = (path: string, error: unknown): CaptainError =>
+  new CaptainError('IO', `${path}: could not write the record (${describeError(error)})`, { cause: error, data: { path } });
+
+/**
+ * Writes `value` as pretty JSON plus a newline, atomically (write-file-atomic: temp file in the same
+ * folder, fsync, rename; an existing file's mode is kept). Creates the parent folder when missing.
+ * @throws CaptainError IO when the write fails.
+ */
+export const writeJsonAtomicSync = (path: string, value: JsonObject): void => {
+  const content = serialize(value);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic.sync(path, content, { fsync: true });
+  } catch (error) {
+    throw writeFailed(path, error);
+  }
+};
+
+/** Async twin of {@link writeJsonAtomicSync}. */
+export const writeJsonAtomic = async (path: string, value: JsonObject): Promise<void> => {
+  const content = serialize(value);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFileAtomic(path, content, { fsync: true });
+  } catch (error) {
+    throw writeFailed(path, error);
+  }
+};

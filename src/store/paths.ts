@@ -1,0 +1,157 @@
+/**
+ * Where things live inside an upstream-compatible run directory, and the guard that keeps paths read
+ * from records inside it (checked after symlinks, so a link cannot smuggle a path out).
+ */
+import { realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { CaptainError } from '../errors.js';
+import { asString, getKey, type JsonObject } from '../util/json.js';
+
+/** The run directory's fixed entries (upstream names). */
+export interface RunLayout {
+  runDir: string;
+  runJson: string;
+  taskCardsDir: string;
+  delegationsDir: string;
+  rawEventsDir: string;
+  eventsJsonl: string;
+  /**
+   * `.captain-locks/`: room for captain's run-wide locks. Record locks are not here: they sit next to
+   * their record (`<record>.lock`). Upstream's own `.writer.lock` file is a different thing.
+   */
+  lockDir: string;
+}
+
+/** The fixed paths of the run directory `runDir`. */
+export const runLayout = (runDir: string): RunLayout => ({
+  runDir,
+  runJson: join(runDir, 'run.json'),
+  taskCardsDir: join(runDir, 'task-cards'),
+  delegationsDir: join(runDir, 'delegations'),
+  rawEventsDir: join(runDir, 'raw-events'),
+  eventsJsonl: join(runDir, 'events.jsonl'),
+  lockDir: join(runDir, '.captain-locks'),
+});
+
+/** Where an id came from, which decides the error: a command argument (USAGE) or a record (INVALID_RECORD). */
+export interface IdSource {
+  /** The field or argument name, for the message. */
+  field: string;
+  /** The record the id was read from; absent for command-line / tool arguments. */
+  recordPath?: string;
+}
+
+/**
+ * Checks that `id` can be used as one file-name component: non-empty, no `/`, `\`, NUL or `..`.
+ * @throws CaptainError INVALID_RECORD when `source.recordPath` is set, USAGE otherwise.
+ */
+export const assertSafeId = (id: string, source: IdSource): string => {
+  const problem =
+    id.length === 0 ? 'is empty'
+    : /[/\\\0]/.test(id) ? 'contains a path separator or NUL'
+    : id.includes('..') ? 'contains ".."'
+    : undefined;
+  if (problem === undefined) return id;
+  const reason = `${source.field} ${JSON.stringify(id)} ${problem}; expected a plain id usable as a file name`;
+  if (source.recordPath === undefined) throw new CaptainError('USAGE', reason, { data: { field: source.field, id } });
+  throw new CaptainError('INVALID_RECORD', `${source.recordPath}: ${reason}`, {
+    data: { path: source.recordPath, field: source.field, reason },
+  });
+};
+
+/** `task-cards/<id>.json`. @throws CaptainError USAGE for an id that is not a plain file name. */
+export const taskCardPath = (runDir: string, id: string, source: IdSource = { field: 'task card id' }): string =>
+  join(runDir, 'task-cards', `${assertSafeId(id, source)}.json`);
+
+/** `delegations/<id>.json`. @throws CaptainError USAGE for an id that is not a plain file name. */
+export const delegationPath = (runDir: string, id: string, source: IdSource = { field: 'delegation id' }): string =>
+  join(runDir, 'delegations', `${assertSafeId(id, source)}.json`);
+
+/** `raw-events/<delegation id>.jsonl`: where a worker's stdout+stderr go when the record names no file. */
+export const defaultRawEventsPath = (runDir: string, delegationId: string, source: IdSource = { field: 'delegation id' }): string =>
+  join(runDir, 'raw-events', `${assertSafeId(delegationId, source)}.jsonl`);
+
+/**
+ * The real path of `path`, or, when it does not exist yet, the real path of its nearest existing
+ * ancestor joined with the rest. `path` is walked as written (not normalized first), so `link/..`
+ * means the parent of the link's target, as the OS would read it.
+ */
+const realpathOrNearest = (path: string): string => {
+  const rest: string[] = [];
+  let current = path;
+  for (;;) {
+    try {
+      return join(realpathSync.native(current), ...rest.reverse());
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return resolve(path);
+      rest.push(basename(current));
+      current = parent;
+    }
+  }
+};
+
+const isInside = (root: string, candidate: string): boolean => {
+  const rel = relative(root, candidate);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+};
+
+export interface InsideRunOptions {
+  /** Skip the check (`--allow-outside-paths`). */
+  allowOutside?: boolean;
+  /** The record field the path came from, for the message. */
+  field: string;
+  /** The record file the path came from, for the message. */
+  recordPath?: string;
+}
+
+/**
+ * Resolves `candidate` (relative ones against `runDir`) to its real path and checks it lies inside
+ * the real run directory.
+ * @returns the resolved real path (nearest existing ancestor + rest, for paths that do not exist yet).
+ * @throws CaptainError PATH_OUTSIDE_RUN naming the record, the field and the resolved path.
+ */
+export const resolveInsideRun = (runDir: string, candidate: string, opts: InsideRunOptions): string => {
+  const absoluteRun = resolve(runDir);
+  const written = isAbsolute(candidate) ? candidate : `${absoluteRun}${sep}${candidate}`;
+  const resolved = realpathOrNearest(written);
+  if (opts.allowOutside === true) return resolved;
+  const realRun = realpathOrNearest(absoluteRun);
+  if (isInside(realRun, resolved)) return resolved;
+  const where = opts.recordPath ?? 'record';
+  throw new CaptainError(
+    'PATH_OUTSIDE_RUN',
+    `${where}: ${opts.field} ${JSON.stringify(candidate)} resolves to ${resolved}, outside the run directory ${realRun}; ` +
+      'captain only reads files inside the run directory unless --allow-outside-paths is given',
+    { data: { path: opts.recordPath, field: opts.field, candidate, resolvedPath: resolved, runDir: realRun } },
+  );
+};
+
+/**
+ * The raw events file of a delegation: `worker_launch_evidence.raw_events_file` when it is a
+ * non-empty string, else `raw-events/<delegation_id>.jsonl` (the id from the record, else from the
+ * record's file name). Checked with {@link resolveInsideRun}.
+ * @throws CaptainError PATH_OUTSIDE_RUN, or INVALID_RECORD when no usable delegation id is found.
+ */
+export const resolveRawEventsFile = (
+  runDir: string,
+  delegation: JsonObject,
+  opts: { allowOutside?: boolean; recordPath?: string } = {},
+): string => {
+  const named = asString(getKey(getKey(delegation, 'worker_launch_evidence'), 'raw_events_file'));
+  if (named !== undefined && named.length > 0) {
+    return resolveInsideRun(runDir, named, { ...opts, field: 'worker_launch_evidence.raw_events_file' });
+  }
+  const recordId = asString(getKey(delegation, 'delegation_id'));
+  const recordPath = opts.recordPath ?? 'delegation record';
+  const fromFile = opts.recordPath !== undefined && opts.recordPath.endsWith('.json') ? basename(opts.recordPath, '.json') : undefined;
+  const id = recordId !== undefined && recordId.length > 0 ? recordId : fromFile;
+  const field = id === recordId ? 'delegation_id' : 'record file name';
+  if (id === undefined || id.length === 0) {
+    throw new CaptainError('INVALID_RECORD', `${recordPath}: no worker_launch_evidence.raw_events_file and no delegation_id; expected one of them`, {
+      data: { path: opts.recordPath, field: 'delegation_id', reason: 'missing' },
+    });
+  }
+  const fallback = defaultRawEventsPath(runDir, id, { field, recordPath });
+  return resolveInsideRun(runDir, fallback, { ...opts, field });
+};

@@ -1,0 +1,81 @@
+/**
+ * Loading every delegation or task card of a run for the status views. Built for many records:
+ * one plain read per file, no locks, no schema pass over whole objects; one bad file becomes an
+ * error entry and never hides the others.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CaptainError, describeError, isCaptainError } from '../errors.js';
+import type { JsonObject } from '../util/json.js';
+import { readJsonObjectSync } from './json-file.js';
+import { runLayout } from './paths.js';
+
+/** One record read from disk. */
+export interface LoadedRecord {
+  /** Full path of the file. */
+  path: string;
+  /** Its file name (`<id>.json`). */
+  fileName: string;
+  record: JsonObject;
+}
+
+/** A file that could not be used, and why. */
+export interface RecordLoadError {
+  path: string;
+  reason: string;
+}
+
+export interface LoadedRecords {
+  records: LoadedRecord[];
+  errors: RecordLoadError[];
+}
+
+/** Upstream's reader filter: extension `json`, but not a `*.result.json` sidecar. */
+const isRecordFileName = (name: string): boolean =>
+  name.endsWith('.json') && name !== '.json' && !name.endsWith('.result.json');
+
+/** Full paths of the record files in `dir`, sorted by file name; a missing folder gives []. */
+const listRecordFiles = (dir: string): string[] => {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new CaptainError('IO', `${dir}: could not list the folder (${describeError(error)})`, { cause: error, data: { path: dir } });
+  }
+  return names
+    .filter(isRecordFileName)
+    .sort()
+    .map((name) => join(dir, name));
+};
+
+const loadRecords = (dir: string): LoadedRecords => {
+  const records: LoadedRecord[] = [];
+  const errors: RecordLoadError[] = [];
+  for (const path of listRecordFiles(dir)) {
+    try {
+      records.push({ path, fileName: path.slice(dir.length + 1), record: readJsonObjectSync(path) });
+    } catch (error) {
+      // Removed between listing and reading (e.g. cleaned up): not a record any more, not an error.
+      if (isCaptainError(error) && error.code === 'NOT_FOUND') continue;
+      const reason = isCaptainError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : describeError(error);
+      errors.push({ path, reason });
+    }
+  }
+  return { records, errors };
+};
+
+/** `delegations/*.json` (without `*.result.json`) of the run, full paths sorted by file name; [] without the folder. */
+export const listDelegationFiles = (runDir: string): string[] => listRecordFiles(runLayout(runDir).delegationsDir);
+
+/** `task-cards/*.json` of the run, full paths sorted by file name; [] without the folder. */
+export const listTaskCardFiles = (runDir: string): string[] => listRecordFiles(runLayout(runDir).taskCardsDir);
+
+/**
+ * Reads every delegation record of the run. Files that cannot be read or are not one JSON object
+ * land in `errors` with the reason; the rest load normally.
+ */
+export const loadDelegations = (runDir: string): LoadedRecords => loadRecords(runLayout(runDir).delegationsDir);
+
+/** Reads every task card of the run, like {@link loadDelegations}. */
+export const loadTaskCards = (runDir: string): LoadedRecords => loadRecords(runLayout(runDir).taskCardsDir);

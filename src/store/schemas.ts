@@ -1,0 +1,78 @@
+/**
+ * Typed, lenient views of the record fields captain reads. Like upstream's `Value::as_str` and
+ * friends, a field of the wrong type reads as absent (undefined), never as an error; unknown keys
+ * pass through untouched (`z.looseObject`). Use these at the boundary; write back the full record
+ * object, never a parsed view.
+ */
+import { z } from 'zod';
+import { isJsonObject, type JsonObject } from '../util/json.js';
+
+/** A string, else absent. */
+const text = z.string().optional().catch(undefined);
+/** A safe integer, else absent (`Value::as_i64`). */
+const integer = z.number().int().optional().catch(undefined);
+/** A non-negative safe integer, else absent (`Value::as_u64`). */
+const unsigned = z.number().int().nonnegative().optional().catch(undefined);
+/** Any JSON object, kept as the same object (no copy), else absent. */
+const object = z.custom<JsonObject>(isJsonObject).optional().catch(undefined);
+/** An array's string items (other items skipped), else absent. */
+const strings = z
+  .array(z.unknown())
+  .transform((items) => items.filter((item): item is string => typeof item === 'string'))
+  .optional()
+  .catch(undefined);
+/** A nested object read leniently with `shape`, else absent. */
+const nested = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.looseObject(shape).optional().catch(undefined);
+
+/** `worker_lifecycle.process_identity`: what identifies the worker's process beyond its pid. */
+export const ProcessIdentityFields = z.looseObject({
+  pid: unsigned,
+  pgid: unsigned,
+  start_ticks: unsigned,
+  boot_id: text,
+  started_at: text,
+});
+
+/** The delegation fields captain reads (`delegations/<id>.json`). */
+export const DelegationFields = z.looseObject({
+  delegation_id: text,
+  task_card_id: text,
+  child_agent: nested({ status: text }),
+  worker_launch_evidence: nested({ raw_events_file: text }),
+  worker_lifecycle: nested({
+    process_id: unsigned,
+    process_started_at: text,
+    process_identity: ProcessIdentityFields.optional().catch(undefined),
+    raw_events_size: unsigned,
+    generation: integer,
+  }),
+});
+
+/** The run.json fields captain reads. */
+export const RunFields = z.looseObject({
+  run_id: text,
+  active_task_card_id: text,
+  task_card_ids: strings,
+});
+
+/** The task-card fields captain reads (`task-cards/<id>.json`). */
+export const TaskCardFields = z.looseObject({
+  task_card_id: text,
+  title: text,
+  status: text,
+  parallel_fanout: object,
+  worker_result_envelope: object,
+  subagent_fan_in: object,
+});
+
+export type DelegationView = z.output<typeof DelegationFields>;
+export type RunView = z.output<typeof RunFields>;
+export type TaskCardView = z.output<typeof TaskCardFields>;
+export type ProcessIdentityView = z.output<typeof ProcessIdentityFields>;
+
+/** The lenient typed view of a delegation record (never throws). */
+export const readDelegationFields = (record: JsonObject): DelegationView => DelegationFields.parse(record);
+/** The lenient typed view of run.json (never throws). */
+export const readRunFields = (record: JsonObject): RunView => RunFields.parse(record);
+/** The lenient typed view of a task card (never throws). */
+export const readTaskCardFields = (record: JsonObject): TaskCardView => TaskCardFields.parse(record);

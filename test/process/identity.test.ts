@@ -1,0 +1,114 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { PROCESS_START_TOLERANCE_MS } from '../../src/config/defaults.js';
+import { captureProcessIdentity, isPidAlive, verifyProcessIdentity } from '../../src/process/identity.js';
+import { bootId, readProcStat } from '../../src/process/proc-stat.js';
+import { formatRfc3339, parseRfc3339Millis } from '../../src/util/time.js';
+import { killAllSpawned, spawnReady, trackPid, waitFor } from './worker-harness.js';
+
+after(killAllSpawned);
+
+describe('captureProcessIdentity and verifyProcessIdentity', () => {
+  it('captures a live worker and verifies it alive', async () => {
+    const before = Date.now();
+    const worker = await spawnReady('hang.mjs');
+    const identity = captureProcessIdentity(worker.pid);
+    assert.ok(identity);
+    assert.equal(identity.pid, worker.pid);
+    assert.equal(identity.pgid, worker.pid, 'detached worker leads its group');
+    assert.equal(identity.start_ticks, readProcStat(worker.pid)?.startTicks);
+    assert.equal(identity.boot_id, bootId());
+    const startedMs = parseRfc3339Millis(identity.started_at);
+    assert.ok(startedMs !== undefined && Math.abs(startedMs - before) < 1_500, identity.started_at);
+    assert.equal(verifyProcessIdentity({ pid: worker.pid, identity }), 'alive');
+    assert.equal(isPidAlive(worker.pid), true);
+  });
+
+  it('reads dead after the worker exited, and captures nothing', async () => {
+    const worker = await spawnReady('hang.mjs');
+    const identity = captureProcessIdentity(worker.pid);
+    assert.ok(identity);
+    process.kill(worker.pid, 'SIGKILL');
+    await worker.exited;
+    assert.equal(isPidAlive(worker.pid), false);
+    assert.equal(captureProcessIdentity(worker.pid), null);
+    assert.equal(verifyProcessIdentity({ pid: worker.pid, identity }), 'dead');
+    assert.equal(verifyProcessIdentity({ pid: worker.pid }), 'dead');
+    assert.equal(verifyProcessIdentity({ pid: worker.pid, processStartedAt: identity.started_at }), 'dead');
+  });
+
+  it('other start ticks (a reused pid) read mismatch; another boot reads dead, even while the pid runs', async () => {
+    const worker = await spawnReady('hang.mjs');
+    const identity = captureProcessIdentity(worker.pid);
+    assert.ok(identity);
+    assert.equal(verifyProcessIdentity({ pid: worker.pid, identity: { ...identity, start_ticks: identity.start_ticks + 1 } }), 'mismatch');
+    assert.equal(verifyProcessIdentity({ pid: worker.pid, identity: { ...identity, start_ticks: identity.start_ticks - 500 } }), 'mismatch');
+    assert.equal(verifyProcessIdentity({ pid: worker.pid, identity: { ...identity, pid: worker.pid + 1 } }), 'mismatch');
+    assert.equal(verifyProcessIdentity({ pid: worker.pid, identity: { ...identity, boot_id: '00000000-0000-0000-0000-000000000000' } }), 'dead');
+    assert.equal(isPidAlive(worker.pid), true, 'the process itself is untouched');
+  });
+
+  it('upstream records: processStartedAt within the tolerance is alive, outside is mismatch, absent is unproven', async () => {
+    const worker = await spawnReady('hang.mjs');
+    const identity = captureProcessIdentity(worker.pid);
+    assert.ok(identity);
+    const liveMs = parseRfc3339Millis(identity.started_at) ?? Number.NaN;
+    const at = (offsetMs: number): string => formatRfc3339(liveMs + offsetMs);
+    const verify = (processStartedAt: string | null | undefined) => verifyProcessIdentity({ pid: worker.pid, processStartedAt });
+    assert.equal(verify(at(0)), 'alive');
+    assert.equal(verify(at(PROCESS_START_TOLERANCE_MS - 500)), 'alive');
+    assert.equal(verify(at(-(PROCESS_START_TOLERANCE_MS - 500))), 'alive');
+    assert.equal(verify(new Date(liveMs + 1_000).toISOString().replace('Z', '+00:00')), 'alive', 'offset form parses too');
+    assert.equal(verify(at(PROCESS_START_TOLERANCE_MS + 1_500)), 'mismatch');
+    assert.equal(verify(at(-60_000)), 'mismatch');
+    assert.equal(verify(undefined), 'unproven');
+    assert.equal(verify(null), 'unproven');
+    assert.equal(verify('yesterday'), 'unproven');
+    assert.equal(verifyProcessIdentity({ pid: worker.pid, identity: null }), 'unproven');
+  });
+
+  it('a zombie (exited, not reaped by its parent) counts as dead although kill(pid, 0) still succeeds', async () => {
+    // sh starts a short sleep in the background, then execs a long sleep that never reaps it.
+    const shell = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 30'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.ok(shell.pid);
+    trackPid(shell.pid);
+    const zombiePid = await new Promise<number>((resolve, reject) => {
+      shell.stdout.setEncoding('utf8');
+      shell.stdout.once('data', (text: string) => resolve(Number(text.trim())));
+      shell.once('error', reject);
+    });
+    const identity = captureProcessIdentity(zombiePid);
+    assert.ok(identity, 'captured while the background sleep runs');
+    await waitFor(() => readProcStat(zombiePid)?.state === 'Z', `pid ${zombiePid} to become a zombie`);
+    assert.doesNotThrow(() => process.kill(zombiePid, 0), 'the zombie still answers kill(pid, 0)');
+    assert.equal(isPidAlive(zombiePid), false);
+    assert.equal(captureProcessIdentity(zombiePid), null);
+    assert.equal(verifyProcessIdentity({ pid: zombiePid, identity }), 'dead');
+    assert.equal(verifyProcessIdentity({ pid: zombiePid }), 'dead');
+  });
+});
+
+describe('isPidAlive', () => {
+  it('is false for pids that cannot name a process (0 would mean our own group to kill())', () => {
+    for (const pid of [0, -1, -process.pid, 2.5, Number.NaN]) assert.equal(isPidAlive(pid), false, String(pid));
+    assert.equal(isPidAlive(process.pid), true);
+  });
+
+  it('EPERM counts as alive (checked from an unprivileged child against root-owned pid 1)', (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('needs root to start a child as nobody');
+      return;
+    }
+    const identityModule = fileURLToPath(new URL('../../src/process/identity.ts', import.meta.url));
+    const script = `
+      const { isPidAlive } = await import(${JSON.stringify(identityModule)});
+      let code = 'none';
+      try { process.kill(1, 0); } catch (error) { code = error.code; }
+      console.log(JSON.stringify({ code, alive: isPidAlive(1) }));`;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout.trim()), { code: 'EPERM', alive: true });
+  });
+});

@@ -1,0 +1,100 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CLOCK_TICKS_PER_SECOND } from '../../src/config/defaults.js';
+import { bootId, bootTimeMs, parseProcStat, procAvailable, readProcStat, startTimeMs } from '../../src/process/proc-stat.js';
+import { killAllSpawned, spawnReady } from './worker-harness.js';
+
+/** A real stat line (of this process) with its comm swapped for `comm`. */
+const statLineWithComm = (comm: string): string => {
+  const own = fs.readFileSync('/proc/self/stat', 'utf8');
+  return `${process.pid} (${comm}${own.slice(own.lastIndexOf(')'))}`;
+};
+
+describe('parseProcStat', () => {
+  it('reads state, ppid, pgrp, session and starttime (field 22) from a literal line', () => {
+    const line = '4242 (node) S 17 4242 4242 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 11 0 987654 1000 10 18446744073709551615 1 1 0 0 0';
+    assert.deepEqual(parseProcStat(line), { pid: 4242, state: 'S', ppid: 17, pgrp: 4242, session: 4242, startTicks: 987654 });
+  });
+
+  it('splits after the LAST ")" so a comm with spaces and parentheses parses', () => {
+    const own = readProcStat(process.pid);
+    assert.ok(own);
+    for (const comm of ['a) b (c', 'x) S 1 2 3 4', ')', '((', 'sp ace', ') R 9 9 9 9 ']) {
+      const parsed = parseProcStat(statLineWithComm(comm));
+      assert.deepEqual(parsed, own, `comm ${JSON.stringify(comm)}`);
+    }
+  });
+
+  it('returns null for text that is not a stat line', () => {
+    for (const text of ['', 'garbage', '12 (x)', '12 (x) S', 'x (y) S 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5', '12 (x) S 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 abc', '12 (x) 7 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5']) {
+      assert.equal(parseProcStat(text), null, JSON.stringify(text));
+    }
+  });
+});
+
+describe('readProcStat', () => {
+  it('reads this process: pid, parent, running or sleeping', () => {
+    assert.equal(procAvailable(), true);
+    const stat = readProcStat(process.pid);
+    assert.ok(stat);
+    assert.equal(stat.pid, process.pid);
+    assert.equal(stat.ppid, process.ppid);
+    assert.match(stat.state, /^[RS]$/);
+  });
+
+  it('gives null for pids that cannot or do not exist', () => {
+    const pidMax = Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+    for (const pid of [0, -1, -process.pid, 1.5, Number.NaN, Number.POSITIVE_INFINITY, pidMax + 1]) {
+      assert.equal(readProcStat(pid), null, String(pid));
+    }
+  });
+
+  it('parses a live process whose comm has spaces and parentheses (run through an oddly named symlink to node)', async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'captain-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const name = 'w) S 1 (x y';
+    const link = path.join(dir, name);
+    fs.symlinkSync(process.execPath, link);
+    const worker = await spawnReady('hang.mjs', { execPath: link });
+    assert.equal(fs.readFileSync(`/proc/${worker.pid}/comm`, 'utf8').trim(), name, 'the kernel took the symlink name as comm');
+    const stat = readProcStat(worker.pid);
+    assert.ok(stat);
+    assert.equal(stat.pid, worker.pid);
+    assert.equal(stat.ppid, process.pid);
+    assert.equal(stat.pgrp, worker.pid, 'detached: leads its own group');
+    assert.equal(stat.session, worker.pid, 'detached: leads its own session');
+    assert.match(stat.state, /^[RS]$/);
+  });
+
+  after(killAllSpawned);
+});
+
+describe('boot time, boot id and start times', () => {
+  it('bootTimeMs matches now minus /proc/uptime (btime has whole seconds)', () => {
+    const uptimeS = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    const boot = bootTimeMs();
+    assert.ok(boot !== null);
+    assert.ok(Math.abs(Date.now() - uptimeS * 1000 - boot) < 2_000, `boot ${boot}`);
+    assert.equal(bootTimeMs(), boot);
+  });
+
+  it('bootId is the kernel boot uuid', () => {
+    const id = bootId();
+    assert.match(id ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.equal(id, fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+  });
+
+  it('startTimeMs of this process is when it started (to about a second)', () => {
+    const stat = readProcStat(process.pid);
+    assert.ok(stat);
+    const started = startTimeMs(stat.startTicks);
+    assert.ok(started !== null);
+    const expected = Date.now() - process.uptime() * 1000;
+    assert.ok(Math.abs(started - expected) < 1_500, `started ${started} vs ${expected}`);
+    assert.equal(CLOCK_TICKS_PER_SECOND, 100);
+    assert.equal(startTimeMs(250), (bootTimeMs() ?? 0) + 2_500);
+  });
+});
