@@ -6,6 +6,7 @@ import { monitorCommand } from './commands/monitor.js';
 import { reclaimCommand } from './commands/reclaim.js';
 import { runsCommand, startCommand, taskCommand } from './commands/runs.js';
 import { statusCommand } from './commands/status.js';
+import { cancelCommand, logsCommand, resultCommand } from './commands/worker.js';
 import { EXIT, reportError } from './exit.js';
 
 export const buildProgram = (): Command => {
@@ -14,7 +15,7 @@ export const buildProgram = (): Command => {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [startCommand(), taskCommand(), runsCommand(), delegateCommand(), statusCommand(), reclaimCommand(), fanInCommand()]) {
+  for (const command of [startCommand(), taskCommand(), runsCommand(), delegateCommand(), statusCommand(), reclaimCommand(), fanInCommand(), cancelCommand(), resultCommand(), logsCommand()]) {
     program.addCommand(command.exitOverride());
   }
   program.addCommand(monitorCommand().exitOverride(), { hidden: true });

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { isCaptainError } from '../../src/errors.js';
 import { isGroupGone, isSignallableGroup, listGroupMembers, signalGroup } from '../../src/process/group.js';
 import { readProcStat } from '../../src/process/proc-stat.js';
-import { killAllSpawned, procAlive, spawnReady, trackPid, waitFor } from './worker-harness.js';
+import { killAllSpawned, procAlive, spawnReady, trackPid, waitFor } from '../helpers/worker-harness.js';
 
 after(killAllSpawned);
 

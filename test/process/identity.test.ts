@@ -6,7 +6,7 @@ import { PROCESS_START_TOLERANCE_MS } from '../../src/config/defaults.js';
 import { captureProcessIdentity, isPidAlive, verifyProcessIdentity } from '../../src/process/identity.js';
 import { bootId, readProcStat } from '../../src/process/proc-stat.js';
 import { formatRfc3339, parseRfc3339Millis } from '../../src/util/time.js';
-import { killAllSpawned, spawnReady, trackPid, waitFor } from './worker-harness.js';
+import { killAllSpawned, spawnReady, trackPid, waitFor } from '../helpers/worker-harness.js';
 
 after(killAllSpawned);
 

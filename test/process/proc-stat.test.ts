@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLOCK_TICKS_PER_SECOND } from '../../src/config/defaults.js';
 import { bootId, bootTimeMs, parseProcStat, procAvailable, readProcStat, startTimeMs } from '../../src/process/proc-stat.js';
-import { killAllSpawned, spawnReady } from './worker-harness.js';
+import { killAllSpawned, spawnReady } from '../helpers/worker-harness.js';
 
 /** A real stat line (of this process) with its comm swapped for `comm`. */
 const statLineWithComm = (comm: string): string => {

@@ -4,7 +4,7 @@ import { isCaptainError } from '../../src/errors.js';
 import { captureProcessIdentity } from '../../src/process/identity.js';
 import { readProcStat } from '../../src/process/proc-stat.js';
 import { terminateWorker } from '../../src/process/terminate.js';
-import { killAllSpawned, procAlive, sleep, spawnReady, trackPid, type SpawnedWorker } from './worker-harness.js';
+import { killAllSpawned, procAlive, sleep, spawnReady, trackPid, type SpawnedWorker } from '../helpers/worker-harness.js';
 
 after(killAllSpawned);
 
