@@ -156,7 +156,7 @@ export const delegate = async (ctx: RunContext, input: DelegateInput): Promise<D
       cwd,
       sandbox_mode: input.sandbox ?? null,
       stdin_file: input.stdinFile ?? null,
-      env: input.env ?? {},
+      env: { ...command.env, ...input.env },
       idempotency_key: input.idempotencyKey ?? null,
       retry_of: input.retryOf ?? null,
       attempt: input.attempt ?? 1,

@@ -21,6 +21,8 @@ export interface WorkerSpec {
   cwd: string;
   /** An explicit binary for codex / claude (else PATH, else the project's node_modules). */
   bin?: string;
+  /** An explicit launcher (executable, leading args, env) for codex / claude; wins over `bin`. */
+  launcher?: WorkerLauncher;
 }
 
 export interface WorkerCommand {
@@ -46,7 +48,8 @@ const onPath = (name: string): string | undefined => {
   return undefined;
 };
 
-const launcherFor = (kind: 'codex' | 'claude', bin: string | undefined): WorkerLauncher => {
+const launcherFor = (kind: 'codex' | 'claude', bin: string | undefined, launcher?: WorkerLauncher): WorkerLauncher => {
+  if (launcher !== undefined) return launcher;
   if (bin !== undefined) return { command: bin, args: [], env: {} };
   const found = onPath(kind);
   if (found !== undefined) return { command: found, args: [], env: {} };
@@ -69,7 +72,7 @@ export const buildWorkerCommand = (spec: WorkerSpec): WorkerCommand => {
       if (spec.sandbox !== undefined && !SANDBOX_MODES.includes(spec.sandbox)) {
         throw new CaptainError('USAGE', `--sandbox ${spec.sandbox}: expected one of ${SANDBOX_MODES.join(', ')}`);
       }
-      const launcher = launcherFor('codex', spec.bin);
+      const launcher = launcherFor('codex', spec.bin, spec.launcher);
       const args = [...launcher.args, 'exec', '--json', '--skip-git-repo-check', '-C', spec.cwd];
       if (spec.sandbox !== undefined) args.push('-s', spec.sandbox);
       // `--` ends the flags, so a prompt that starts with "-" is still the prompt.
@@ -77,7 +80,7 @@ export const buildWorkerCommand = (spec: WorkerSpec): WorkerCommand => {
     }
     case 'claude': {
       const prompt = requirePrompt(spec);
-      const launcher = launcherFor('claude', spec.bin);
+      const launcher = launcherFor('claude', spec.bin, spec.launcher);
       // The prompt goes right after -p: flags like --allowedTools take lists and would eat it.
       return { file: launcher.command, args: [...launcher.args, '-p', prompt, '--output-format', 'stream-json', '--verbose', ...extra], env: launcher.env };
     }
