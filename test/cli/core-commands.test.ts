@@ -32,6 +32,17 @@ describe('captain CLI: status, reclaim, fan-in', () => {
     assert.match(missing.stderr, /hint:/);
   });
 
+  it('a bad runtime value is an error naming the flag or variable', () => {
+    const flag = runCaptain(['status', '--run-dir', run.runDir, '--worker-stuck-after-ms', '-3']);
+    assert.equal(flag.code, 1);
+    assert.match(flag.stderr, /--worker-stuck-after-ms = -3; expected a positive integer/);
+    const env = runCaptain(['status', '--run-dir', run.runDir], { env: { CAPTAIN_WORKER_STUK_AFTER_MS: '5' } });
+    assert.equal(env.code, 1);
+    assert.match(env.stderr, /CAPTAIN_WORKER_STUK_AFTER_MS.*did you mean CAPTAIN_WORKER_STUCK_AFTER_MS/);
+    const ok = runCaptain(['status', '--run-dir', run.runDir, '--json', '--snapshot'], { env: { CAPTAIN_WORKER_STUCK_AFTER_MS: '1000' } });
+    assert.equal(JSON.parse(ok.stdout).worker_visibility.workers[0].worker_lifecycle.stale_after_ms, 1000, 'the env threshold applies');
+  });
+
   it('status --json has the documented shape; --snapshot and ccc-run: refs work', () => {
     const result = runCaptain(['status', '--run-dir', `ccc-run:${run.runDir}`, '--json', '--snapshot']);
     assert.equal(result.code, 0, result.stderr);
