@@ -1,22 +1,20 @@
 /**
  * Is the worker (and, for captain's own launches, its monitor) still running? Decided from the
  * identity recorded at launch, never by forking a process, and a reused pid reads as dead.
+ * The record fields are read through the zod boundary schema (lenient, like upstream).
  */
 import { verifyProcessIdentity, type ProcessIdentity } from '../process/identity.js';
-import { asString, asUnsigned, getKey, isJsonObject, type Json, type JsonObject } from '../util/json.js';
+import { readDelegationFields, type ProcessIdentityView } from '../store/schemas.js';
+import type { JsonObject } from '../util/json.js';
 
 export type Liveness = 'alive' | 'dead' | 'unknown';
 
-/** A process identity as recorded, or null when absent or malformed. */
-export const recordedIdentity = (value: Json | undefined): ProcessIdentity | null => {
-  if (!isJsonObject(value)) return null;
-  const pid = asUnsigned(getKey(value, 'pid'));
-  const pgid = asUnsigned(getKey(value, 'pgid'));
-  const startTicks = asUnsigned(getKey(value, 'start_ticks'));
-  const bootId = asString(getKey(value, 'boot_id'));
-  const startedAt = asString(getKey(value, 'started_at'));
-  if (pid === undefined || pgid === undefined || startTicks === undefined || bootId === undefined || startedAt === undefined) return null;
-  return { pid, pgid, start_ticks: startTicks, boot_id: bootId, started_at: startedAt };
+/** A complete recorded identity, or null when absent or missing a field. */
+const completeIdentity = (view: ProcessIdentityView | undefined): ProcessIdentity | null => {
+  if (view === undefined) return null;
+  const { pid, pgid, start_ticks, boot_id, started_at } = view;
+  if (pid === undefined || pgid === undefined || start_ticks === undefined || boot_id === undefined || started_at === undefined) return null;
+  return { pid, pgid, start_ticks, boot_id, started_at };
 };
 
 /** The worker process as the record describes it: pid, group, and what proves its identity. */
@@ -27,12 +25,17 @@ export interface WorkerProcessRef {
   processStartedAt: string | null;
 }
 
+const nonZero = (n: number | undefined): number | null => (n === undefined || n === 0 ? null : n);
+
 export const workerProcessRef = (delegation: JsonObject): WorkerProcessRef => {
-  const lifecycle = getKey(delegation, 'worker_lifecycle');
-  const identity = recordedIdentity(getKey(lifecycle, 'process_identity'));
-  const pid = identity?.pid ?? asUnsigned(getKey(lifecycle, 'process_id')) ?? null;
-  const pgid = identity?.pgid ?? asUnsigned(getKey(lifecycle, 'process_group_id')) ?? null;
-  return { pid: pid === 0 ? null : pid, pgid: pgid === 0 ? null : pgid, identity, processStartedAt: asString(getKey(lifecycle, 'process_started_at')) ?? null };
+  const lifecycle = readDelegationFields(delegation).worker_lifecycle;
+  const identity = completeIdentity(lifecycle?.process_identity);
+  return {
+    pid: nonZero(identity?.pid ?? lifecycle?.process_id),
+    pgid: nonZero(identity?.pgid ?? lifecycle?.process_group_id),
+    identity,
+    processStartedAt: lifecycle?.process_started_at ?? null,
+  };
 };
 
 /**
@@ -48,7 +51,7 @@ export const processLiveness = (ref: WorkerProcessRef): Liveness => {
 
 /** The liveness of captain's worker monitor for this delegation ('unknown' for upstream records). */
 export const monitorLiveness = (delegation: JsonObject): Liveness => {
-  const identity = recordedIdentity(getKey(getKey(delegation, 'worker_lifecycle'), 'monitor_identity'));
+  const identity = completeIdentity(readDelegationFields(delegation).worker_lifecycle?.monitor_identity);
   if (identity === null) return 'unknown';
   return verifyProcessIdentity({ pid: identity.pid, identity }) === 'alive' ? 'alive' : 'dead';
 };

@@ -9,8 +9,6 @@ import { isJsonObject, type JsonObject } from '../util/json.js';
 
 /** A string, else absent. */
 const text = z.string().optional().catch(undefined);
-/** A safe integer, else absent (`Value::as_i64`). */
-const integer = z.number().int().optional().catch(undefined);
 /** A non-negative safe integer, else absent (`Value::as_u64`). */
 const unsigned = z.number().int().nonnegative().optional().catch(undefined);
 /** Any JSON object, kept as the same object (no copy), else absent. */
@@ -39,12 +37,15 @@ export const DelegationFields = z.looseObject({
   task_card_id: text,
   child_agent: nested({ status: text }),
   worker_launch_evidence: nested({ raw_events_file: text }),
+  worker_request: nested({ kind: text }),
   worker_lifecycle: nested({
     process_id: unsigned,
     process_started_at: text,
+    process_group_id: unsigned,
     process_identity: ProcessIdentityFields.optional().catch(undefined),
+    monitor_identity: ProcessIdentityFields.optional().catch(undefined),
     raw_events_size: unsigned,
-    generation: integer,
+    generation: text,
   }),
 });
 

@@ -11,7 +11,7 @@ test('delegation fields read with the right types', () => {
       process_started_at: '2026-11-24T09:59:52.000Z',
       process_identity: { pid: 4242, pgid: 4242, start_ticks: 987654, boot_id: 'b-1', started_at: '2026-11-24T09:59:52.000Z', extra: 1 },
       raw_events_size: 1024,
-      generation: 3,
+      generation: 'a1b2',
     },
     top: { worker_launch_evidence: { raw_events_file: 'raw-events/d1.jsonl', launch_source: 'ccc_spawn' } },
   });
@@ -26,7 +26,7 @@ test('delegation fields read with the right types', () => {
     pid: 4242, pgid: 4242, start_ticks: 987654, boot_id: 'b-1', started_at: '2026-11-24T09:59:52.000Z', extra: 1,
   });
   assert.equal(view.worker_lifecycle?.raw_events_size, 1024);
-  assert.equal(view.worker_lifecycle?.generation, 3);
+  assert.equal(view.worker_lifecycle?.generation, 'a1b2');
   // Unknown keys pass through, at every level.
   assert.deepEqual(view['upstream_only_key'], { kept: true });
   assert.equal(view.worker_launch_evidence?.['launch_source'], 'ccc_spawn');
@@ -64,7 +64,7 @@ test('a field of the wrong type reads as absent, never as an error', () => {
   );
   assert.equal(readDelegationFields({ worker_lifecycle: [1] }).worker_lifecycle, undefined);
   assert.deepEqual(readDelegationFields({}), {});
-  assert.equal(readDelegationFields({ worker_lifecycle: { generation: -2 } }).worker_lifecycle?.generation, -2);
+  assert.equal(readDelegationFields({ worker_lifecycle: { process_group_id: -2 } }).worker_lifecycle?.process_group_id, undefined);
 });
 
 test('run and task-card fields', () => {
