@@ -10,6 +10,7 @@ import { describeError } from '../errors.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { refreshDelegationSync } from './refresh.js';
+import { sumUsage, type UsageTotals } from './usage.js';
 
 export interface RecordError extends JsonObject {
   path: string;
@@ -20,6 +21,8 @@ export interface TaskCardStatus extends JsonObject {
   task_card_id: string;
   worker_visibility: JsonObject | null;
   reclaim_plan: JsonObject | null;
+  /** Token usage and cost of the task card's workers. */
+  usage: UsageTotals;
 }
 
 export interface StatusResult extends JsonObject {
@@ -27,6 +30,10 @@ export interface StatusResult extends JsonObject {
   task_card_id: string | null;
   worker_visibility: JsonObject | null;
   reclaim_plan: JsonObject | null;
+  /** Token usage and cost of the task card's workers (captain's addition to the seed's payload). */
+  usage: UsageTotals | null;
+  /** The same over every delegation of the run. */
+  run_usage: UsageTotals;
   errors: RecordError[];
 }
 
@@ -44,28 +51,38 @@ export const loadRefreshedDelegations = (
   ctx: RunContext,
   taskCardIds: ReadonlySet<string> | null,
   opts: { write: boolean },
-): { delegations: LoadedDelegation[]; errors: RecordError[] } => {
+): { delegations: LoadedDelegation[]; errors: RecordError[]; runUsage: UsageTotals } => {
   const loaded = loadDelegations(ctx.runDir);
   const errors: RecordError[] = loaded.errors.map((e) => ({ path: e.path, reason: e.reason }));
   const delegations: LoadedDelegation[] = [];
+  const everyRecord: JsonObject[] = [];
   for (const entry of loaded.records) {
     const cardId = asString(getKey(entry.record, 'task_card_id'));
-    if (taskCardIds !== null && (cardId === undefined || !taskCardIds.has(cardId))) continue;
+    if (taskCardIds !== null && (cardId === undefined || !taskCardIds.has(cardId))) {
+      everyRecord.push(entry.record);
+      continue;
+    }
     try {
       const { record } = refreshDelegationSync(ctx, entry.path, entry.record, opts);
       delegations.push({ ...entry, record });
+      everyRecord.push(record);
     } catch (error) {
       errors.push({ path: entry.path, reason: describeError(error) });
     }
   }
-  return { delegations, errors };
+  return { delegations, errors, runUsage: sumUsage(everyRecord) };
 };
 
 const cardStatus = (ctx: RunContext, taskCardId: string, delegations: readonly LoadedDelegation[]): TaskCardStatus => {
   const now = ctx.now();
   const workers = delegations.map((d) => createVisibleWorker(d.record, ctx.config, now));
   const visibility = createWorkerVisibilityPayload(taskCardId, workers);
-  return { task_card_id: taskCardId, worker_visibility: visibility, reclaim_plan: createReclaimPlanPayload(visibility, ctx.config) };
+  return {
+    task_card_id: taskCardId,
+    worker_visibility: visibility,
+    reclaim_plan: createReclaimPlanPayload(visibility, ctx.config),
+    usage: sumUsage(delegations.map((d) => d.record)),
+  };
 };
 
 /** Every task card id the run knows: its task-card files and the ids its delegations name, sorted. */
@@ -88,11 +105,19 @@ export const getStatus = (ctx: RunContext, opts: { taskCardId?: string; snapshot
   const write = !(opts.snapshot ?? false);
   const taskCardId = targetTaskCardId(ctx, opts.taskCardId);
   if (taskCardId !== null) {
-    const { delegations, errors } = loadRefreshedDelegations(ctx, new Set([taskCardId]), { write });
+    const { delegations, errors, runUsage } = loadRefreshedDelegations(ctx, new Set([taskCardId]), { write });
     const card = cardStatus(ctx, taskCardId, delegations);
-    return { run_dir: ctx.runDir, task_card_id: taskCardId, worker_visibility: card.worker_visibility, reclaim_plan: card.reclaim_plan, errors };
+    return {
+      run_dir: ctx.runDir,
+      task_card_id: taskCardId,
+      worker_visibility: card.worker_visibility,
+      reclaim_plan: card.reclaim_plan,
+      usage: card.usage,
+      run_usage: runUsage,
+      errors,
+    };
   }
-  const { delegations, errors } = loadRefreshedDelegations(ctx, null, { write });
+  const { delegations, errors, runUsage } = loadRefreshedDelegations(ctx, null, { write });
   const ids = allTaskCardIds(ctx, delegations, errors);
   const byCard = new Map<string, LoadedDelegation[]>();
   for (const d of delegations) {
@@ -107,7 +132,9 @@ export const getStatus = (ctx: RunContext, opts: { taskCardId?: string; snapshot
     task_card_id: null,
     worker_visibility: null,
     reclaim_plan: null,
+    usage: null,
     task_cards: ids.map((id) => cardStatus(ctx, id, byCard.get(id) ?? [])),
+    run_usage: runUsage,
     errors,
   };
 };

@@ -47,7 +47,7 @@ describe('captain CLI: status, reclaim, fan-in', () => {
     const result = runCaptain(['status', '--run-dir', `ccc-run:${run.runDir}`, '--json', '--snapshot']);
     assert.equal(result.code, 0, result.stderr);
     const status = JSON.parse(result.stdout);
-    assert.deepEqual(Object.keys(status).sort(), ['errors', 'reclaim_plan', 'run_dir', 'task_card_id', 'worker_visibility']);
+    assert.deepEqual(Object.keys(status).sort(), ['errors', 'reclaim_plan', 'run_dir', 'run_usage', 'task_card_id', 'usage', 'worker_visibility']);
     assert.equal(status.task_card_id, 'card-1');
     assert.equal(status.worker_visibility.total_worker_count, 3);
     assert.equal(status.reclaim_plan.reclaim_needed_worker_count, 1);

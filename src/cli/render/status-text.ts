@@ -59,6 +59,15 @@ export const renderVisibility = (visibility: JsonObject | null, reclaimPlan: Jso
   return parts.join('\n');
 };
 
+/** "1,234 tokens (900 in, 300 out), $0.0123" */
+export const renderUsageTotals = (usage: Json | undefined): string | null => {
+  const total = asInteger(getKey(usage, 'total_tokens')) ?? 0;
+  const cost = getKey(usage, 'cost_usd');
+  if (total === 0 && typeof cost !== 'number') return null;
+  const n = (key: string): string => (asInteger(getKey(usage, key)) ?? 0).toLocaleString('en-US');
+  return `${total.toLocaleString('en-US')} tokens (${n('input_tokens')} in, ${n('cached_input_tokens')} cached, ${n('output_tokens')} out)${typeof cost === 'number' ? `, $${cost.toFixed(4)}` : ''}`;
+};
+
 export interface StatusView extends JsonObject {
   run_dir: string;
   task_card_id: string | null;
@@ -73,6 +82,8 @@ export const renderStatusText = (status: StatusView, style: Style): string => {
   const cards = getKey(status, 'task_cards');
   if (status.task_card_id !== null) {
     out.push(`task card ${status.task_card_id}`, renderVisibility(status.worker_visibility, status.reclaim_plan, style));
+    const cardUsage = renderUsageTotals(getKey(status, 'usage'));
+    if (cardUsage) out.push(`  usage: ${cardUsage}`);
   } else if (Array.isArray(cards) && cards.length > 0) {
     out.push('no active task card; every task card:');
     for (const card of cards) {
@@ -84,6 +95,8 @@ export const renderStatusText = (status: StatusView, style: Style): string => {
   } else {
     out.push('no task cards and no delegations in this run');
   }
+  const runUsage = renderUsageTotals(getKey(status, 'run_usage'));
+  if (runUsage) out.push(`run usage: ${runUsage}`);
   for (const error of status.errors) {
     out.push(paint(style, pc.yellow, `warning: skipped ${asString(getKey(error, 'path')) ?? '?'}: ${asString(getKey(error, 'reason')) ?? ''}`));
   }
