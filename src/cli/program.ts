@@ -1,6 +1,8 @@
 /** The `captain` command line: a thin adapter over the library (src/ops). */
 import { Command, CommanderError } from 'commander';
 import { delegateCommand } from './commands/delegate.js';
+import { demoCommand } from './commands/demo.js';
+import { superviseCommand } from './commands/supervise.js';
 import { fanInCommand } from './commands/fan-in.js';
 import { monitorCommand } from './commands/monitor.js';
 import { reclaimCommand } from './commands/reclaim.js';
@@ -15,7 +17,7 @@ export const buildProgram = (): Command => {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [startCommand(), taskCommand(), runsCommand(), delegateCommand(), statusCommand(), reclaimCommand(), fanInCommand(), cancelCommand(), resultCommand(), logsCommand()]) {
+  for (const command of [demoCommand(), startCommand(), taskCommand(), runsCommand(), delegateCommand(), statusCommand(), reclaimCommand(), fanInCommand(), cancelCommand(), resultCommand(), logsCommand(), superviseCommand()]) {
     program.addCommand(command.exitOverride());
   }
   program.addCommand(monitorCommand().exitOverride(), { hidden: true });

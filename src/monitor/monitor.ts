@@ -18,7 +18,6 @@ import { applyCompletion } from '../lifecycle/mutations.js';
 import { captureProcessIdentity, type ProcessIdentity } from '../process/identity.js';
 import { isGroupGone, listGroupMembers, signalGroup } from '../process/group.js';
 import { terminateWorker } from '../process/terminate.js';
-import { appendRunEvent } from '../store/events-log.js';
 import { readJsonObjectSync } from '../store/json-file.js';
 import { delegationPath } from '../store/paths.js';
 import { updateJsonRecord } from '../store/update-record.js';
@@ -151,7 +150,6 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
     log(`delegation ${delegationId}: superseded during launch; worker ${pid ?? '?'} terminated`);
     return 0;
   }
-  if (pid !== undefined) appendRunEvent(ctx.runDir, { event: 'worker_transition', at: startedAt, delegation_id: delegationId, from: 'launching', to: 'running', process_id: pid });
   log(`delegation ${delegationId}: worker ${pid ?? '(failed to start)'} started: ${argv.join(' ')}`);
   const exit = await exited;
   const endedAt = formatRfc3339(ctx.now());
@@ -172,16 +170,7 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
     return orphans.length > 0 ? withLifecycle(done, { orphans_reaped: orphans }) : done;
   });
   if (finalized.written) {
-    appendRunEvent(ctx.runDir, {
-      event: 'worker_transition',
-      at: endedAt,
-      delegation_id: delegationId,
-      from: 'running',
-      to: snapshot.status === 'completed' ? 'returned' : 'failed',
-      exit_code: exit.code,
-      signal: exit.signal,
-      summary: snapshot.summary,
-    });
+    log(`delegation ${delegationId}: finalized as ${snapshot.status}: ${snapshot.summary}`);
   } else {
     log(`delegation ${delegationId}: record was reclaimed or cancelled meanwhile; left as it is`);
   }

@@ -35,11 +35,14 @@ export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   env?: Record<string, string>;
   /** A retried call with the same key returns the first delegation instead of launching again. */
   idempotencyKey?: string;
-  /** The delegation this one retries (set by the supervisor). */
+  /** The delegation this one retries, and the first of the chain (set by the supervisor). */
   retryOf?: string;
+  retryRoot?: string;
   attempt?: number;
   /** Launch at most this many workers of the run at once; the rest wait as `queued`. */
   maxParallel?: number;
+  /** The exact argv to run, skipping the kind's command building (a retry reuses its first launch's). */
+  command?: string[];
 }
 
 export interface DelegateResult extends JsonObject {
@@ -110,7 +113,6 @@ export const launchDelegation = async (ctx: RunContext, delegationId: string): P
   });
   if (!written) return false;
   startMonitor(ctx, delegationId, generation);
-  appendRunEvent(ctx.runDir, { event: 'worker_transition', at: now, delegation_id: delegationId, from: 'queued', to: 'launching' });
   return true;
 };
 
@@ -121,7 +123,8 @@ export const delegate = async (ctx: RunContext, input: DelegateInput): Promise<D
     throw new CaptainError('NOT_FOUND', `task card ${taskCardId} does not exist in ${ctx.runDir}/task-cards/; create it with \`captain task\``);
   }
   const cwd = resolve(input.cwd ?? process.cwd());
-  const command = buildWorkerCommand({ ...input, cwd });
+  const [presetFile, ...presetArgs] = input.command ?? [];
+  const command = presetFile === undefined ? buildWorkerCommand({ ...input, cwd }) : { file: presetFile, args: presetArgs, env: {} };
   if (input.stdinFile !== undefined && !existsSync(input.stdinFile)) throw new CaptainError('USAGE', `--stdin ${input.stdinFile}: no such file`);
   const existing = loadDelegations(ctx.runDir).records.map((r) => r.record);
   if (input.idempotencyKey !== undefined) {
@@ -159,6 +162,7 @@ export const delegate = async (ctx: RunContext, input: DelegateInput): Promise<D
       env: { ...command.env, ...input.env },
       idempotency_key: input.idempotencyKey ?? null,
       retry_of: input.retryOf ?? null,
+      retry_root: input.retryRoot ?? null,
       attempt: input.attempt ?? 1,
       max_parallel: input.maxParallel ?? null,
     },

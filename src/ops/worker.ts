@@ -11,7 +11,6 @@ import { childStatusOf, deriveWorkerLifecycleView } from '../lifecycle/derive.js
 import { applyCancel } from '../lifecycle/mutations.js';
 import { isTerminalChildStatus } from '../lifecycle/states.js';
 import { terminateWorker } from '../process/terminate.js';
-import { appendRunEvent } from '../store/events-log.js';
 import { readJsonObjectSync, writeJsonAtomicSync } from '../store/json-file.js';
 import { delegationPath, resolveRawEventsFile } from '../store/paths.js';
 import { listDelegationFiles } from '../store/records.js';
@@ -63,7 +62,6 @@ export const cancelDelegation = async (ctx: RunContext, delegationId: string, re
         : await terminateWorker({ pid: ref.pid, pgid: ref.pgid, identity: ref.identity, processStartedAt: ref.processStartedAt }, ctx.config.worker_kill_grace_ms);
     const at = formatRfc3339(ctx.now());
     writeJsonAtomicSync(path, applyCancel(current, { cancelledAt: at, termination: outcome.termination, reason }));
-    appendRunEvent(ctx.runDir, { event: 'worker_transition', at, delegation_id: delegationId, from: status, to: 'cancelled', termination: outcome.termination });
     return { delegation_id: delegationId, cancelled: true, termination: outcome.termination, status: 'cancelled', survivors: outcome.survivors };
   });
 };

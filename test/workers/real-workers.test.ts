@@ -171,8 +171,9 @@ describe('real workers launched by captain', () => {
     assert.ok(!procAlive(pid));
     await sleep(300);
     assert.equal(statusOf(ctx, hang.delegation_id), 'cancelled');
-    const transitions = readRunEvents(ctx.runDir).events.filter((e) => e.delegation_id === hang.delegation_id).map((e) => e.to ?? e.event);
-    assert.deepEqual(transitions, ['worker_delegated', 'running', 'cancelled']);
+    const lifecycle = lifecycleOf(findDelegation(ctx, hang.delegation_id).record);
+    assert.deepEqual([lifecycle.state, lifecycle.termination], ['cancelled', 'terminated']);
+    assert.deepEqual(readRunEvents(ctx.runDir).events.filter((e) => e.delegation_id === hang.delegation_id).map((e) => e.event), ['worker_delegated']);
   });
 
   it('an idempotency key returns the first delegation instead of launching again', async () => {

@@ -1,0 +1,49 @@
+import { Command } from 'commander';
+import { closeSync, openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { CaptainError } from '../../errors.js';
+import { captainCliCommand } from '../../ops/self-command.js';
+import { startSupervisor } from '../../supervisor/index.js';
+import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
+import { printJson, printText } from '../output.js';
+
+const parseMaxParallel = (value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new CaptainError('USAGE', `--max-parallel ${value}: expected a positive integer`);
+  return n;
+};
+
+export const superviseCommand = (): Command =>
+  withRunOptions(new Command('supervise'))
+    .description('watch a run: refresh heartbeats, reclaim stuck workers, retry, launch queued workers, fan in (one per run)')
+    .option('--max-parallel <n>', 'launch at most N workers at once; the rest stay queued')
+    .option('--detach', 'run in the background (survives this shell); prints its pid')
+    .action(async (options: CommonOptions & { maxParallel?: string; detach?: boolean }) => {
+      const ctx = contextFromOptions(options);
+      const maxParallel = parseMaxParallel(options.maxParallel);
+      if (options.detach) {
+        const self = captainCliCommand();
+        const args = process.argv.slice(2).filter((a) => a !== '--detach');
+        const logPath = join(ctx.runDir, 'supervisor.log');
+        const fd = openSync(logPath, 'a');
+        const child = spawn(self.file, [...self.args, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd: process.cwd() });
+        closeSync(fd);
+        child.unref();
+        if (options.json) return printJson({ pid: child.pid, log: logPath });
+        return printText(`supervisor started in the background: pid ${child.pid}, log ${logPath}`);
+      }
+      const supervisor = await startSupervisor(ctx, {
+        ...(maxParallel === undefined ? {} : { maxParallel }),
+        command: `captain supervise (pid ${process.pid})`,
+        onEvent: (event) => (options.json ? printJson(event) : printText(`${event.at} ${event.event} ${[event.delegation_id, event.from !== undefined ? `${String(event.from)} -> ${String(event.to)}` : '', event.termination ?? '', event.summary ?? ''].filter((x) => x !== undefined && x !== null && x !== '').join(' ')}`)),
+        onError: (error) => process.stderr.write(`captain supervise: ${error instanceof Error ? error.message : String(error)}\n`),
+      });
+      if (!options.json) printText(`supervising ${ctx.runDir} (pid ${process.pid}); Ctrl-C to stop`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await supervisor.stop();
+    });

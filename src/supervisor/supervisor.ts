@@ -1,0 +1,285 @@
+/**
+ * The run supervisor: event-driven (fs.watch on delegations/ and raw-events/, plus one timer armed
+ * for the next moment something can change by time alone), crash-only (all state is on disk; a
+ * restarted supervisor re-derives everything). Each pass refreshes heartbeats, logs transitions,
+ * reclaims stuck workers, retries failed ones with backoff, launches queued ones within
+ * max-parallel, and collapses fan-in when a task card's workers are all terminal.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { childStatusOf, deriveWorkerLifecycleView } from '../lifecycle/derive.js';
+import type { RunContext } from '../ops/context.js';
+import { delegate, launchDelegation } from '../ops/delegate.js';
+import { collapseFanIn } from '../ops/fan-in.js';
+import { monitorLiveness } from '../ops/liveness.js';
+import { reclaimDelegation } from '../ops/reclaim.js';
+import { loadRefreshedDelegations, type LoadedDelegation } from '../ops/status.js';
+import { workerKindOf } from '../ops/worker-kind.js';
+import { appendRunEvent, type RunEvent } from '../store/events-log.js';
+import { runLayout } from '../store/paths.js';
+import { updateJsonRecord } from '../store/update-record.js';
+import { asInteger, asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
+import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
+import { acquireSupervisorSlot } from './holder.js';
+import { replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
+
+export interface SupervisorOptions {
+  /** Launch at most this many workers of the run at once (default: run.json's `max_parallel`, else no limit). */
+  maxParallel?: number;
+  /** Called with every event the supervisor appends to events.jsonl. */
+  onEvent?: (event: RunEvent) => void;
+  /** Called when a pass fails (the supervisor keeps going). */
+  onError?: (error: unknown) => void;
+  /** What `supervisor.json` says is holding the run. */
+  command?: string;
+}
+
+export interface Supervisor {
+  readonly runDir: string;
+  /** Runs one pass now (and waits for it). */
+  pass(): Promise<void>;
+  /** Stops watching, waits for in-flight reclaims, releases the run. */
+  stop(): Promise<void>;
+}
+
+/** How often a worker without a live monitor is re-checked (its exit raises no file event). */
+const ORPHAN_RECHECK_MS = 1_000;
+/** Debounce of file events: records change rarely and matter fast; raw events are chatty. */
+const RECORD_DEBOUNCE_MS = 10;
+const RAW_DEBOUNCE_MS = 200;
+
+/** The phase the transition log records: the derived state, or `reclaimed` once reclaimed. */
+const phaseOf = (record: JsonObject, view: ReturnType<typeof deriveWorkerLifecycleView>): string => {
+  if (view === null) return childStatusOf(record);
+  return view.reclaim_state === 'reclaimed' ? 'reclaimed' : view.state;
+};
+
+const requestOf = (record: JsonObject): JsonObject => {
+  const request = getKey(record, 'worker_request');
+  return isJsonObject(request) ? request : {};
+};
+
+const attemptOf = (record: JsonObject): number => asInteger(getKey(requestOf(record), 'attempt')) ?? 1;
+
+/** Whether a terminal delegation should be retried (failed or reclaimed, under the limit, not yet retried). */
+const wantsRetry = (record: JsonObject, maxRetries: number): boolean =>
+  childStatusOf(record) === 'failed' && attemptOf(record) <= maxRetries && getKey(record, 'retried_by') === undefined;
+
+export const startSupervisor = async (ctx: RunContext, options: SupervisorOptions = {}): Promise<Supervisor> => {
+  const release = acquireSupervisorSlot(ctx.runDir, options.command ?? `captain supervisor (pid ${process.pid})`);
+  sealEventsLog(ctx.runDir);
+  const memory: TransitionMemory = replayTransitions(ctx.runDir);
+  const maxParallel = options.maxParallel ?? asInteger(getKey(ctx.run, 'max_parallel'));
+  const inFlight = new Map<string, Promise<unknown>>();
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+
+  const log = (event: RunEvent): void => {
+    appendRunEvent(ctx.runDir, event);
+    options.onEvent?.(event);
+  };
+
+  const logTransitions = (delegations: LoadedDelegation[], now: number): void => {
+    for (const d of delegations) {
+      const id = asString(getKey(d.record, 'delegation_id'));
+      if (id === undefined) continue;
+      const view = deriveWorkerLifecycleView(d.record, ctx.config, now);
+      const phase = phaseOf(d.record, view);
+      const before = memory.phases.get(id);
+      if (before === phase) continue;
+      memory.phases.set(id, phase);
+      log({
+        event: 'worker_transition',
+        at: formatRfc3339(now),
+        delegation_id: id,
+        task_card_id: asString(getKey(d.record, 'task_card_id')) ?? null,
+        from: before ?? null,
+        to: phase,
+        ...(['returned', 'failed', 'cancelled', 'reclaimed'].includes(phase) ? { summary: asString(getKey(d.record, 'result_summary')) ?? null } : {}),
+      });
+    }
+  };
+
+  const startReclaims = (delegations: LoadedDelegation[], now: number): void => {
+    if (!ctx.config.worker_auto_reclaim_enabled) return;
+    for (const d of delegations) {
+      const view = deriveWorkerLifecycleView(d.record, ctx.config, now);
+      if (view?.reclaim_state !== 'reclaim_needed' || inFlight.has(d.path)) continue;
+      const job = reclaimDelegation(ctx, d.path)
+        .then((result) => {
+          if (result !== null) log({ event: 'worker_reclaimed', at: formatRfc3339(ctx.now()), delegation_id: result.delegation_id, state: result.state, termination: result.termination, process_id: result.process_id });
+        })
+        .catch((error: unknown) => options.onError?.(error))
+        .finally(() => {
+          inFlight.delete(d.path);
+          trigger(0);
+        });
+      inFlight.set(d.path, job);
+    }
+  };
+
+  /** Creates due retries; returns the next due time of a pending one. */
+  const retry = async (delegations: LoadedDelegation[], now: number): Promise<number | undefined> => {
+    let nextDue: number | undefined;
+    const maxRetries = ctx.config.worker_max_retries_per_phase;
+    for (const d of delegations) {
+      if (!wantsRetry(d.record, maxRetries)) continue;
+      const attempt = attemptOf(d.record);
+      const completedAt = parseRfc3339Millis(getKey(d.record, 'completed_at')) ?? now;
+      const due = completedAt + ctx.config.worker_retry_backoff_ms * 2 ** (attempt - 1);
+      if (due > now) {
+        nextDue = Math.min(nextDue ?? due, due);
+        continue;
+      }
+      const id = String(getKey(d.record, 'delegation_id'));
+      const request = requestOf(d.record);
+      const root = asString(getKey(request, 'retry_root')) ?? id;
+      const command = getKey(getKey(d.record, 'worker_launch_evidence'), 'command');
+      const env = getKey(request, 'env');
+      // The idempotency key makes a retry created before a crash the one found after it.
+      const created = await delegate(ctx, {
+        kind: workerKindOf(d.record),
+        taskCardId: asString(getKey(d.record, 'task_card_id')) ?? '',
+        title: asString(getKey(d.record, 'summary')) ?? id,
+        ...(asString(getKey(request, 'prompt')) === undefined ? {} : { prompt: asString(getKey(request, 'prompt'))! }),
+        argv: Array.isArray(getKey(request, 'argv')) ? (getKey(request, 'argv') as unknown[]).filter((a): a is string => typeof a === 'string') : [],
+        ...(Array.isArray(command) ? { command: command.filter((a): a is string => typeof a === 'string') } : {}),
+        ...(asString(getKey(request, 'cwd')) === undefined ? {} : { cwd: asString(getKey(request, 'cwd'))! }),
+        ...(asString(getKey(request, 'stdin_file')) === undefined ? {} : { stdinFile: asString(getKey(request, 'stdin_file'))! }),
+        ...(asString(getKey(d.record, 'lane_id')) === undefined ? {} : { lane: asString(getKey(d.record, 'lane_id'))! }),
+        env: isJsonObject(env) ? (Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>) : {},
+        idempotencyKey: `retry:${root}:${attempt + 1}`,
+        retryOf: id,
+        retryRoot: root,
+        attempt: attempt + 1,
+        ...(maxParallel === undefined ? {} : { maxParallel }),
+      });
+      await updateJsonRecord(d.path, (current) => (getKey(current, 'retried_by') === undefined ? { ...current, retried_by: created.delegation_id } : undefined));
+      if (!created.reused) {
+        log({ event: 'worker_retried', at: formatRfc3339(ctx.now()), delegation_id: id, retry_delegation_id: created.delegation_id, attempt: attempt + 1 });
+      }
+      again = true;
+    }
+    return nextDue;
+  };
+
+  const launchQueued = async (delegations: LoadedDelegation[]): Promise<void> => {
+    let active = delegations.filter((d) => childStatusOf(d.record) === 'running').length;
+    for (const d of delegations) {
+      if (childStatusOf(d.record) !== 'queued' || getKey(getKey(d.record, 'worker_lifecycle'), 'generation') === undefined) continue;
+      if (maxParallel !== undefined && active >= maxParallel) return;
+      if (await launchDelegation(ctx, String(getKey(d.record, 'delegation_id')))) {
+        active += 1;
+        again = true;
+      }
+    }
+  };
+
+  const collapse = async (delegations: LoadedDelegation[]): Promise<void> => {
+    const cards = new Map<string, LoadedDelegation[]>();
+    for (const d of delegations) {
+      const card = asString(getKey(d.record, 'task_card_id'));
+      if (card !== undefined) cards.set(card, [...(cards.get(card) ?? []), d]);
+    }
+    const maxRetries = ctx.config.worker_max_retries_per_phase;
+    for (const [card, members] of cards) {
+      const settled = members.every((d) => ['completed', 'failed', 'cancelled'].includes(childStatusOf(d.record)) && !wantsRetry(d.record, maxRetries));
+      if (!settled || members.some((d) => inFlight.has(d.path))) continue;
+      if (members.every((d) => memory.fanIns.has(`${card}@${String(getKey(d.record, 'fan_in_collapsed_at'))}`))) continue;
+      const result = await collapseFanIn(ctx, { taskCardId: card });
+      if (!result.collapsed || result.fan_in === null) continue;
+      const key = `${card}@${String(result.fan_in.collapsed_at)}`;
+      if (memory.fanIns.has(key)) continue;
+      memory.fanIns.add(key);
+      log({ event: 'fan_in_collapsed', at: formatRfc3339(ctx.now()), ...result.fan_in, task_card_id: card });
+    }
+  };
+
+  /** When the next quiet / stale / timeout crossing (or retry, or orphan re-check) is due. */
+  const nextWake = (delegations: LoadedDelegation[], now: number, retryDue: number | undefined): number | undefined => {
+    let next = retryDue;
+    const consider = (at: number): void => {
+      if (at > now) next = Math.min(next ?? at, at);
+    };
+    for (const d of delegations) {
+      if (childStatusOf(d.record) !== 'running') continue;
+      const view = deriveWorkerLifecycleView(d.record, ctx.config, now);
+      const progress = parseRfc3339Millis(getKey(getKey(d.record, 'worker_lifecycle'), 'last_progress_at'));
+      if (view !== null && progress !== undefined) {
+        for (const threshold of [view.quiet_after_ms, view.stale_after_ms, view.timeout_after_ms]) consider(progress + threshold + 1);
+      }
+      if (monitorLiveness(d.record) !== 'alive') consider(now + ORPHAN_RECHECK_MS);
+    }
+    return next;
+  };
+
+  const passOnce = async (): Promise<void> => {
+    const now = ctx.now();
+    const { delegations } = loadRefreshedDelegations(ctx, null, { write: true });
+    logTransitions(delegations, now);
+    startReclaims(delegations, now);
+    const retryDue = await retry(delegations, now);
+    await launchQueued(delegations);
+    await collapse(delegations);
+    if (timer) clearTimeout(timer);
+    const wake = nextWake(delegations, ctx.now(), retryDue);
+    if (wake !== undefined && !stopped) timer = setTimeout(() => trigger(0), Math.max(wake - ctx.now(), 0));
+  };
+
+  const pass = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await passOnce();
+        } catch (error) {
+          options.onError?.(error);
+        }
+      } while (again && !stopped);
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  function trigger(delayMs: number): void {
+    if (stopped) return;
+    if (debounce) return;
+    debounce = setTimeout(() => {
+      debounce = undefined;
+      void pass();
+    }, delayMs);
+  }
+
+  const layout = runLayout(ctx.runDir);
+  for (const [dir, delay] of [[layout.delegationsDir, RECORD_DEBOUNCE_MS], [layout.rawEventsDir, RAW_DEBOUNCE_MS]] as const) {
+    try {
+      watchers.push(watch(dir, () => trigger(delay)));
+    } catch {
+      // A missing folder: the timer still drives the passes.
+    }
+  }
+  await pass();
+
+  return {
+    runDir: ctx.runDir,
+    pass,
+    async stop() {
+      stopped = true;
+      for (const w of watchers) w.close();
+      if (timer) clearTimeout(timer);
+      if (debounce) clearTimeout(debounce);
+      await running;
+      await Promise.allSettled(inFlight.values());
+      release();
+    },
+  };
+};
+
