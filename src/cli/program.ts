@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { delegateCommand } from './commands/delegate.js';
 import { demoCommand } from './commands/demo.js';
 import { superviseCommand } from './commands/supervise.js';
+import { waitCommand } from './commands/wait.js';
 import { fanInCommand } from './commands/fan-in.js';
 import { monitorCommand } from './commands/monitor.js';
 import { reclaimCommand } from './commands/reclaim.js';
@@ -17,7 +18,7 @@ export const buildProgram = (): Command => {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [demoCommand(), startCommand(), taskCommand(), runsCommand(), delegateCommand(), statusCommand(), reclaimCommand(), fanInCommand(), cancelCommand(), resultCommand(), logsCommand(), superviseCommand()]) {
+  for (const command of [demoCommand(), startCommand(), taskCommand(), runsCommand(), delegateCommand(), statusCommand(), reclaimCommand(), fanInCommand(), cancelCommand(), resultCommand(), logsCommand(), superviseCommand(), waitCommand()]) {
     program.addCommand(command.exitOverride());
   }
   program.addCommand(monitorCommand().exitOverride(), { hidden: true });
@@ -27,7 +28,8 @@ export const buildProgram = (): Command => {
 export const runCli = async (argv: string[]): Promise<number> => {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    // A command may set its own exit code (wait: 3 or 4).
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; every other parse failure is a usage error (commander printed it).

@@ -1,0 +1,53 @@
+import { Command } from 'commander';
+import { CaptainError } from '../../errors.js';
+import { waitForFanIn } from '../../ops/wait.js';
+import { asInteger, getKey } from '../../util/json.js';
+import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
+import { EXIT } from '../exit.js';
+import { printJson, printText } from '../output.js';
+
+const COUNTS: Array<[string, string]> = [
+  ['queued_worker_count', 'queued'],
+  ['launching_worker_count', 'launching'],
+  ['running_worker_count', 'running'],
+  ['running_quiet_worker_count', 'quiet'],
+  ['stale_worker_count', 'stale'],
+  ['timed_out_worker_count', 'timed out'],
+  ['completed_worker_count', 'completed'],
+  ['failed_worker_count', 'failed'],
+  ['cancelled_worker_count', 'cancelled'],
+];
+
+export const waitCommand = (): Command =>
+  withRunOptions(new Command('wait'))
+    .description("wait for a task card's fan-in, showing live progress; supervises the run meanwhile if nothing else does")
+    .option('--task-card <id>', "the task card (default: run.json's active one)")
+    .option('--timeout <seconds>', 'give up after this many seconds (exit 4)')
+    .action(async (options: CommonOptions & { taskCard?: string; timeout?: string }) => {
+      const ctx = contextFromOptions(options);
+      const timeoutS = options.timeout === undefined ? undefined : Number(options.timeout);
+      if (timeoutS !== undefined && !(Number.isFinite(timeoutS) && timeoutS > 0)) throw new CaptainError('USAGE', `--timeout ${options.timeout}: expected a positive number of seconds`);
+      const tty = Boolean(process.stdout.isTTY) && !options.json;
+      let last = '';
+      const result = await waitForFanIn(ctx, {
+        ...(options.taskCard === undefined ? {} : { taskCardId: options.taskCard }),
+        ...(timeoutS === undefined ? {} : { timeoutMs: timeoutS * 1000 }),
+        onProgress: (status) => {
+          if (options.json) return;
+          const v = status.worker_visibility;
+          const line = COUNTS.map(([key, label]) => [label, asInteger(getKey(v ?? {}, key)) ?? 0] as const)
+            .filter(([, n]) => n > 0)
+            .map(([label, n]) => `${n} ${label}`)
+            .join(' · ') || 'no workers yet';
+          if (line === last) return;
+          last = line;
+          if (tty) process.stdout.write(`\r\u001b[2K${line}`);
+          else printText(line);
+        },
+      });
+      if (tty) process.stdout.write('\n');
+      if (options.json) printJson(result);
+      else if (result.outcome === 'timeout') printText(`timed out before fan-in (${result.completed} completed, ${result.failed} failed, ${result.cancelled} cancelled so far); next: captain status --run-dir ${ctx.runDir}`);
+      else printText(`fan-in collapsed at ${String(result.fan_in_collapsed_at)}: ${result.completed} completed, ${result.failed} failed, ${result.cancelled} cancelled`);
+      process.exitCode = result.outcome === 'completed' ? EXIT.ok : result.outcome === 'failed' ? EXIT.workersFailed : EXIT.timeout;
+    });
