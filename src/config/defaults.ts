@@ -39,7 +39,7 @@ export const PROCESS_START_TOLERANCE_MS = 3_000;
 
 /** Record locks: how long a writer waits for a lock, and when a dead holder's lock is taken over. */
 export const RECORD_LOCK_WAIT_MS = 30_000;
-export const RECORD_LOCK_STALE_MS = 10_000;
+export const RECORD_LOCK_STALE_MS = 5_000;
 
 /** Fake model server (src/fake-model): the answer text when a scenario names none. */
 export const FAKE_MODEL_DEFAULT_TEXT = 'FAKE_OK';

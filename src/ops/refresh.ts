@@ -32,11 +32,14 @@ const statOrUndefined = (path: string): Stats | undefined => {
   }
 };
 
-const finalize = (record: JsonObject, rawPath: string, stat: Stats, strict: boolean): Observation => {
+/**
+ * Finalizes a worker that ended while nobody watched its exit. Upstream records: upstream's rules.
+ * Captain's own launches whose monitor died (`strict`): the terminal event decides when there is
+ * one; without one the worker failed (`no_terminal_event`), its exit status unknown.
+ */
+const finalize = (record: JsonObject, rawPath: string, stat: Stats, strict: boolean, hasTerminal: boolean): Observation => {
   const completedAt = formatRfc3339(Math.floor(stat.mtimeMs));
-  // Upstream records: exit unknown, upstream's rules. Captain's own launches whose monitor died:
-  // the worker exited unseen, so captain's stricter rules apply with an unknown exit code.
-  const exit = strict ? { code: null, signal: null } : null;
+  const exit = strict && !hasTerminal ? { code: null, signal: null } : null;
   const snapshot = snapshotFromRawEventsFileSync(rawPath, workerKindOf(record), exit, completedAt);
   const updated = applyCompletion(record, {
     completedAt,
@@ -62,8 +65,10 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
     // A live monitor finalizes with the real exit status itself; never race it.
     const liveness = processLiveness(workerProcessRef(record));
     const captainLaunched = monitor === 'dead';
-    if (liveness !== 'alive' && findTerminalEventSync(rawPath, workerKindOf(record)) !== null) return finalize(record, rawPath, stat, captainLaunched);
-    if (liveness === 'dead') return finalize(record, rawPath, stat, captainLaunched);
+    if (liveness !== 'alive') {
+      const hasTerminal = findTerminalEventSync(rawPath, workerKindOf(record)) !== null;
+      if (hasTerminal || liveness === 'dead') return finalize(record, rawPath, stat, captainLaunched, hasTerminal);
+    }
   }
   const lifecycle = getKey(record, 'worker_lifecycle');
   const lastProgressMs = parseRfc3339Millis(getKey(lifecycle, 'last_progress_at')) ?? 0;
