@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demo.js';
 import { superviseCommand } from './commands/supervise.js';
 import { waitCommand } from './commands/wait.js';
 import { fanInCommand } from './commands/fan-in.js';
+import { mcpCommand } from './commands/mcp.js';
 import { monitorCommand } from './commands/monitor.js';
 import { reclaimCommand } from './commands/reclaim.js';
 import { runsCommand, startCommand, taskCommand } from './commands/runs.js';
@@ -18,7 +19,7 @@ export const buildProgram = (): Command => {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [demoCommand(), startCommand(), taskCommand(), runsCommand(), delegateCommand(), statusCommand(), reclaimCommand(), fanInCommand(), cancelCommand(), resultCommand(), logsCommand(), superviseCommand(), waitCommand()]) {
+  for (const command of [demoCommand(), startCommand(), taskCommand(), runsCommand(), delegateCommand(), statusCommand(), reclaimCommand(), fanInCommand(), cancelCommand(), resultCommand(), logsCommand(), superviseCommand(), waitCommand(), mcpCommand()]) {
     program.addCommand(command.exitOverride());
   }
   program.addCommand(monitorCommand().exitOverride(), { hidden: true });

@@ -16,6 +16,7 @@ import { writeJsonAtomicSync } from '../store/json-file.js';
 import { defaultRawEventsPath, delegationPath, runLayout, taskCardPath } from '../store/paths.js';
 import { loadDelegations } from '../store/records.js';
 import { updateJsonRecord } from '../store/update-record.js';
+import { withRecordLock } from '../store/lock.js';
 import { asInteger, asString, getKey, type JsonObject } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
 import { buildWorkerCommand, type WorkerSpec } from '../workers/adapters.js';
@@ -126,11 +127,27 @@ export const delegate = async (ctx: RunContext, input: DelegateInput): Promise<D
   const [presetFile, ...presetArgs] = input.command ?? [];
   const command = presetFile === undefined ? buildWorkerCommand({ ...input, cwd }) : { file: presetFile, args: presetArgs, env: {} };
   if (input.stdinFile !== undefined && !existsSync(input.stdinFile)) throw new CaptainError('USAGE', `--stdin ${input.stdinFile}: no such file`);
-  const existing = loadDelegations(ctx.runDir).records.map((r) => r.record);
   if (input.idempotencyKey !== undefined) {
-    const earlier = findByIdempotencyKey(existing, input.idempotencyKey);
-    if (earlier !== undefined) return resultFor(ctx, earlier, true);
+    // Check and create under one run-wide lock, so two concurrent calls with the same key start one worker.
+    const lockDir = runLayout(ctx.runDir).lockDir;
+    mkdirSync(lockDir, { recursive: true });
+    const key = input.idempotencyKey;
+    return withRecordLock(join(lockDir, 'delegate'), () => {
+      const earlier = findByIdempotencyKey(loadDelegations(ctx.runDir).records.map((r) => r.record), key);
+      return earlier !== undefined ? resultFor(ctx, earlier, true) : createDelegation(ctx, input, taskCardId, cwd, command);
+    });
   }
+  return createDelegation(ctx, input, taskCardId, cwd, command);
+};
+
+const createDelegation = (
+  ctx: RunContext,
+  input: DelegateInput,
+  taskCardId: string,
+  cwd: string,
+  command: { file: string; args: string[]; env: Record<string, string> },
+): DelegateResult => {
+  const existing = input.maxParallel === undefined ? [] : loadDelegations(ctx.runDir).records.map((r) => r.record);
   const nowMs = ctx.now();
   const now = formatRfc3339(nowMs);
   const delegationId = newId('dlg', nowMs);

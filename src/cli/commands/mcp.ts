@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { serveMcpStdio } from '../../mcp/server.js';
+import { resolveConfigFromOptions, type CommonOptions } from '../common.js';
+import { RUNTIME_CONFIG_FLAGS } from '../../config/index.js';
+
+export const mcpCommand = (): Command => {
+  const command = new Command('mcp')
+    .description('serve captain as an MCP server over stdio (for Codex CLI, Claude Code and other agent captains)')
+    .option('--run-dir <dir>', 'the run tools use when a call names none')
+    .option('--workspace <dir>', 'create runs under <dir>/.captain/runs and keep every path inside <dir>')
+    .option('--config <file>', 'runtime config file (.json or .toml)')
+    .option('--no-supervise', 'do not supervise the runs the server touches');
+  for (const flag of RUNTIME_CONFIG_FLAGS) command.option(flag.flags, flag.description);
+  return command.action(async (options: CommonOptions & { workspace?: string; supervise: boolean }) => {
+    await serveMcpStdio({
+      config: resolveConfigFromOptions(options),
+      supervise: options.supervise,
+      ...(options.runDir === undefined ? {} : { runDir: options.runDir }),
+      ...(options.workspace === undefined ? {} : { workspace: options.workspace }),
+    });
+  });
+};

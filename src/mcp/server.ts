@@ -1,0 +1,37 @@
+/**
+ * `captain mcp`: captain's tools for agent captains over stdio, with the MCP SDK. Every tool is
+ * a thin call into the library; the server supervises the runs it touches while no
+ * `captain supervise` holds them.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { McpRuns, type McpOptions } from './context.js';
+import { registerControlTools } from './tools/control.js';
+import { registerObserveTools } from './tools/observe.js';
+import { registerRunTools } from './tools/runs.js';
+import { registerWorkerTools } from './tools/workers.js';
+
+export const createCaptainMcpServer = (options: McpOptions): { server: McpServer; runs: McpRuns } => {
+  const server = new McpServer({ name: 'captain', version: '0.1.0' });
+  const runs = new McpRuns(options);
+  registerRunTools(server, runs);
+  registerWorkerTools(server, runs);
+  registerObserveTools(server, runs);
+  registerControlTools(server, runs);
+  return { server, runs };
+};
+
+/** Serves on stdin/stdout until the client goes away, then stops the supervisors it started. */
+export const serveMcpStdio = async (options: McpOptions): Promise<void> => {
+  const { server, runs } = createCaptainMcpServer(options);
+  if (options.runDir !== undefined) await runs.open(options.runDir);
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = () => resolve();
+    process.stdin.once('end', () => resolve());
+  });
+  await server.connect(transport);
+  await closed;
+  await runs.close();
+  await server.close();
+};

@@ -1,0 +1,65 @@
+/** captain_reclaim and captain_fan_in. */
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { collapseFanIn } from '../../ops/fan-in.js';
+import { reclaimStuckWorkers } from '../../ops/reclaim.js';
+import { answer, failure, type McpRuns } from '../context.js';
+
+export const registerControlTools = (server: McpServer, runs: McpRuns): void => {
+  server.registerTool(
+    'captain_reclaim',
+    {
+      title: 'Reclaim stuck workers',
+      description: 'Kill the process group of every stale or timed-out worker of the task card and record it as reclaimed (dry_run: only list them).',
+      inputSchema: { run_dir: z.string().optional(), task_card_id: z.string().optional(), dry_run: z.boolean().optional() },
+      outputSchema: {
+        task_card_id: z.string().nullable(),
+        dry_run: z.boolean(),
+        reclaimed: z.array(z.object({ delegation_id: z.unknown(), state: z.string(), process_id: z.number().nullable(), termination: z.string() })),
+        errors: z.array(z.record(z.string(), z.unknown())),
+      },
+    },
+    async ({ run_dir, task_card_id, dry_run }) => {
+      try {
+        const ctx = await runs.open(run_dir);
+        const r = await reclaimStuckWorkers(ctx, { ...(task_card_id === undefined ? {} : { taskCardId: task_card_id }), dryRun: dry_run ?? false });
+        const reclaimed = r.reclaimed.map((w) => ({ delegation_id: w.delegation_id, state: w.state, process_id: w.process_id, termination: w.termination }));
+        return answer(
+          { task_card_id: r.task_card_id, dry_run: r.dry_run, reclaimed, errors: r.errors },
+          reclaimed.length === 0 ? 'No worker needs reclaim.' : reclaimed.map((w) => `${String(w.delegation_id)}: ${w.termination}`).join('\n'),
+        );
+      } catch (error) {
+        return failure(error);
+      }
+    },
+  );
+
+  server.registerTool(
+    'captain_fan_in',
+    {
+      title: 'Collapse fan-in',
+      description: "Collapse the task card's fan-in once every worker is terminal (idempotent); otherwise says who is still active.",
+      inputSchema: { run_dir: z.string().optional(), task_card_id: z.string().optional(), summary: z.string().max(2_000).optional() },
+      outputSchema: {
+        task_card_id: z.string(),
+        collapsed: z.boolean(),
+        fan_in: z.record(z.string(), z.unknown()).nullable(),
+        reason: z.string().nullable(),
+        active_delegation_ids: z.array(z.string()),
+        missing_lane_ids: z.array(z.string()),
+      },
+    },
+    async ({ run_dir, task_card_id, summary }) => {
+      try {
+        const ctx = await runs.open(run_dir);
+        const r = await collapseFanIn(ctx, { ...(task_card_id === undefined ? {} : { taskCardId: task_card_id }), ...(summary === undefined ? {} : { orchestratorSummary: summary }) });
+        return answer(
+          { task_card_id: r.task_card_id, collapsed: r.collapsed, fan_in: r.fan_in, reason: r.reason, active_delegation_ids: r.active_delegation_ids, missing_lane_ids: r.missing_lane_ids },
+          r.collapsed && r.fan_in ? String(r.fan_in.summary).trim() : `Not ready: ${String(r.reason)}${r.active_delegation_ids.length > 0 ? ` (${r.active_delegation_ids.join(', ')})` : ''}`,
+        );
+      } catch (error) {
+        return failure(error);
+      }
+    },
+  );
+};

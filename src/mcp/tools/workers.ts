@@ -1,0 +1,173 @@
+/** captain_delegate, captain_result, captain_events, captain_cancel. */
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { delegate } from '../../ops/delegate.js';
+import { cancelDelegation, getWorkerResult, readWorkerEvents } from '../../ops/worker.js';
+import { answer, failure, type McpRuns } from '../context.js';
+
+const runDir = z.string().optional().describe('the run (default: the server’s run)');
+const delegationId = z.string().min(1).describe('a delegation id from captain_delegate or captain_status');
+/** Longest text a tool answer carries in one field. */
+const MAX_TEXT = 4_000;
+const clip = (text: unknown): string | null => {
+  if (typeof text !== 'string') return null;
+  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT)}… [${text.length - MAX_TEXT} more characters; see captain_events]`;
+};
+
+export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
+  server.registerTool(
+    'captain_delegate',
+    {
+      title: 'Delegate a task to a worker',
+      description:
+        'Start a worker (codex: `codex exec --json`, claude: `claude -p`, command: any argv) and return at once with its delegation id. Pass an idempotency_key so that retrying this call never starts a second worker.',
+      inputSchema: {
+        run_dir: runDir,
+        kind: z.enum(['codex', 'claude', 'command']),
+        prompt: z.string().min(1).max(100_000).optional().describe('the task (codex, claude)'),
+        argv: z.array(z.string()).max(200).optional().describe('command: the program and its arguments; codex/claude: extra CLI flags'),
+        task_card_id: z.string().optional(),
+        lane: z.string().optional(),
+        title: z.string().max(200).optional(),
+        cwd: z.string().optional().describe("the worker's working directory (inside the workspace)"),
+        sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
+        idempotency_key: z.string().min(1).max(200).optional(),
+      },
+      outputSchema: {
+        delegation_id: z.string(),
+        task_card_id: z.string(),
+        state: z.enum(['launching', 'queued']),
+        reused: z.boolean(),
+        raw_events_file: z.string(),
+      },
+    },
+    async (input) => {
+      try {
+        const ctx = await runs.open(input.run_dir);
+        const result = await delegate(ctx, {
+          kind: input.kind,
+          argv: input.argv ?? [],
+          ...(input.prompt === undefined ? {} : { prompt: input.prompt }),
+          ...(input.task_card_id === undefined ? {} : { taskCardId: input.task_card_id }),
+          ...(input.lane === undefined ? {} : { lane: input.lane }),
+          ...(input.title === undefined ? {} : { title: input.title }),
+          ...(input.cwd === undefined ? {} : { cwd: runs.insideWorkspace(input.cwd, 'cwd') }),
+          ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
+          ...(input.idempotency_key === undefined ? {} : { idempotencyKey: input.idempotency_key }),
+        });
+        const structured = {
+          delegation_id: result.delegation_id,
+          task_card_id: result.task_card_id,
+          state: result.state,
+          reused: result.reused,
+          raw_events_file: result.raw_events_file,
+        };
+        return answer(structured, `${result.reused ? 'Already delegated (same idempotency_key)' : 'Delegated'}: ${result.delegation_id} (${result.state}). Use captain_wait to hear when it changes.`);
+      } catch (error) {
+        return failure(error);
+      }
+    },
+  );
+
+  server.registerTool(
+    'captain_result',
+    {
+      title: "A worker's result",
+      description: "One delegation's parsed result: status, summary, final message, thread or session id, usage, cost, failure reason.",
+      inputSchema: { run_dir: runDir, delegation_id: delegationId },
+      outputSchema: {
+        delegation_id: z.string(),
+        kind: z.string(),
+        status: z.string(),
+        state: z.string().nullable(),
+        summary: z.string().nullable(),
+        final_message: z.string().nullable(),
+        thread_id: z.string().nullable(),
+        session_id: z.string().nullable(),
+        usage: z.record(z.string(), z.unknown()).nullable(),
+        cost_usd: z.number().nullable(),
+        failure_reason: z.string().nullable(),
+        completed_at: z.string().nullable(),
+      },
+    },
+    async ({ run_dir, delegation_id }) => {
+      try {
+        const ctx = await runs.open(run_dir);
+        const r = getWorkerResult(ctx, delegation_id);
+        const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+        const structured = {
+          delegation_id: r.delegation_id,
+          kind: r.kind,
+          status: r.status,
+          state: str(r.state),
+          summary: clip(r.summary),
+          final_message: clip(r.final_message),
+          thread_id: str(r.thread_id),
+          session_id: str(r.session_id),
+          usage: r.usage !== null && typeof r.usage === 'object' && !Array.isArray(r.usage) ? (r.usage as Record<string, unknown>) : null,
+          cost_usd: typeof r.cost_usd === 'number' ? r.cost_usd : null,
+          failure_reason: str(r.failure_reason),
+          completed_at: str(r.completed_at),
+        };
+        const text = [`${r.delegation_id} (${r.kind}): ${r.status}`, structured.failure_reason ? `failure: ${structured.failure_reason}` : '', structured.final_message ? `final message: ${structured.final_message}` : `summary: ${structured.summary ?? '-'}`]
+          .filter((l) => l !== '')
+          .join('\n');
+        return answer(structured, text);
+      } catch (error) {
+        return failure(error);
+      }
+    },
+  );
+
+  server.registerTool(
+    'captain_events',
+    {
+      title: "A worker's events",
+      description: "A worker's events after a cursor (0 = from the start), one readable line each; bounded in count and bytes. Pass next_cursor back to continue.",
+      inputSchema: {
+        run_dir: runDir,
+        delegation_id: delegationId,
+        cursor: z.number().int().nonnegative().optional(),
+        limit: z.number().int().min(1).max(200).optional().describe('at most this many events (default 50)'),
+      },
+      outputSchema: {
+        delegation_id: z.string(),
+        events: z.array(z.object({ cursor: z.number(), type: z.string(), text: z.string() })),
+        next_cursor: z.number(),
+        more: z.boolean(),
+      },
+    },
+    async ({ run_dir, delegation_id, cursor, limit }) => {
+      try {
+        const ctx = await runs.open(run_dir);
+        const page = readWorkerEvents(ctx, delegation_id, cursor ?? 0, { limit: limit ?? 50, maxBytes: 32 * 1024 });
+        const events = page.events.map((e) => ({ ...e, text: e.text.length > 500 ? `${e.text.slice(0, 500)}…` : e.text }));
+        return answer({ ...page, events }, events.length === 0 ? 'No new events.' : `${events.map((e) => e.text).join('\n')}${page.more ? `\n(more after cursor ${page.next_cursor})` : ''}`);
+      } catch (error) {
+        return failure(error);
+      }
+    },
+  );
+
+  server.registerTool(
+    'captain_cancel',
+    {
+      title: 'Cancel a worker',
+      description: "Stop a worker on purpose: kill its whole process group (after checking it is the recorded process) and record it as cancelled.",
+      inputSchema: { run_dir: runDir, delegation_id: delegationId, reason: z.string().max(500).optional() },
+      outputSchema: { delegation_id: z.string(), cancelled: z.boolean(), termination: z.string().nullable(), status: z.string() },
+    },
+    async ({ run_dir, delegation_id, reason }) => {
+      try {
+        const ctx = await runs.open(run_dir);
+        const r = await cancelDelegation(ctx, delegation_id, reason ?? 'cancelled by the captain (MCP)');
+        return answer(
+          { delegation_id: r.delegation_id, cancelled: r.cancelled, termination: r.termination, status: r.status },
+          r.cancelled ? `Cancelled ${r.delegation_id} (${String(r.termination)})` : `${r.delegation_id} had already ended (${r.status})`,
+        );
+      } catch (error) {
+        return failure(error);
+      }
+    },
+  );
+};

@@ -1,0 +1,142 @@
+/** The MCP SDK's own Client over stdio against a real `captain mcp` process. */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CLI } from '../helpers/cli.js';
+import { fixturePath } from '../helpers/worker-harness.js';
+
+interface CallResult {
+  isError?: boolean;
+  content: Array<{ type: string; text?: string }>;
+  structuredContent?: Record<string, unknown>;
+}
+
+describe('captain mcp over stdio', () => {
+  let client: Client;
+  let workspace: string;
+  const call = async (name: string, args: Record<string, unknown>): Promise<CallResult> => (await client.callTool({ name, arguments: args })) as CallResult;
+  const ok = async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const result = await call(name, args);
+    assert.ok(!result.isError, `${name}: ${result.content.map((c) => c.text).join('\n')}`);
+    assert.ok(result.structuredContent, `${name} answers with structuredContent`);
+    assert.ok(result.content[0]?.text, `${name} answers with a text rendering too`);
+    return result.structuredContent;
+  };
+
+  before(async () => {
+    workspace = mkdtempSync(join(tmpdir(), 'captain-mcp-'));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'mcp', '--workspace', workspace, '--worker-stuck-after-ms', '1500', '--worker-kill-grace-ms', '200', '--worker-max-retries-per-phase', '0'],
+      stderr: 'pipe',
+    });
+    client = new Client({ name: 'captain-test', version: '1.0.0' });
+    await client.connect(transport);
+  });
+  after(async () => {
+    await client.close();
+    rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('lists every tool with input and output schemas', async () => {
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name).sort();
+    assert.deepEqual(names, [
+      'captain_add_task', 'captain_cancel', 'captain_delegate', 'captain_events', 'captain_fan_in',
+      'captain_reclaim', 'captain_result', 'captain_start_run', 'captain_status', 'captain_wait',
+    ]);
+    for (const tool of tools) {
+      assert.equal(tool.inputSchema.type, 'object', tool.name);
+      assert.equal(tool.outputSchema?.type, 'object', `${tool.name} has an output schema`);
+    }
+  });
+
+  it('runs a task card end to end: start, delegate (idempotent), wait with a cursor, result, events, fan-in', async () => {
+    const run = await ok('captain_start_run', { title: 'mcp e2e' });
+    const runDir = String(run.run_dir);
+    assert.ok(runDir.startsWith(join(workspace, '.captain', 'runs')));
+    const args = { run_dir: runDir, kind: 'command', argv: [process.execPath, fixturePath('emit-jsonl.mjs'), '3', '100'], idempotency_key: 'job-1' };
+    const [first, retried] = await Promise.all([ok('captain_delegate', args), ok('captain_delegate', args)]);
+    assert.equal(retried.delegation_id, first.delegation_id, 'two concurrent calls with one key start one worker');
+    const firstAgain = await ok('captain_delegate', args);
+    assert.equal(first.delegation_id, firstAgain.delegation_id, 'a retried call returns the first delegation');
+    assert.equal(firstAgain.reused, true);
+    const other = await ok('captain_delegate', { run_dir: runDir, kind: 'command', argv: [process.execPath, fixturePath('crash.mjs')] });
+
+    let cursor = 0;
+    const seen: Array<Record<string, unknown>> = [];
+    let fanIn: unknown = null;
+    for (let i = 0; i < 20 && fanIn === null; i++) {
+      const page = await ok('captain_wait', { run_dir: runDir, cursor, timeout_ms: 5_000 });
+      const events = page.events as Array<Record<string, unknown>>;
+      for (const e of events) assert.ok(Number(e.cursor) > cursor, 'events come after the cursor, never repeated');
+      seen.push(...events);
+      cursor = Number(page.next_cursor);
+      fanIn = page.fan_in;
+    }
+    assert.ok(fanIn, 'fan-in was reported');
+    const cursors = seen.map((e) => Number(e.cursor));
+    assert.deepEqual(cursors, [...new Set(cursors)].sort((a, b) => a - b), 'no event seen twice, in order');
+    assert.ok(seen.some((e) => e.delegation_id === first.delegation_id && e.to === 'returned'));
+    assert.ok(seen.some((e) => e.delegation_id === other.delegation_id && e.to === 'failed'));
+
+    const result = await ok('captain_result', { run_dir: runDir, delegation_id: first.delegation_id });
+    assert.equal(result.status, 'completed');
+    const events = await ok('captain_events', { run_dir: runDir, delegation_id: first.delegation_id, limit: 2 });
+    assert.equal((events.events as unknown[]).length, 2);
+    assert.equal(events.more, true);
+    const rest = await ok('captain_events', { run_dir: runDir, delegation_id: first.delegation_id, cursor: events.next_cursor });
+    assert.ok((rest.events as unknown[]).length > 0);
+
+    const fan = await ok('captain_fan_in', { run_dir: runDir });
+    assert.equal(fan.collapsed, true);
+    assert.equal((fan.fan_in as Record<string, unknown>).collapsed_at, (fanIn as Record<string, unknown>).collapsed_at, 'the supervisor collapsed it; calling again returns the same collapse');
+
+    const status = await ok('captain_status', { run_dir: runDir });
+    assert.equal((status.counts as Record<string, number>).total, 2, 'one worker per idempotency key');
+    const verbose = await ok('captain_status', { run_dir: runDir, verbose: true });
+    assert.ok(verbose.worker_visibility, 'verbose gives the seed payloads');
+
+    const idle = await ok('captain_wait', { run_dir: runDir, cursor, timeout_ms: 300 });
+    assert.equal(idle.timed_out, true);
+    assert.equal(idle.next_cursor, cursor, 'a timed-out wait keeps the cursor');
+  });
+
+  it('reclaim and cancel through tools', async () => {
+    const run = await ok('captain_start_run', { title: 'control' });
+    const runDir = String(run.run_dir);
+    const hang = await ok('captain_delegate', { run_dir: runDir, kind: 'command', argv: [process.execPath, fixturePath('hang.mjs')] });
+    const hang2 = await ok('captain_delegate', { run_dir: runDir, kind: 'command', argv: [process.execPath, fixturePath('hang.mjs')] });
+    await new Promise((r) => setTimeout(r, 500));
+    const cancel = await ok('captain_cancel', { run_dir: runDir, delegation_id: hang2.delegation_id });
+    assert.equal(cancel.cancelled, true);
+    const waited = await ok('captain_wait', { run_dir: runDir, until: 'fan_in', timeout_ms: 15_000 });
+    assert.ok(waited.fan_in, 'the hung worker was reclaimed by the server-run supervisor, then fan-in');
+    const result = await ok('captain_result', { run_dir: runDir, delegation_id: hang.delegation_id });
+    assert.equal(result.status, 'failed');
+    const dry = await ok('captain_reclaim', { run_dir: runDir, dry_run: true });
+    assert.deepEqual(dry.reclaimed, []);
+  });
+
+  it('bad inputs: wrong types, unknown ids (listing known ones), paths outside the workspace', async () => {
+    const run = await ok('captain_start_run', { title: 'bad' });
+    const wrongType = await call('captain_delegate', { run_dir: run.run_dir, kind: 'rocket' });
+    assert.equal(wrongType.isError, true);
+    const d = await ok('captain_delegate', { run_dir: run.run_dir, kind: 'command', argv: [process.execPath, '-e', '1'] });
+    const unknown = await call('captain_result', { run_dir: run.run_dir, delegation_id: 'dlg-nope' });
+    assert.equal(unknown.isError, true);
+    assert.match(String(unknown.content[0]?.text), new RegExp(`known: .*${String(d.delegation_id)}`));
+    const outside = await call('captain_status', { run_dir: '/etc' });
+    assert.equal(outside.isError, true);
+    assert.match(String(outside.content[0]?.text), /outside/);
+    const cwd = await call('captain_delegate', { run_dir: run.run_dir, kind: 'command', argv: ['true'], cwd: '/tmp' });
+    assert.equal(cwd.isError, true);
+    const noRun = await call('captain_status', {});
+    assert.equal(noRun.isError, true);
+    assert.match(String(noRun.content[0]?.text), /captain_start_run/);
+  });
+});
