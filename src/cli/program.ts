@@ -6,7 +6,6 @@ import { superviseCommand } from './commands/supervise.js';
 import { waitCommand } from './commands/wait.js';
 import { fanInCommand } from './commands/fan-in.js';
 import { mcpCommand } from './commands/mcp.js';
-import { monitorCommand } from './commands/monitor.js';
 import { reclaimCommand } from './commands/reclaim.js';
 import { runsCommand, startCommand, taskCommand } from './commands/runs.js';
 import { statusCommand } from './commands/status.js';
@@ -22,7 +21,6 @@ export const buildProgram = (): Command => {
   for (const command of [demoCommand(), startCommand(), taskCommand(), runsCommand(), delegateCommand(), statusCommand(), reclaimCommand(), fanInCommand(), cancelCommand(), resultCommand(), logsCommand(), superviseCommand(), waitCommand(), mcpCommand()]) {
     program.addCommand(command.exitOverride());
   }
-  program.addCommand(monitorCommand().exitOverride(), { hidden: true });
   return program;
 };
 

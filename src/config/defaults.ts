@@ -37,6 +37,12 @@ export const RAW_EVENTS_HEAD_BYTES = 64 * 1024;
 /** How far a live process's start time may sit from a recorded RFC 3339 start time and still be the same process. */
 export const PROCESS_START_TOLERANCE_MS = 3_000;
 
+/**
+ * Size of the read buffer reused across files when a view loads many records in a row
+ * (`loadDelegations`): one allocation instead of one per file. Larger files get their own buffer.
+ */
+export const RECORD_READ_SCRATCH_BYTES = 64 * 1024;
+
 /** Record locks: how long a writer waits for a lock, and when a dead holder's lock is taken over. */
 export const RECORD_LOCK_WAIT_MS = 30_000;
 export const RECORD_LOCK_STALE_MS = 5_000;

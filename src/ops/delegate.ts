@@ -22,7 +22,7 @@ import { formatRfc3339 } from '../util/time.js';
 import { buildWorkerCommand, type WorkerSpec } from '../workers/adapters.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { newId } from './ids.js';
-import { captainCliCommand } from './self-command.js';
+import { monitorCommand } from './self-command.js';
 
 export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   cwd?: string;
@@ -79,11 +79,11 @@ const resultFor = (ctx: RunContext, record: JsonObject, reused: boolean): Delega
 
 /** Starts the detached monitor of one delegation; it records its own identity in the record. */
 export const startMonitor = (ctx: RunContext, delegationId: string, generation: string): number => {
-  const self = captainCliCommand();
+  const self = monitorCommand();
   const log = join(runLayout(ctx.runDir).rawEventsDir, `${delegationId}.monitor.log`);
   const fd = openSync(log, 'a');
   try {
-    const child = spawn(self.file, [...self.args, 'monitor', '--run-dir', ctx.runDir, '--delegation', delegationId, '--generation', generation], {
+    const child = spawn(self.file, [...self.args, ctx.runDir, delegationId, generation, String(ctx.config.worker_kill_grace_ms)], {
       detached: true,
       stdio: ['ignore', fd, fd],
       cwd: ctx.runDir,

@@ -24,3 +24,10 @@ export const captainCliCommand = (): { file: string; args: string[] } => {
   if (!existsSync(main)) throw new CaptainError('IO', `${main} does not exist; run \`npm run build\` first`);
   return { file: process.execPath, args: [main] };
 };
+
+/** `[node, <package>/dist/monitor/main.js]`: the small entry point of a worker monitor. */
+export const monitorCommand = (): { file: string; args: string[] } => {
+  const main = join(packageRoot(), 'dist', 'monitor', 'main.js');
+  if (!existsSync(main)) throw new CaptainError('IO', `${main} does not exist; run \`npm run build\` first`);
+  return { file: process.execPath, args: [main] };
+};

@@ -3,10 +3,11 @@
  * every failure names the file; writes are atomic (temp file + fsync + rename), so a concurrent
  * reader sees either the old or the new record, never half of one (upstream weakness 2).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { RECORD_READ_SCRATCH_BYTES } from '../config/defaults.js';
 import { CaptainError, describeError } from '../errors.js';
 import { isJsonObject, type JsonObject } from '../util/json.js';
 
@@ -53,15 +54,48 @@ const parseErrorPosition = (message: string, text: string): number | undefined =
 };
 
 /**
- * Reads one JSON record: bytes → strict UTF-8 → JSON.parse → an object at the root.
+ * A read buffer reused across many `readJsonObjectSync` calls in a row (one allocation instead of
+ * one per file). Bytes read into it are only valid until the next read.
+ */
+export interface ReadScratch {
+  buffer: Buffer;
+}
+
+export const createReadScratch = (): ReadScratch => ({ buffer: Buffer.allocUnsafe(RECORD_READ_SCRATCH_BYTES) });
+
+/** The whole file, read into `scratch` (or, when it does not fit, into a buffer of its own). */
+const readWholeFileInto = (path: string, scratch: ReadScratch): Uint8Array => {
+  const fd = openSync(path, 'r');
+  try {
+    let buffer = scratch.buffer;
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) return buffer.subarray(0, length);
+      length += read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/**
+ * Reads one JSON record: bytes → strict UTF-8 → JSON.parse → an object at the root. Pass a
+ * `scratch` (see {@link createReadScratch}) when reading many records in a row: same result, no
+ * buffer allocated per file.
  * @throws CaptainError NOT_FOUND when the file does not exist; INVALID_RECORD (message names the path
  *   and what was wrong, `data: {path, reason}`) for anything else (unreadable, invalid UTF-8, invalid
  *   JSON, a root that is not an object).
  */
-export const readJsonObjectSync = (path: string): JsonObject => {
-  let bytes: Buffer;
+export const readJsonObjectSync = (path: string, scratch?: ReadScratch): JsonObject => {
+  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = scratch === undefined ? readFileSync(path) : readWholeFileInto(path, scratch);
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT') {

@@ -1,13 +1,13 @@
 /**
  * Loading every delegation or task card of a run for the status views. Built for many records:
- * one plain read per file, no locks, no schema pass over whole objects; one bad file becomes an
- * error entry and never hides the others.
+ * one plain read per file into one reused buffer, no locks, no schema pass over whole objects; one
+ * bad file becomes an error entry and never hides the others.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaptainError, describeError, isCaptainError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
-import { readJsonObjectSync } from './json-file.js';
+import { createReadScratch, readJsonObjectSync } from './json-file.js';
 import { runLayout } from './paths.js';
 
 /** One record read from disk. */
@@ -52,9 +52,10 @@ const listRecordFiles = (dir: string): string[] => {
 const loadRecords = (dir: string): LoadedRecords => {
   const records: LoadedRecord[] = [];
   const errors: RecordLoadError[] = [];
+  const scratch = createReadScratch();
   for (const path of listRecordFiles(dir)) {
     try {
-      records.push({ path, fileName: path.slice(dir.length + 1), record: readJsonObjectSync(path) });
+      records.push({ path, fileName: path.slice(dir.length + 1), record: readJsonObjectSync(path, scratch) });
     } catch (error) {
       // Removed between listing and reading (e.g. cleaned up): not a record any more, not an error.
       if (isCaptainError(error) && error.code === 'NOT_FOUND') continue;
