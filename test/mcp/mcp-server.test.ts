@@ -122,6 +122,22 @@ describe('captain mcp over stdio', () => {
     assert.deepEqual(dry.reclaimed, []);
   });
 
+  it('captain_add_task with parallel lanes: fan-in waits until every lane has a terminal worker', async () => {
+    const run = await ok('captain_start_run', { title: 'lanes' });
+    const runDir = String(run.run_dir);
+    const card = await ok('captain_add_task', { run_dir: runDir, title: 'two lanes', parallel_lanes: ['a', 'b'] });
+    const quick = [process.execPath, '-e', 'console.log("done")'];
+    await ok('captain_delegate', { run_dir: runDir, kind: 'command', argv: quick, lane: 'a', task_card_id: card.task_card_id });
+    const early = await ok('captain_wait', { run_dir: runDir, until: 'fan_in', task_card_id: card.task_card_id, timeout_ms: 1_500 });
+    assert.equal(early.fan_in, null, 'lane b has no worker yet');
+    const notReady = await ok('captain_fan_in', { run_dir: runDir, task_card_id: card.task_card_id });
+    assert.equal(notReady.collapsed, false);
+    assert.deepEqual(notReady.missing_lane_ids, ['b']);
+    await ok('captain_delegate', { run_dir: runDir, kind: 'command', argv: quick, lane: 'b', task_card_id: card.task_card_id });
+    const done = await ok('captain_wait', { run_dir: runDir, until: 'fan_in', task_card_id: card.task_card_id, cursor: early.next_cursor, timeout_ms: 15_000 });
+    assert.ok(done.fan_in, 'fan-in once lane b is terminal too');
+  });
+
   it('bad inputs: wrong types, unknown ids (listing known ones), paths outside the workspace', async () => {
     const run = await ok('captain_start_run', { title: 'bad' });
     const wrongType = await call('captain_delegate', { run_dir: run.run_dir, kind: 'rocket' });
