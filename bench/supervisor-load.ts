@@ -68,10 +68,11 @@ const reclaimLatency = async (count: number): Promise<number[]> => {
 
 /** B. The supervisor's cost while many workers are alive and quiet. */
 const idleCost = async (count: number, seconds: number): Promise<{ cpuPercent: number; rssMb: number; hwmMb: number; monitorRssMb: number }> => {
-  const ctx = newRun('idle');
+  // Alive and quiet for the whole window: quiet after 1 s, stuck only after 10 min.
+  const ctx = newRun('idle', { ...DEFAULT_RUNTIME_CONFIG, worker_stuck_after_ms: 600_000, worker_quiet_after_ms: 1_000 });
   for (let i = 0; i < count; i++) await delegate(ctx, { kind: 'command', argv: [process.execPath, HANG], cwd: root });
   while (lifecycles(ctx).some((l) => l.process_id === null)) await sleep(100);
-  const sup = startSupervise(ctx, []);
+  const sup = startSupervise(ctx, ['--worker-stuck-after-ms', '600000', '--worker-quiet-after-ms', '1000']);
   await sleep(2_000); // start-up and the first pass are not the steady state
   const ticks = (): number => {
     const text = readFileSync(`/proc/${sup.pid}/stat`, 'utf8');
