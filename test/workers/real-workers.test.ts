@@ -137,6 +137,22 @@ describe('real workers launched by captain', () => {
     assert.equal(getWorkerResult(ctx, error.delegation_id).status, 'failed');
   });
 
+  it('claude: a shell tool call completes; a hung claude goes stale and is reclaimed', async () => {
+    const [shell, hang] = await Promise.all([claude('run it [[fake:shell:echo claude-tool-7]]'), claude('wait [[fake:hang]]')]);
+    await waitTerminal(ctx, shell.delegation_id, 30_000);
+    assert.equal(getWorkerResult(ctx, shell.delegation_id).status, 'completed', String(getWorkerResult(ctx, shell.delegation_id).summary));
+    const lines = readWorkerEvents(ctx, shell.delegation_id).events.map((e) => e.text);
+    assert.ok(lines.some((l) => /echo claude-tool-7/.test(l)), lines.join('\n'));
+    await waitFor(() => {
+      const status = getStatus(ctx, { taskCardId: hang.task_card_id });
+      return ((status.reclaim_plan as JsonObject).targets as JsonObject[]).some((t) => t.delegation_id === hang.delegation_id);
+    }, 'the hung claude to need reclaim', 15_000);
+    const pid = Number(lifecycleOf(findDelegation(ctx, hang.delegation_id).record).process_id);
+    const result = await reclaimStuckWorkers(ctx);
+    assert.ok(['terminated', 'killed'].includes(String(result.reclaimed.find((r) => r.delegation_id === hang.delegation_id)?.termination)));
+    await waitFor(() => !procAlive(pid), 'the claude process to be gone');
+  });
+
   it('commands: a crash fails, exit 0 with no output completes, stdin is closed unless --stdin gives a file', async () => {
     const crash = await command('crash.mjs');
     const silent = await command('exit-silent.mjs');
