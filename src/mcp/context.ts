@@ -49,6 +49,17 @@ export const failure = (error: unknown): ToolAnswer => {
   return { isError: true, content: [{ type: 'text', text: hint ? `${message}\n${hint}` : message }] };
 };
 
+/** A tool handler whose thrown errors become `isError` answers (domain failures never crash the server). */
+export const guarded =
+  <A>(handler: (args: A) => Promise<ToolAnswer>) =>
+  async (args: A): Promise<ToolAnswer> => {
+    try {
+      return await handler(args);
+    } catch (error) {
+      return failure(error);
+    }
+  };
+
 export class McpRuns {
   readonly supervisors = new Map<string, Supervisor>();
   constructor(readonly options: McpOptions) {}

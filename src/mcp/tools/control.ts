@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { collapseFanIn } from '../../ops/fan-in.js';
 import { reclaimStuckWorkers } from '../../ops/reclaim.js';
-import { answer, failure, type McpRuns } from '../context.js';
+import { answer, guarded, type McpRuns } from '../context.js';
 
 export const registerControlTools = (server: McpServer, runs: McpRuns): void => {
   server.registerTool(
@@ -19,19 +19,15 @@ export const registerControlTools = (server: McpServer, runs: McpRuns): void => 
         errors: z.array(z.record(z.string(), z.unknown())),
       },
     },
-    async ({ run_dir, task_card_id, dry_run }) => {
-      try {
-        const ctx = await runs.open(run_dir);
-        const r = await reclaimStuckWorkers(ctx, { ...(task_card_id === undefined ? {} : { taskCardId: task_card_id }), dryRun: dry_run ?? false });
-        const reclaimed = r.reclaimed.map((w) => ({ delegation_id: w.delegation_id, state: w.state, process_id: w.process_id, termination: w.termination }));
-        return answer(
-          { task_card_id: r.task_card_id, dry_run: r.dry_run, reclaimed, errors: r.errors },
-          reclaimed.length === 0 ? 'No worker needs reclaim.' : reclaimed.map((w) => `${String(w.delegation_id)}: ${w.termination}`).join('\n'),
-        );
-      } catch (error) {
-        return failure(error);
-      }
-    },
+    guarded(async ({ run_dir, task_card_id, dry_run }) => {
+      const ctx = await runs.open(run_dir);
+      const r = await reclaimStuckWorkers(ctx, { ...(task_card_id === undefined ? {} : { taskCardId: task_card_id }), dryRun: dry_run ?? false });
+      const reclaimed = r.reclaimed.map((w) => ({ delegation_id: w.delegation_id, state: w.state, process_id: w.process_id, termination: w.termination }));
+      return answer(
+        { task_card_id: r.task_card_id, dry_run: r.dry_run, reclaimed, errors: r.errors },
+        reclaimed.length === 0 ? 'No worker needs reclaim.' : reclaimed.map((w) => `${String(w.delegation_id)}: ${w.termination}`).join('\n'),
+      );
+    }),
   );
 
   server.registerTool(
@@ -49,17 +45,13 @@ export const registerControlTools = (server: McpServer, runs: McpRuns): void => 
         missing_lane_ids: z.array(z.string()),
       },
     },
-    async ({ run_dir, task_card_id, summary }) => {
-      try {
-        const ctx = await runs.open(run_dir);
-        const r = await collapseFanIn(ctx, { ...(task_card_id === undefined ? {} : { taskCardId: task_card_id }), ...(summary === undefined ? {} : { orchestratorSummary: summary }) });
-        return answer(
-          { task_card_id: r.task_card_id, collapsed: r.collapsed, fan_in: r.fan_in, reason: r.reason, active_delegation_ids: r.active_delegation_ids, missing_lane_ids: r.missing_lane_ids },
-          r.collapsed && r.fan_in ? String(r.fan_in.summary).trim() : `Not ready: ${String(r.reason)}${r.active_delegation_ids.length > 0 ? ` (${r.active_delegation_ids.join(', ')})` : ''}`,
-        );
-      } catch (error) {
-        return failure(error);
-      }
-    },
+    guarded(async ({ run_dir, task_card_id, summary }) => {
+      const ctx = await runs.open(run_dir);
+      const r = await collapseFanIn(ctx, { ...(task_card_id === undefined ? {} : { taskCardId: task_card_id }), ...(summary === undefined ? {} : { orchestratorSummary: summary }) });
+      return answer(
+        { task_card_id: r.task_card_id, collapsed: r.collapsed, fan_in: r.fan_in, reason: r.reason, active_delegation_ids: r.active_delegation_ids, missing_lane_ids: r.missing_lane_ids },
+        r.collapsed && r.fan_in ? String(r.fan_in.summary).trim() : `Not ready: ${String(r.reason)}${r.active_delegation_ids.length > 0 ? ` (${r.active_delegation_ids.join(', ')})` : ''}`,
+      );
+    }),
   );
 };

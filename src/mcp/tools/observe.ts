@@ -6,7 +6,7 @@ import { getStatus, type StatusResult } from '../../ops/status.js';
 import { readRunEvents, type RunEvent } from '../../store/events-log.js';
 import { runLayout } from '../../store/paths.js';
 import { asInteger, asString, getKey, type JsonObject } from '../../util/json.js';
-import { answer, failure, type McpRuns } from '../context.js';
+import { answer, guarded, type McpRuns } from '../context.js';
 
 /** captain_wait's default and ceiling: always under an MCP client's tool-call limit (60 s in Codex). */
 export const WAIT_DEFAULT_MS = 25_000;
@@ -94,17 +94,13 @@ export const registerObserveTools = (server: McpServer, runs: McpRuns): void => 
       inputSchema: { run_dir: z.string().optional(), task_card_id: z.string().optional(), verbose: z.boolean().optional() },
       outputSchema: statusSchema,
     },
-    async ({ run_dir, task_card_id, verbose }) => {
-      try {
-        const ctx = await runs.open(run_dir);
-        const status = getStatus(ctx, task_card_id === undefined ? {} : { taskCardId: task_card_id });
-        if (verbose) return answer(status, JSON.stringify(status).slice(0, 2_000));
-        const compact = compactStatus(status);
-        return answer(compact, compactText(compact));
-      } catch (error) {
-        return failure(error);
-      }
-    },
+    guarded(async ({ run_dir, task_card_id, verbose }) => {
+      const ctx = await runs.open(run_dir);
+      const status = getStatus(ctx, task_card_id === undefined ? {} : { taskCardId: task_card_id });
+      if (verbose) return answer(status, JSON.stringify(status).slice(0, 2_000));
+      const compact = compactStatus(status);
+      return answer(compact, compactText(compact));
+    }),
   );
 
   server.registerTool(
@@ -127,50 +123,46 @@ export const registerObserveTools = (server: McpServer, runs: McpRuns): void => 
         more: z.boolean(),
       },
     },
-    async ({ run_dir, cursor, timeout_ms, until, task_card_id }) => {
-      try {
-        const ctx = await runs.open(run_dir);
-        const card = task_card_id ?? asString(getKey(ctx.run, 'active_task_card_id')) ?? null;
-        const deadline = Date.now() + Math.min(timeout_ms ?? WAIT_DEFAULT_MS, WAIT_MAX_MS);
-        let position = cursor ?? 0;
-        const seen: Array<RunEvent & { cursor: number }> = [];
-        let fanIn: JsonObject | null = null;
-        const watcher = (() => {
-          try {
-            return watch(runLayout(ctx.runDir).eventsJsonl);
-          } catch {
-            return undefined;
-          }
-        })();
+    guarded(async ({ run_dir, cursor, timeout_ms, until, task_card_id }) => {
+      const ctx = await runs.open(run_dir);
+      const card = task_card_id ?? asString(getKey(ctx.run, 'active_task_card_id')) ?? null;
+      const deadline = Date.now() + Math.min(timeout_ms ?? WAIT_DEFAULT_MS, WAIT_MAX_MS);
+      let position = cursor ?? 0;
+      const seen: Array<RunEvent & { cursor: number }> = [];
+      let fanIn: JsonObject | null = null;
+      const watcher = (() => {
         try {
-          for (;;) {
-            const page = readRunEvents(ctx.runDir, position, { limit: WAIT_MAX_EVENTS - seen.length });
-            seen.push(...page.events);
-            position = page.next_cursor;
-            fanIn = (seen.filter((e) => e.event === 'fan_in_collapsed' && (card === null || e.task_card_id === card)).pop() as JsonObject | undefined) ?? null;
-            const satisfied = until === 'fan_in' ? fanIn !== null : seen.length > 0;
-            if (satisfied || seen.length >= WAIT_MAX_EVENTS || Date.now() >= deadline) break;
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, Math.max(deadline - Date.now(), 0));
-              watcher?.once('change', () => {
-                clearTimeout(timer);
-                resolve();
-              });
-            });
-          }
-        } finally {
-          watcher?.close();
+          return watch(runLayout(ctx.runDir).eventsJsonl);
+        } catch {
+          return undefined;
         }
-        const more = readRunEvents(ctx.runDir, position, { limit: 1 }).events.length > 0;
-        const timedOut = until === 'fan_in' ? fanIn === null : seen.length === 0;
-        const events = seen.map(slimEvent);
-        const text = timedOut
-          ? `No ${until === 'fan_in' ? 'fan-in' : 'change'} yet (next_cursor ${position}); call captain_wait again.`
-          : `${events.map((e) => `${String(e.event)} ${String(e.delegation_id ?? e.task_card_id ?? '')} ${e.to ? `-> ${String(e.to)}` : ''}`.trim()).join('\n')}${fanIn ? `\nFan-in: ${String(fanIn.summary ?? '').trim()}` : ''}\nnext_cursor ${position}`;
-        return answer({ events, next_cursor: position, timed_out: timedOut, fan_in: fanIn === null ? null : slimEvent(fanIn as RunEvent & { cursor: number }), more }, text);
-      } catch (error) {
-        return failure(error);
+      })();
+      try {
+        for (;;) {
+          const page = readRunEvents(ctx.runDir, position, { limit: WAIT_MAX_EVENTS - seen.length });
+          seen.push(...page.events);
+          position = page.next_cursor;
+          fanIn = (seen.filter((e) => e.event === 'fan_in_collapsed' && (card === null || e.task_card_id === card)).pop() as JsonObject | undefined) ?? null;
+          const satisfied = until === 'fan_in' ? fanIn !== null : seen.length > 0;
+          if (satisfied || seen.length >= WAIT_MAX_EVENTS || Date.now() >= deadline) break;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.max(deadline - Date.now(), 0));
+            watcher?.once('change', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+      } finally {
+        watcher?.close();
       }
-    },
+      const more = readRunEvents(ctx.runDir, position, { limit: 1 }).events.length > 0;
+      const timedOut = until === 'fan_in' ? fanIn === null : seen.length === 0;
+      const events = seen.map(slimEvent);
+      const text = timedOut
+        ? `No ${until === 'fan_in' ? 'fan-in' : 'change'} yet (next_cursor ${position}); call captain_wait again.`
+        : `${events.map((e) => `${String(e.event)} ${String(e.delegation_id ?? e.task_card_id ?? '')} ${e.to ? `-> ${String(e.to)}` : ''}`.trim()).join('\n')}${fanIn ? `\nFan-in: ${String(fanIn.summary ?? '').trim()}` : ''}\nnext_cursor ${position}`;
+      return answer({ events, next_cursor: position, timed_out: timedOut, fan_in: fanIn === null ? null : slimEvent(fanIn as RunEvent & { cursor: number }), more }, text);
+    }),
   );
 };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { delegate } from '../../ops/delegate.js';
 import { cancelDelegation, getWorkerResult, readWorkerEvents } from '../../ops/worker.js';
-import { answer, failure, type McpRuns } from '../context.js';
+import { answer, guarded, type McpRuns } from '../context.js';
 
 const runDir = z.string().optional().describe('the run (default: the server’s run)');
 const delegationId = z.string().min(1).describe('a delegation id from captain_delegate or captain_status');
@@ -41,32 +41,28 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         raw_events_file: z.string(),
       },
     },
-    async (input) => {
-      try {
-        const ctx = await runs.open(input.run_dir);
-        const result = await delegate(ctx, {
-          kind: input.kind,
-          argv: input.argv ?? [],
-          ...(input.prompt === undefined ? {} : { prompt: input.prompt }),
-          ...(input.task_card_id === undefined ? {} : { taskCardId: input.task_card_id }),
-          ...(input.lane === undefined ? {} : { lane: input.lane }),
-          ...(input.title === undefined ? {} : { title: input.title }),
-          ...(input.cwd === undefined ? {} : { cwd: runs.insideWorkspace(input.cwd, 'cwd') }),
-          ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
-          ...(input.idempotency_key === undefined ? {} : { idempotencyKey: input.idempotency_key }),
-        });
-        const structured = {
-          delegation_id: result.delegation_id,
-          task_card_id: result.task_card_id,
-          state: result.state,
-          reused: result.reused,
-          raw_events_file: result.raw_events_file,
-        };
-        return answer(structured, `${result.reused ? 'Already delegated (same idempotency_key)' : 'Delegated'}: ${result.delegation_id} (${result.state}). Use captain_wait to hear when it changes.`);
-      } catch (error) {
-        return failure(error);
-      }
-    },
+    guarded(async (input) => {
+      const ctx = await runs.open(input.run_dir);
+      const result = await delegate(ctx, {
+        kind: input.kind,
+        argv: input.argv ?? [],
+        ...(input.prompt === undefined ? {} : { prompt: input.prompt }),
+        ...(input.task_card_id === undefined ? {} : { taskCardId: input.task_card_id }),
+        ...(input.lane === undefined ? {} : { lane: input.lane }),
+        ...(input.title === undefined ? {} : { title: input.title }),
+        ...(input.cwd === undefined ? {} : { cwd: runs.insideWorkspace(input.cwd, 'cwd') }),
+        ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
+        ...(input.idempotency_key === undefined ? {} : { idempotencyKey: input.idempotency_key }),
+      });
+      const structured = {
+        delegation_id: result.delegation_id,
+        task_card_id: result.task_card_id,
+        state: result.state,
+        reused: result.reused,
+        raw_events_file: result.raw_events_file,
+      };
+      return answer(structured, `${result.reused ? 'Already delegated (same idempotency_key)' : 'Delegated'}: ${result.delegation_id} (${result.state}). Use captain_wait to hear when it changes.`);
+    }),
   );
 
   server.registerTool(
@@ -90,33 +86,29 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         completed_at: z.string().nullable(),
       },
     },
-    async ({ run_dir, delegation_id }) => {
-      try {
-        const ctx = await runs.open(run_dir);
-        const r = getWorkerResult(ctx, delegation_id);
-        const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-        const structured = {
-          delegation_id: r.delegation_id,
-          kind: r.kind,
-          status: r.status,
-          state: str(r.state),
-          summary: clip(r.summary),
-          final_message: clip(r.final_message),
-          thread_id: str(r.thread_id),
-          session_id: str(r.session_id),
-          usage: r.usage !== null && typeof r.usage === 'object' && !Array.isArray(r.usage) ? (r.usage as Record<string, unknown>) : null,
-          cost_usd: typeof r.cost_usd === 'number' ? r.cost_usd : null,
-          failure_reason: str(r.failure_reason),
-          completed_at: str(r.completed_at),
-        };
-        const text = [`${r.delegation_id} (${r.kind}): ${r.status}`, structured.failure_reason ? `failure: ${structured.failure_reason}` : '', structured.final_message ? `final message: ${structured.final_message}` : `summary: ${structured.summary ?? '-'}`]
-          .filter((l) => l !== '')
-          .join('\n');
-        return answer(structured, text);
-      } catch (error) {
-        return failure(error);
-      }
-    },
+    guarded(async ({ run_dir, delegation_id }) => {
+      const ctx = await runs.open(run_dir);
+      const r = getWorkerResult(ctx, delegation_id);
+      const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+      const structured = {
+        delegation_id: r.delegation_id,
+        kind: r.kind,
+        status: r.status,
+        state: str(r.state),
+        summary: clip(r.summary),
+        final_message: clip(r.final_message),
+        thread_id: str(r.thread_id),
+        session_id: str(r.session_id),
+        usage: r.usage !== null && typeof r.usage === 'object' && !Array.isArray(r.usage) ? (r.usage as Record<string, unknown>) : null,
+        cost_usd: typeof r.cost_usd === 'number' ? r.cost_usd : null,
+        failure_reason: str(r.failure_reason),
+        completed_at: str(r.completed_at),
+      };
+      const text = [`${r.delegation_id} (${r.kind}): ${r.status}`, structured.failure_reason ? `failure: ${structured.failure_reason}` : '', structured.final_message ? `final message: ${structured.final_message}` : `summary: ${structured.summary ?? '-'}`]
+        .filter((l) => l !== '')
+        .join('\n');
+      return answer(structured, text);
+    }),
   );
 
   server.registerTool(
@@ -137,16 +129,12 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         more: z.boolean(),
       },
     },
-    async ({ run_dir, delegation_id, cursor, limit }) => {
-      try {
-        const ctx = await runs.open(run_dir);
-        const page = readWorkerEvents(ctx, delegation_id, cursor ?? 0, { limit: limit ?? 50, maxBytes: 32 * 1024 });
-        const events = page.events.map((e) => ({ ...e, text: e.text.length > 500 ? `${e.text.slice(0, 500)}…` : e.text }));
-        return answer({ ...page, events }, events.length === 0 ? 'No new events.' : `${events.map((e) => e.text).join('\n')}${page.more ? `\n(more after cursor ${page.next_cursor})` : ''}`);
-      } catch (error) {
-        return failure(error);
-      }
-    },
+    guarded(async ({ run_dir, delegation_id, cursor, limit }) => {
+      const ctx = await runs.open(run_dir);
+      const page = readWorkerEvents(ctx, delegation_id, cursor ?? 0, { limit: limit ?? 50, maxBytes: 32 * 1024 });
+      const events = page.events.map((e) => ({ ...e, text: e.text.length > 500 ? `${e.text.slice(0, 500)}…` : e.text }));
+      return answer({ ...page, events }, events.length === 0 ? 'No new events.' : `${events.map((e) => e.text).join('\n')}${page.more ? `\n(more after cursor ${page.next_cursor})` : ''}`);
+    }),
   );
 
   server.registerTool(
@@ -157,17 +145,13 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
       inputSchema: { run_dir: runDir, delegation_id: delegationId, reason: z.string().max(500).optional() },
       outputSchema: { delegation_id: z.string(), cancelled: z.boolean(), termination: z.string().nullable(), status: z.string() },
     },
-    async ({ run_dir, delegation_id, reason }) => {
-      try {
-        const ctx = await runs.open(run_dir);
-        const r = await cancelDelegation(ctx, delegation_id, reason ?? 'cancelled by the captain (MCP)');
-        return answer(
-          { delegation_id: r.delegation_id, cancelled: r.cancelled, termination: r.termination, status: r.status },
-          r.cancelled ? `Cancelled ${r.delegation_id} (${String(r.termination)})` : `${r.delegation_id} had already ended (${r.status})`,
-        );
-      } catch (error) {
-        return failure(error);
-      }
-    },
+    guarded(async ({ run_dir, delegation_id, reason }) => {
+      const ctx = await runs.open(run_dir);
+      const r = await cancelDelegation(ctx, delegation_id, reason ?? 'cancelled by the captain (MCP)');
+      return answer(
+        { delegation_id: r.delegation_id, cancelled: r.cancelled, termination: r.termination, status: r.status },
+        r.cancelled ? `Cancelled ${r.delegation_id} (${String(r.termination)})` : `${r.delegation_id} had already ended (${r.status})`,
+      );
+    }),
   );
 };
