@@ -98,9 +98,22 @@ export const createCodexScanner = (): { add(line: ParsedLine): void; scan(): Cod
   };
 };
 
-/** `error.message` of a `turn.failed` event. */
-export const turnFailedMessage = (terminal: TerminalEvent | null): string | null =>
-  terminal?.type === 'turn.failed' ? (asString(getKey(getKey(terminal.line, 'error'), 'message')) ?? null) : null;
+/**
+ * `error.message` of a `turn.failed` event. Codex passes 4xx bodies through raw, so a message that is
+ * itself a JSON error body (`{"error":{"message":...}}`) is unwrapped to that inner message.
+ */
+export const turnFailedMessage = (terminal: TerminalEvent | null): string | null => {
+  if (terminal?.type !== 'turn.failed') return null;
+  const message = asString(getKey(getKey(terminal.line, 'error'), 'message'));
+  if (message === undefined) return null;
+  try {
+    const inner = asString(getKey(getKey(JSON.parse(message) as Json, 'error'), 'message'));
+    if (inner !== undefined && inner.trim() !== '') return inner;
+  } catch {
+    // not a JSON body: the message as it is
+  }
+  return message;
+};
 
 const quoted = (text: string, maxChars: number): string => `"${summarizeForVisibility(text, maxChars).replace(/"/g, "'")}"`;
 

@@ -249,3 +249,14 @@ describe('codex typed events', () => {
     assert.deepEqual(events('   '), []);
   });
 });
+
+describe('codex turn.failed messages', () => {
+  it('a 4xx JSON error body passed through raw by Codex is unwrapped to its message', () => {
+    const body = JSON.stringify({ error: { message: 'context too long', type: 'invalid_request_error' } });
+    const result = snap(jsonl(THREAD, { type: 'turn.started' }, { type: 'turn.failed', error: { message: body } }), { code: 1, signal: null });
+    assert.equal(result.status, 'failed');
+    assert.match(result.summary, /^Codex turn failed: context too long/);
+    const plain = snap(jsonl(THREAD, { type: 'turn.failed', error: { message: 'stream disconnected' } }), { code: 1, signal: null });
+    assert.match(plain.summary, /^Codex turn failed: stream disconnected/);
+  });
+});
