@@ -80,3 +80,32 @@ export const STREAM_FOLDER_MAX_LINE_CHARS = 8 * 1024 * 1024;
 /** Record locks: randomized backoff between attempts to take a held lock, growing from the first to the second. */
 export const RECORD_LOCK_RETRY_MIN_MS = 2;
 export const RECORD_LOCK_RETRY_MAX_MS = 50;
+
+/**
+ * Supervisor debounce of file events in `delegations/` (records change rarely and matter at once).
+ * @default 10
+ */
+export const SUPERVISOR_RECORD_DEBOUNCE_MS = 10;
+/** Supervisor debounce of file events in `raw-events/` (chatty: one per worker output line). @default 200 */
+export const SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS = 200;
+/**
+ * How often the supervisor re-checks a running worker whose monitor is gone: its exit raises no file
+ * event, so only this timer (armed only while such workers exist) notices it. @default 1000
+ */
+export const SUPERVISOR_ORPHAN_RECHECK_MS = 1_000;
+/**
+ * How often `captain wait`, while another process supervises the run, checks that this supervisor is
+ * still alive (to take over if it died; a death raises no file event). @default 1000
+ */
+export const WAIT_HOLDER_RECHECK_MS = 1_000;
+/** How long taking the supervisor slot waits for another process that is taking it at the same moment. @default 10000 */
+export const SUPERVISOR_SLOT_LOCK_WAIT_MS = 10_000;
+/**
+ * A launch whose monitor has not claimed the record after this long (capped at half the worker's
+ * stale threshold) is presumed lost (its launcher died between writing the record and starting
+ * the monitor) and launched again under a new generation, which fences out a merely slow monitor.
+ * @default 1000
+ */
+export const SUPERVISOR_LAUNCH_CLAIM_GRACE_MS = 1_000;
+/** How many times the supervisor launches again a delegation whose monitor never claimed it. @default 1 */
+export const SUPERVISOR_MAX_RELAUNCHES = 1;

@@ -16,8 +16,9 @@ import { createRun, DEFAULT_RUNS_DIR } from '../ops/runs.js';
 import { getStatus } from '../ops/status.js';
 import { findDelegation, getWorkerResult } from '../ops/worker.js';
 import { readRunEvents } from '../store/events-log.js';
+import { renderCountsLine } from '../cli/render/status-text.js';
 import { startSupervisor } from '../supervisor/index.js';
-import { asInteger, asString, getKey, type JsonObject } from '../util/json.js';
+import { asString, getKey, type JsonObject } from '../util/json.js';
 
 export interface DemoOptions {
   /** Where runs live (default `.captain/runs` under the working directory). */
@@ -45,19 +46,9 @@ const WORKERS: Array<{ title: string; prompt: string }> = [
   { title: 'hangs, gets reclaimed', prompt: 'Wait for the model forever. [[fake:hang]]' },
 ];
 
-const count = (visibility: JsonObject | null, key: string): number => asInteger(getKey(visibility ?? {}, key)) ?? 0;
 
-const progressLine = (visibility: JsonObject | null, elapsedMs: number): string => {
-  const parts = [
-    ['running', count(visibility, 'running_worker_count')],
-    ['quiet', count(visibility, 'running_quiet_worker_count')],
-    ['launching', count(visibility, 'launching_worker_count') + count(visibility, 'queued_worker_count')],
-    ['stale/timed out', count(visibility, 'stale_worker_count') + count(visibility, 'timed_out_worker_count')],
-    ['returned', count(visibility, 'returned_worker_count')],
-    ['failed', count(visibility, 'failed_worker_count')],
-  ] as const;
-  return `[${(elapsedMs / 1000).toFixed(1).padStart(5)} s] ${parts.map(([l, n]) => `${n} ${l}`).join(' · ')}`;
-};
+const progressLine = (visibility: JsonObject | null, elapsedMs: number): string =>
+  `[${(elapsedMs / 1000).toFixed(1).padStart(5)} s] ${renderCountsLine(visibility ?? undefined)}`;
 
 export const runDemo = async (options: DemoOptions = {}): Promise<number> => {
   const out = options.out ?? process.stdout;

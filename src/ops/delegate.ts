@@ -100,9 +100,10 @@ export const startMonitor = (ctx: RunContext, delegationId: string, generation: 
 export const launchDelegation = async (ctx: RunContext, delegationId: string): Promise<boolean> => {
   const path = delegationPath(ctx.runDir, delegationId);
   const generation = randomBytes(8).toString('hex');
-  const now = formatRfc3339(ctx.now());
   const { written } = await updateJsonRecord(path, (current) => {
     if (childStatusOf(current) !== 'queued') return undefined;
+    // Stamped under the lock: a long wait for it (a stale lock) must not make the launch look old.
+    const now = formatRfc3339(ctx.now());
     const lifecycle = getKey(current, 'worker_lifecycle') as JsonObject;
     return {
       ...current,

@@ -1,49 +1,89 @@
 /**
  * `captain wait`: block until a task card's fan-in is collapsed (or a timeout), reporting progress.
- * If no supervisor holds the run, the waiter supervises it for as long as it waits, so waiting
- * alone drives the run to fan-in. Woken by file events, not a polling loop.
+ * If no supervisor holds the run, the waiter supervises it for as long as it waits (and takes over
+ * if the supervisor it relied on dies), so waiting alone drives the run to fan-in. Woken by file
+ * events; the only timers are the deadline and, while another process supervises, a check that
+ * this process is still alive.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { CaptainError } from '../errors.js';
+import { WAIT_HOLDER_RECHECK_MS } from '../config/defaults.js';
+import { CaptainError, isCaptainError } from '../errors.js';
 import { childStatusOf } from '../lifecycle/derive.js';
 import { runLayout } from '../store/paths.js';
 import { loadDelegations } from '../store/records.js';
 import { currentHolder } from '../supervisor/holder.js';
 import { startSupervisor, type Supervisor } from '../supervisor/supervisor.js';
-import { asString, getKey, type JsonObject } from '../util/json.js';
+import { asInteger, asString, getKey, type JsonObject } from '../util/json.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { getStatus, type StatusResult } from './status.js';
 
 export type WaitOutcome = 'completed' | 'failed' | 'timeout';
+
+/** One final (not retried) worker of the task card. */
+export interface WaitWorker extends JsonObject {
+  delegation_id: string;
+  /** completed | failed | reclaimed | cancelled, or the child status while still going (timeout). */
+  state: string;
+  attempt: number;
+  summary: string | null;
+}
 
 export interface WaitResult extends JsonObject {
   task_card_id: string;
   outcome: WaitOutcome;
   /** Final (leaf) delegations: retried ones are judged by their last retry. */
   completed: number;
+  /** Failed or reclaimed. */
   failed: number;
   cancelled: number;
   fan_in_collapsed_at: string | null;
+  workers: WaitWorker[];
   status: StatusResult;
+}
+
+export interface WaitOptions {
+  taskCardId?: string;
+  timeoutMs?: number;
+  /** Called at start and after every change seen (with a snapshot status; nothing written). */
+  onProgress?: (status: StatusResult) => void;
+  /** Supervise the run while waiting if nobody else does. @default true */
+  supervise?: boolean;
 }
 
 /** The records of the task card that are not superseded by a retry. */
 const leaves = (workers: JsonObject[]): JsonObject[] => workers.filter((w) => getKey(w, 'retried_by') === undefined);
 
-export const waitForFanIn = async (
-  ctx: RunContext,
-  opts: { taskCardId?: string; timeoutMs?: number; onProgress?: (status: StatusResult) => void; supervise?: boolean } = {},
-): Promise<WaitResult> => {
+const workerOf = (record: JsonObject): WaitWorker => {
+  const status = childStatusOf(record);
+  const reclaimed = asString(getKey(getKey(record, 'worker_lifecycle'), 'reclaim_state')) === 'reclaimed';
+  return {
+    delegation_id: asString(getKey(record, 'delegation_id')) ?? '',
+    state: status === 'failed' && reclaimed ? 'reclaimed' : status,
+    attempt: asInteger(getKey(getKey(record, 'worker_request'), 'attempt')) ?? 1,
+    summary: asString(getKey(record, 'result_summary')) ?? null,
+  };
+};
+
+/**
+ * Waits until every delegation of the task card carries a fan-in stamp, or `timeoutMs` passes.
+ * Outcome `completed` when every final worker completed, `failed` when any failed, was reclaimed or
+ * cancelled, `timeout` otherwise. Throws USAGE when the run has no active task card and none is given.
+ */
+export const waitForFanIn = async (ctx: RunContext, opts: WaitOptions = {}): Promise<WaitResult> => {
   const taskCardId = targetTaskCardId(ctx, opts.taskCardId);
   if (taskCardId === null) throw new CaptainError('USAGE', `${ctx.runDir}/run.json has no active_task_card_id; pass --task-card ID`);
+  const supervise = opts.supervise ?? true;
   let supervisor: Supervisor | undefined;
-  if ((opts.supervise ?? true) && currentHolder(ctx.runDir) === null) {
+  /** Supervises the run unless a live process already does. */
+  const adoptIfUnsupervised = async (): Promise<void> => {
+    if (!supervise || supervisor !== undefined || currentHolder(ctx.runDir) !== null) return;
     try {
       supervisor = await startSupervisor(ctx, { command: `captain wait (pid ${process.pid})` });
-    } catch {
+    } catch (error) {
       // Someone else took the slot meanwhile: they supervise, we only watch.
+      if (!isCaptainError(error) || error.code !== 'USAGE') throw error;
     }
-  }
+  };
   const layout = runLayout(ctx.runDir);
   const watchers: FSWatcher[] = [];
   let wake: (() => void) | undefined;
@@ -57,30 +97,21 @@ export const waitForFanIn = async (
   const deadline = opts.timeoutMs === undefined ? Number.POSITIVE_INFINITY : ctx.now() + opts.timeoutMs;
   try {
     for (;;) {
+      await adoptIfUnsupervised();
       const status = getStatus(ctx, { taskCardId, snapshot: true });
       opts.onProgress?.(status);
       const { records, collapsedAt } = cardRecords(ctx, taskCardId);
-      const finals = leaves(records);
       const done = records.length > 0 && records.every((r) => asString(getKey(r, 'fan_in_collapsed_at')) !== undefined);
-      if (done || ctx.now() >= deadline) {
-        const count = (s: string): number => finals.filter((r) => childStatusOf(r) === s).length;
-        const failed = count('failed');
-        const cancelled = count('cancelled');
-        return {
-          task_card_id: taskCardId,
-          outcome: !done ? 'timeout' : failed > 0 || cancelled > 0 ? 'failed' : 'completed',
-          completed: count('completed'),
-          failed,
-          cancelled,
-          fan_in_collapsed_at: collapsedAt,
-          status,
-        };
-      }
-      // Sleep until a file changes, with a ceiling so the deadline and the clock are honoured.
+      if (done || ctx.now() >= deadline) return resultOf(taskCardId, done, records, collapsedAt, status);
+      // Sleep until a file changes or the deadline; while another process supervises, also
+      // re-check now and then that it lives (its death raises no file event).
+      const ceiling = supervisor === undefined && supervise ? WAIT_HOLDER_RECHECK_MS : Number.POSITIVE_INFINITY;
+      const sleepMs = Math.min(ceiling, Math.max(deadline - ctx.now(), 0));
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(1_000, Math.max(deadline - ctx.now(), 0)));
+        const timer = Number.isFinite(sleepMs) ? setTimeout(resolve, sleepMs) : undefined;
         wake = () => {
-          clearTimeout(timer);
+          wake = undefined;
+          if (timer !== undefined) clearTimeout(timer);
           resolve();
         };
       });
@@ -89,6 +120,23 @@ export const waitForFanIn = async (
     for (const w of watchers) w.close();
     await supervisor?.stop();
   }
+};
+
+const resultOf = (taskCardId: string, done: boolean, records: JsonObject[], collapsedAt: string | null, status: StatusResult): WaitResult => {
+  const workers = leaves(records).map(workerOf);
+  const count = (...states: string[]): number => workers.filter((w) => states.includes(w.state)).length;
+  const failed = count('failed', 'reclaimed');
+  const cancelled = count('cancelled');
+  return {
+    task_card_id: taskCardId,
+    outcome: !done ? 'timeout' : failed > 0 || cancelled > 0 ? 'failed' : 'completed',
+    completed: count('completed'),
+    failed,
+    cancelled,
+    fan_in_collapsed_at: collapsedAt,
+    workers,
+    status,
+  };
 };
 
 /** The task card's delegation records as stored, and the latest fan-in stamp among them. */

@@ -1,13 +1,17 @@
 /**
- * One supervisor per run: `supervisor.json` in the run directory, created exclusively, names the
- * holder (pid, process identity, since when). A second supervisor is refused with the holder's
- * name; a holder that died (even by SIGKILL) is detected from its recorded identity and replaced
- * at once, without waiting for a timeout.
+ * One supervisor per run: `supervisor.json` in the run directory names the holder (pid, process
+ * identity, since when). It is only read-and-replaced under its lock (`supervisor.json.lock`), so
+ * two processes starting at once never both win. A second supervisor is refused with the holder's
+ * name; a holder that died (even by SIGKILL) is recognised from its recorded identity (so a reused
+ * pid does not count) and replaced at once, without waiting for a timeout.
  */
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { SUPERVISOR_SLOT_LOCK_WAIT_MS } from '../config/defaults.js';
 import { CaptainError } from '../errors.js';
 import { captureProcessIdentity, verifyProcessIdentity, type ProcessIdentity } from '../process/identity.js';
+import { writeJsonAtomicSync } from '../store/json-file.js';
+import { withRecordLock } from '../store/lock.js';
 import { isJsonObject, type JsonObject } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
 
@@ -23,23 +27,40 @@ export interface Holder extends JsonObject {
 const readHolder = (path: string): Holder | null => {
   try {
     const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return isJsonObject(value) && typeof value.pid === 'number' ? (value as Holder) : null;
+    return isJsonObject(value) && typeof value.pid === 'number' && typeof value.started_at === 'string' ? (value as Holder) : null;
   } catch {
     return null;
   }
 };
 
+/** Whether the recorded holder process still runs (a pid now used by another process is dead). */
+const isAlive = (holder: Holder): boolean => {
+  const identity = holder.identity as unknown as ProcessIdentity | null;
+  const verdict = verifyProcessIdentity({ pid: holder.pid, identity, processStartedAt: holder.started_at });
+  // Without /proc the identity cannot be proven: a live pid then counts as the holder (never two supervisors).
+  return verdict === 'alive' || verdict === 'unproven';
+};
+
 /** The live holder of the run's supervisor slot, or null when free (or held by a dead process). */
 export const currentHolder = (runDir: string): Holder | null => {
   const holder = readHolder(supervisorFile(runDir));
-  if (holder === null) return null;
-  const identity = holder.identity as unknown as ProcessIdentity | null;
-  const verdict = verifyProcessIdentity({ pid: holder.pid, identity });
-  return verdict === 'alive' ? holder : null;
+  return holder !== null && isAlive(holder) ? holder : null;
 };
 
-/** Takes the slot or throws naming the live holder. Returns a release function. */
-export const acquireSupervisorSlot = (runDir: string, command: string): (() => void) => {
+/** The refusal a second supervisor gets: names the holder (pid, what it is, since when). */
+export const alreadySupervised = (runDir: string, holder: Holder): CaptainError =>
+  new CaptainError(
+    'USAGE',
+    `run ${runDir} is already supervised by pid ${holder.pid} (${holder.command}, since ${holder.started_at}); ` +
+      `stop it with \`kill ${holder.pid}\`, or let it work (see ${supervisorFile(runDir)})`,
+    { data: { holder } },
+  );
+
+/**
+ * Takes the run's supervisor slot for this process, or throws a USAGE CaptainError naming the live
+ * holder. Returns the release function (removes `supervisor.json` if it still names this holder).
+ */
+export const acquireSupervisorSlot = async (runDir: string, command: string): Promise<() => void> => {
   const path = supervisorFile(runDir);
   const me: Holder = {
     pid: process.pid,
@@ -47,35 +68,21 @@ export const acquireSupervisorSlot = (runDir: string, command: string): (() => v
     started_at: formatRfc3339(Date.now()),
     command,
   };
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, `${JSON.stringify(me, null, 2)}\n`);
-      } finally {
-        closeSync(fd);
+  await withRecordLock(
+    path,
+    (lock) => {
+      const holder = readHolder(path);
+      if (holder !== null && isAlive(holder)) {
+        throw alreadySupervised(runDir, holder);
       }
-      return () => {
-        if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+      lock.assertHeld();
+      // Free, or its holder died (SIGKILL, power loss): take it over now.
+      writeJsonAtomicSync(path, me);
+    },
+    { waitMs: SUPERVISOR_SLOT_LOCK_WAIT_MS },
+  );
+  return () => {
     const holder = readHolder(path);
-    if (holder !== null && currentHolder(runDir) !== null) {
-      throw new CaptainError(
-        'USAGE',
-        `run ${runDir} is already supervised by pid ${holder.pid} (${holder.command}, since ${holder.started_at}); stop it with \`kill ${holder.pid}\` or let it be`,
-        { data: { holder } },
-      );
-    }
-    // A dead holder: move its file aside (one racer wins the rename) and try again.
-    try {
-      renameSync(path, `${path}.stale-${process.pid}`);
-      rmSync(`${path}.stale-${process.pid}`, { force: true });
-    } catch {
-      // another process moved it first
-    }
-  }
-  throw new CaptainError('IO', `could not take the supervisor slot of ${runDir} (${path} keeps changing)`);
+    if (holder?.pid === me.pid && holder.started_at === me.started_at) rmSync(path, { force: true });
+  };
 };

@@ -1,3 +1,4 @@
 /** The run supervisor (one per run) and the helpers that make it crash-only. */
 export { startSupervisor, type Supervisor, type SupervisorOptions } from './supervisor.js';
-export { acquireSupervisorSlot, currentHolder, supervisorFile, type Holder } from './holder.js';
+export { acquireSupervisorSlot, alreadySupervised, currentHolder, supervisorFile, type Holder } from './holder.js';
+export { CRASH_AT_ENV, type CrashPointName } from './crash-point.js';

@@ -6,6 +6,7 @@
  * max-parallel, and collapses fan-in when a task card's workers are all terminal.
  */
 import { watch, type FSWatcher } from 'node:fs';
+import { SUPERVISOR_ORPHAN_RECHECK_MS, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
 import { childStatusOf, deriveWorkerLifecycleView } from '../lifecycle/derive.js';
 import type { RunContext } from '../ops/context.js';
 import { delegate, launchDelegation } from '../ops/delegate.js';
@@ -19,7 +20,9 @@ import { runLayout } from '../store/paths.js';
 import { updateJsonRecord } from '../store/update-record.js';
 import { asInteger, asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
 import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
+import { crashPoint } from './crash-point.js';
 import { acquireSupervisorSlot } from './holder.js';
+import { lostLaunchDueAt, relaunchLostLaunch } from './relaunch.js';
 import { replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
 
 export interface SupervisorOptions {
@@ -41,12 +44,6 @@ export interface Supervisor {
   stop(): Promise<void>;
 }
 
-/** How often a worker without a live monitor is re-checked (its exit raises no file event). */
-const ORPHAN_RECHECK_MS = 1_000;
-/** Debounce of file events: records change rarely and matter fast; raw events are chatty. */
-const RECORD_DEBOUNCE_MS = 10;
-const RAW_DEBOUNCE_MS = 200;
-
 /** The phase the transition log records: the derived state, or `reclaimed` once reclaimed. */
 const phaseOf = (record: JsonObject, view: ReturnType<typeof deriveWorkerLifecycleView>): string => {
   if (view === null) return childStatusOf(record);
@@ -64,15 +61,26 @@ const attemptOf = (record: JsonObject): number => asInteger(getKey(requestOf(rec
 const wantsRetry = (record: JsonObject, maxRetries: number): boolean =>
   childStatusOf(record) === 'failed' && attemptOf(record) <= maxRetries && getKey(record, 'retried_by') === undefined;
 
+/**
+ * Takes the run's supervisor slot (throws a USAGE CaptainError naming the live holder), replays
+ * `events.jsonl`, runs a first pass, and keeps supervising until `stop()`.
+ */
 export const startSupervisor = async (ctx: RunContext, options: SupervisorOptions = {}): Promise<Supervisor> => {
-  const release = acquireSupervisorSlot(ctx.runDir, options.command ?? `captain supervisor (pid ${process.pid})`);
-  sealEventsLog(ctx.runDir);
-  const memory: TransitionMemory = replayTransitions(ctx.runDir);
+  const release = await acquireSupervisorSlot(ctx.runDir, options.command ?? `captain supervisor (pid ${process.pid})`);
+  let memory: TransitionMemory;
+  try {
+    sealEventsLog(ctx.runDir);
+    memory = replayTransitions(ctx.runDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
   const maxParallel = options.maxParallel ?? asInteger(getKey(ctx.run, 'max_parallel'));
   const inFlight = new Map<string, Promise<unknown>>();
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
   let debounce: NodeJS.Timeout | undefined;
+  let debounceAt = 0;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
@@ -100,6 +108,7 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
         to: phase,
         ...(['returned', 'failed', 'cancelled', 'reclaimed'].includes(phase) ? { summary: asString(getKey(d.record, 'result_summary')) ?? null } : {}),
       });
+      crashPoint('transition_logged');
     }
   };
 
@@ -121,9 +130,10 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     }
   };
 
-  /** Creates due retries; returns the next due time of a pending one. */
-  const retry = async (delegations: LoadedDelegation[], now: number): Promise<number | undefined> => {
+  /** Creates due retries; returns the next due time of a pending one and how many retries started running. */
+  const retry = async (delegations: LoadedDelegation[], now: number): Promise<{ nextDue: number | undefined; launched: number }> => {
     let nextDue: number | undefined;
+    let launched = 0;
     const maxRetries = ctx.config.worker_max_retries_per_phase;
     for (const d of delegations) {
       if (!wantsRetry(d.record, maxRetries)) continue;
@@ -157,21 +167,37 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
         attempt: attempt + 1,
         ...(maxParallel === undefined ? {} : { maxParallel }),
       });
+      crashPoint('retry_created');
+      if (!created.reused && created.state === 'launching') launched += 1;
       await updateJsonRecord(d.path, (current) => (getKey(current, 'retried_by') === undefined ? { ...current, retried_by: created.delegation_id } : undefined));
-      if (!created.reused) {
-        log({ event: 'worker_retried', at: formatRfc3339(ctx.now()), delegation_id: id, retry_delegation_id: created.delegation_id, attempt: attempt + 1 });
-      }
+      crashPoint('retry_stamped');
+      logRetry(id, created.delegation_id, attempt + 1);
       again = true;
     }
-    return nextDue;
+    // A retry stamped before a crash but not yet logged is logged now (the log is the memory).
+    for (const d of delegations) {
+      const id = asString(getKey(d.record, 'delegation_id'));
+      const retriedBy = asString(getKey(d.record, 'retried_by'));
+      if (id !== undefined && retriedBy !== undefined) logRetry(id, retriedBy, attemptOf(d.record) + 1);
+    }
+    return { nextDue, launched };
   };
 
-  const launchQueued = async (delegations: LoadedDelegation[]): Promise<void> => {
-    let active = delegations.filter((d) => childStatusOf(d.record) === 'running').length;
+  /** Logs `worker_retried` once per retried delegation, however many crashes it took. */
+  const logRetry = (id: string, retryId: string, attempt: number): void => {
+    if (memory.retries.has(id)) return;
+    memory.retries.add(id);
+    log({ event: 'worker_retried', at: formatRfc3339(ctx.now()), delegation_id: id, retry_delegation_id: retryId, attempt });
+  };
+
+  /** Launches queued delegations while fewer than max-parallel run (`alsoRunning`: launched since `delegations` was read). */
+  const launchQueued = async (delegations: LoadedDelegation[], alsoRunning: number): Promise<void> => {
+    let active = delegations.filter((d) => childStatusOf(d.record) === 'running').length + alsoRunning;
     for (const d of delegations) {
       if (childStatusOf(d.record) !== 'queued' || getKey(getKey(d.record, 'worker_lifecycle'), 'generation') === undefined) continue;
       if (maxParallel !== undefined && active >= maxParallel) return;
       if (await launchDelegation(ctx, String(getKey(d.record, 'delegation_id')))) {
+        crashPoint('queued_launched');
         active += 1;
         again = true;
       }
@@ -191,10 +217,23 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
       if (members.every((d) => memory.fanIns.has(`${card}@${String(getKey(d.record, 'fan_in_collapsed_at'))}`))) continue;
       const result = await collapseFanIn(ctx, { taskCardId: card });
       if (!result.collapsed || result.fan_in === null) continue;
+      crashPoint('fan_in_stamped');
       const key = `${card}@${String(result.fan_in.collapsed_at)}`;
       if (memory.fanIns.has(key)) continue;
       memory.fanIns.add(key);
       log({ event: 'fan_in_collapsed', at: formatRfc3339(ctx.now()), ...result.fan_in, task_card_id: card });
+    }
+  };
+
+  /** Launches again the delegations whose launcher died before their monitor started (see relaunch.ts). */
+  const relaunchLost = async (delegations: LoadedDelegation[], now: number): Promise<void> => {
+    for (const d of delegations) {
+      const view = deriveWorkerLifecycleView(d.record, ctx.config, now);
+      if (view === null || inFlight.has(d.path)) continue;
+      const due = lostLaunchDueAt(d.record, view.stale_after_ms);
+      if (due === undefined || due > now) continue;
+      const id = await relaunchLostLaunch(ctx, d.path, view.stale_after_ms, now);
+      if (id !== undefined) log({ event: 'worker_relaunched', at: formatRfc3339(now), delegation_id: id, reason: 'monitor_never_claimed' });
     }
   };
 
@@ -211,7 +250,11 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
       if (view !== null && progress !== undefined) {
         for (const threshold of [view.quiet_after_ms, view.stale_after_ms, view.timeout_after_ms]) consider(progress + threshold + 1);
       }
-      if (monitorLiveness(d.record) !== 'alive') consider(now + ORPHAN_RECHECK_MS);
+      if (monitorLiveness(d.record) !== 'alive') consider(now + SUPERVISOR_ORPHAN_RECHECK_MS);
+      if (view !== null) {
+        const lost = lostLaunchDueAt(d.record, view.stale_after_ms);
+        if (lost !== undefined) consider(lost);
+      }
     }
     return next;
   };
@@ -221,8 +264,9 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     const { delegations } = loadRefreshedDelegations(ctx, null, { write: true });
     logTransitions(delegations, now);
     startReclaims(delegations, now);
-    const retryDue = await retry(delegations, now);
-    await launchQueued(delegations);
+    await relaunchLost(delegations, now);
+    const { nextDue: retryDue, launched } = await retry(delegations, now);
+    await launchQueued(delegations, launched);
     await collapse(delegations);
     if (timer) clearTimeout(timer);
     const wake = nextWake(delegations, ctx.now(), retryDue);
@@ -249,9 +293,15 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     return running;
   };
 
+  /** Runs a pass after `delayMs`, unless one is already due sooner (an earlier request wins). */
   function trigger(delayMs: number): void {
     if (stopped) return;
-    if (debounce) return;
+    const at = Date.now() + delayMs;
+    if (debounce !== undefined) {
+      if (debounceAt <= at) return;
+      clearTimeout(debounce);
+    }
+    debounceAt = at;
     debounce = setTimeout(() => {
       debounce = undefined;
       void pass();
@@ -259,7 +309,7 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
   }
 
   const layout = runLayout(ctx.runDir);
-  for (const [dir, delay] of [[layout.delegationsDir, RECORD_DEBOUNCE_MS], [layout.rawEventsDir, RAW_DEBOUNCE_MS]] as const) {
+  for (const [dir, delay] of [[layout.delegationsDir, SUPERVISOR_RECORD_DEBOUNCE_MS], [layout.rawEventsDir, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS]] as const) {
     try {
       watchers.push(watch(dir, () => trigger(delay)));
     } catch {

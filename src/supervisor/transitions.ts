@@ -1,7 +1,8 @@
 /**
- * The supervisor is the only writer of `worker_transition` events, and the log is its memory:
- * on start it replays `events.jsonl` to learn the last logged phase of every delegation and the
- * fan-ins already logged, so a restarted supervisor (even after SIGKILL) logs each change once.
+ * The supervisor is the only writer of `worker_transition`, `worker_retried` and `fan_in_collapsed`
+ * events, and the log is its memory: on start it replays `events.jsonl` to learn the last logged
+ * phase of every delegation, the retries and the fan-ins already logged, so a restarted supervisor
+ * (even after SIGKILL) logs each change once: it logs the difference between disk and the log.
  */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { readRunEvents } from '../store/events-log.js';
@@ -13,6 +14,8 @@ export interface TransitionMemory {
   phases: Map<string, string>;
   /** `task_card_id@collapsed_at` of every logged fan-in. */
   fanIns: Set<string>;
+  /** Delegations whose retry is logged (`worker_retried`). */
+  retries: Set<string>;
   /** Where the replay stopped. */
   cursor: number;
 }
@@ -36,8 +39,9 @@ export const sealEventsLog = (runDir: string): void => {
   }
 };
 
+/** Reads `events.jsonl` from `memory.cursor` (or the start) into the supervisor's memory. */
 export const replayTransitions = (runDir: string, memory?: TransitionMemory): TransitionMemory => {
-  const state = memory ?? { phases: new Map(), fanIns: new Set(), cursor: 0 };
+  const state = memory ?? { phases: new Map(), fanIns: new Set(), retries: new Set(), cursor: 0 };
   for (;;) {
     const page = readRunEvents(runDir, state.cursor, { limit: 10_000, maxBytes: 8 * 1024 * 1024 });
     for (const event of page.events) {
@@ -45,6 +49,8 @@ export const replayTransitions = (runDir: string, memory?: TransitionMemory): Tr
       if (event.event === 'worker_transition' && id !== undefined) {
         const to = asString(event.to);
         if (to !== undefined) state.phases.set(id, to);
+      } else if (event.event === 'worker_retried' && id !== undefined) {
+        state.retries.add(id);
       } else if (event.event === 'fan_in_collapsed') {
         state.fanIns.add(`${String(event.task_card_id)}@${String(event.collapsed_at)}`);
       }

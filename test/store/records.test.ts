@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { RECORD_READ_SCRATCH_BYTES } from '../../src/config/defaults.js';
 import { writeJsonAtomicSync } from '../../src/store/json-file.js';
 import { listDelegationFiles, listTaskCardFiles, loadDelegations, loadTaskCards } from '../../src/store/records.js';
 import { runningDelegation } from '../helpers/records.js';
@@ -71,4 +72,22 @@ test('loading 2 000 delegations stays fast (one plain read per file)', (t) => {
   assert.equal(errors.length, 0);
   // 100k must fit in a ~6 s status (measured ~1.8 s); 2k gets a generous share of that on a busy 2-core machine.
   assert.ok(elapsed < 1_000, `${elapsed} ms`);
+});
+
+test('records larger than the reused read buffer load intact, and so do the small ones after them', (t) => {
+  const run = tempDir(t);
+  const dir = join(run, 'delegations');
+  mkdirSync(dir);
+  const padded = (id: string, bytes: number): string => {
+    const base = JSON.stringify({ delegation_id: id, pad: '' });
+    return JSON.stringify({ delegation_id: id, pad: 'é'.repeat(Math.floor((bytes - base.length) / 2)) + 'x'.repeat((bytes - base.length) % 2) });
+  };
+  const sizes: Record<string, number> = { a: 100, b: RECORD_READ_SCRATCH_BYTES, c: 50, d: 5 * RECORD_READ_SCRATCH_BYTES + 3, e: 70 };
+  const texts = Object.fromEntries(Object.entries(sizes).map(([id, bytes]) => [id, padded(id, bytes)]));
+  for (const [id, text] of Object.entries(texts)) writeFileSync(join(dir, `${id}.json`), text);
+  assert.equal(Buffer.byteLength(texts.b ?? ''), RECORD_READ_SCRATCH_BYTES, 'one file exactly fills the buffer');
+  writeFileSync(join(dir, 'f.json'), Buffer.concat([Buffer.from('{"delegation_id":"f","pad":"'), Buffer.alloc(RECORD_READ_SCRATCH_BYTES, 0x61), Buffer.from([0xff]), Buffer.from('"}')]));
+  const { records, errors } = loadDelegations(run);
+  assert.deepEqual(records.map((r) => r.record), Object.values(texts).map((text) => JSON.parse(text) as unknown));
+  assert.deepEqual(errors.map((e) => [e.path, e.reason]), [[join(dir, 'f.json'), `not valid UTF-8 (first bad byte at offset ${RECORD_READ_SCRATCH_BYTES + 28}); expected one JSON object`]]);
 });

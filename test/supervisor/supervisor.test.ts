@@ -5,72 +5,26 @@
 import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DEFAULT_RUNTIME_CONFIG, type RuntimeConfig } from '../../src/config/defaults.js';
-import { openRunContext, type RunContext } from '../../src/ops/context.js';
-import { delegate } from '../../src/ops/delegate.js';
-import { createRun } from '../../src/ops/runs.js';
-import { findDelegation } from '../../src/ops/worker.js';
-import { readRunEvents, type RunEvent } from '../../src/store/events-log.js';
-import { loadDelegations } from '../../src/store/records.js';
-import { currentHolder, startSupervisor } from '../../src/supervisor/index.js';
 import { childStatusOf } from '../../src/lifecycle/derive.js';
+import { delegate } from '../../src/ops/delegate.js';
+import { cancelDelegation, findDelegation } from '../../src/ops/worker.js';
+import { currentHolder, startSupervisor } from '../../src/supervisor/index.js';
 import type { JsonObject } from '../../src/util/json.js';
 import { CLI, runCaptain } from '../helpers/cli.js';
 import { fixturePath, procAlive, sleep, waitFor } from '../helpers/worker-harness.js';
-
-const CONFIG: RuntimeConfig = {
-  ...DEFAULT_RUNTIME_CONFIG,
-  worker_stuck_after_ms: 1_500,
-  worker_quiet_after_ms: 500,
-  worker_kill_grace_ms: 200,
-  worker_max_retries_per_phase: 1,
-  worker_retry_backoff_ms: 300,
-};
-const FLAGS = ['--worker-stuck-after-ms', '1500', '--worker-quiet-after-ms', '500', '--worker-kill-grace-ms', '200', '--worker-retry-backoff-ms', '300'];
-
-const roots: string[] = [];
-const newRun = (title: string): RunContext => {
-  const root = mkdtempSync(join(tmpdir(), 'captain-sup-'));
-  roots.push(root);
-  const run = createRun({ runDir: join(root, 'run'), title });
-  return openRunContext(run.run_dir, CONFIG);
-};
-const fixture = (ctx: RunContext, name: string, ...args: string[]) =>
-  delegate(ctx, { kind: 'command', argv: [process.execPath, fixturePath(name), ...args], cwd: ctx.runDir });
-const events = (ctx: RunContext): RunEvent[] => readRunEvents(ctx.runDir, 0, { limit: 100_000 }).events;
-const records = (ctx: RunContext): JsonObject[] => loadDelegations(ctx.runDir).records.map((r) => r.record);
-const fannedIn = (ctx: RunContext): boolean => events(ctx).some((e) => e.event === 'fan_in_collapsed');
-
-/** Each (delegation, phase) transition appears at most once in a row, and no fan-in is logged twice. */
-const assertNoDuplicates = (ctx: RunContext): void => {
-  const last = new Map<string, string>();
-  for (const e of events(ctx).filter((e) => e.event === 'worker_transition')) {
-    const id = String(e.delegation_id);
-    assert.notEqual(last.get(id), e.to, `duplicate transition ${id} -> ${String(e.to)}`);
-    assert.equal(e.from ?? null, last.get(id) ?? null, `transition of ${id} starts where the last ended`);
-    last.set(id, String(e.to));
-  }
-  assert.ok(events(ctx).filter((e) => e.event === 'fan_in_collapsed').length <= 1, 'one fan-in');
-  const retried = events(ctx).filter((e) => e.event === 'worker_retried').map((e) => String(e.delegation_id));
-  assert.equal(new Set(retried).size, retried.length, 'one retry per failed delegation');
-};
+import { assertLogExact, CONFIG, events, fannedIn, fixture, FLAGS, groupAlive, newRun, records, removeRuns } from './harness.js';
 
 describe('supervisor', () => {
   const children: ChildProcess[] = [];
   afterEach(() => {
     for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   });
-  after(() => {
-    for (const root of roots) rmSync(root, { recursive: true, force: true });
-  });
+  after(removeRuns);
 
   it('reclaims a hung worker, leaves a resuming one alone, retries a crash once, then fans in', async () => {
     const ctx = newRun('mixed');
     const hang = await fixture(ctx, 'hang.mjs');
-    const resume = await fixture(ctx, 'quiet-then-resume.mjs', '900');
+    const resume = await fixture(ctx, 'quiet-then-resume.mjs', ['900']);
     const crash = await fixture(ctx, 'crash.mjs');
     const supervisor = await startSupervisor(ctx, {});
     try {
@@ -82,6 +36,7 @@ describe('supervisor', () => {
     const hangLifecycle = byId(hang.delegation_id).worker_lifecycle as JsonObject;
     assert.equal(hangLifecycle.reclaim_state, 'reclaimed');
     assert.ok(!procAlive(Number(hangLifecycle.process_id)), 'the hung worker is gone');
+    assert.ok(!groupAlive(Number(hangLifecycle.process_group_id)), 'its whole process group is gone');
     assert.equal(childStatusOf(byId(resume.delegation_id)), 'completed', 'the quiet worker resumed before stale and completed');
     const phases = events(ctx).filter((e) => e.delegation_id === resume.delegation_id && e.event === 'worker_transition').map((e) => e.to);
     assert.ok(phases.includes('running_quiet'), `quiet seen: ${phases.join(', ')}`);
@@ -91,7 +46,7 @@ describe('supervisor', () => {
     assert.equal(byId(crashRetry).retried_by, undefined, 'one retry only (max 1)');
     const fanIn = events(ctx).find((e) => e.event === 'fan_in_collapsed')!;
     assert.deepEqual([fanIn.completed, fanIn.failed, fanIn.cancelled], [1, 4, 0], 'resume ok; hang + its retry reclaimed; crash + its retry failed');
-    assertNoDuplicates(ctx);
+    assertLogExact(ctx);
   });
 
   it('a second supervisor is refused, naming the holder; a SIGKILLed holder does not block a restart', async () => {
@@ -111,7 +66,7 @@ describe('supervisor', () => {
   it('crash-only: SIGKILL the supervisor again and again mid-run; nothing is lost or duplicated', async () => {
     const ctx = newRun('crash-only');
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await fixture(ctx, 'emit-jsonl.mjs', '6', '250')).delegation_id);
+    for (let i = 0; i < 3; i++) ids.push((await fixture(ctx, 'emit-jsonl.mjs', ['6', '250'])).delegation_id);
     ids.push((await fixture(ctx, 'crash.mjs')).delegation_id);
     ids.push((await fixture(ctx, 'hang.mjs')).delegation_id);
     let kills = 0;
@@ -131,7 +86,7 @@ describe('supervisor', () => {
       await last.stop();
     }
     assert.ok(kills >= 3, `the supervisor was killed ${kills} times`);
-    assertNoDuplicates(ctx);
+    assertLogExact(ctx);
     const all = records(ctx);
     assert.ok(all.every((r) => ['completed', 'failed', 'cancelled'].includes(childStatusOf(r))), 'every worker ended');
     for (const id of ids) {
@@ -160,7 +115,8 @@ describe('supervisor', () => {
   });
 
   it('max-parallel 8 with 50 workers: never more than 8 running, all 50 complete', async () => {
-    const ctx = newRun('parallel');
+    // Thresholds far above a loaded machine's launch time: this is about slots, not stuck workers.
+    const ctx = newRun('parallel', { ...CONFIG, worker_stuck_after_ms: 15_000, worker_quiet_after_ms: 7_000 });
     for (let i = 0; i < 50; i++) {
       await delegate(ctx, { kind: 'command', argv: [process.execPath, '-e', 'setTimeout(()=>console.log("done"),300)'], cwd: ctx.runDir, maxParallel: 8 });
     }
@@ -181,19 +137,37 @@ describe('supervisor', () => {
     assert.equal(records(ctx).filter((r) => childStatusOf(r) === 'completed').length, 50);
   });
 
-  it('captain wait exit codes: 0 all completed, 3 some failed, 4 timeout', async () => {
+  it('captain wait: progress lines, then the fan-in summary; exit 0 all completed, 3 failed or reclaimed, 4 timeout', async () => {
     const ok = newRun('wait-ok');
-    await fixture(ok, 'emit-jsonl.mjs', '2', '50');
-    assert.equal(runCaptain(['wait', '--run-dir', ok.runDir, ...FLAGS, '--timeout', '20']).code, 0);
+    const good = await fixture(ok, 'emit-jsonl.mjs', ['2', '50']);
+    const done = runCaptain(['wait', '--run-dir', ok.runDir, ...FLAGS, '--timeout', '20']);
+    assert.equal(done.code, 0, done.stdout + done.stderr);
+    const lines = done.stdout.trim().split('\n');
+    const summaryAt = lines.findIndex((l) => l.startsWith('fan-in collapsed at'));
+    assert.ok(summaryAt >= 1, `progress lines come first:\n${done.stdout}`);
+    for (let i = 1; i < summaryAt; i++) assert.notEqual(lines[i], lines[i - 1], 'one line per change, not per wake-up');
+    assert.match(lines[summaryAt]!, /: 1 completed, 0 failed, 0 cancelled$/);
+    assert.match(lines[summaryAt + 1]!, new RegExp(`^  ${good.delegation_id}  completed`));
+
     const bad = newRun('wait-bad');
     await fixture(bad, 'turn-failed.mjs');
     const failed = runCaptain(['wait', '--run-dir', bad.runDir, ...FLAGS, '--worker-max-retries-per-phase', '0', '--timeout', '20']);
     assert.equal(failed.code, 3, failed.stdout + failed.stderr);
     assert.match(failed.stdout, /fan-in collapsed at .*: 0 completed, 1 failed/);
+
+    const stuck = newRun('wait-reclaimed');
+    const hang = await fixture(stuck, 'hang.mjs');
+    const reclaimed = runCaptain(['wait', '--run-dir', stuck.runDir, ...FLAGS, '--worker-max-retries-per-phase', '0', '--timeout', '20', '--json']);
+    assert.equal(reclaimed.code, 3, reclaimed.stdout + reclaimed.stderr);
+    const result = JSON.parse(reclaimed.stdout) as { outcome: string; workers: Array<{ delegation_id: string; state: string }> };
+    assert.equal(result.outcome, 'failed');
+    assert.deepEqual(result.workers.map((w) => [w.delegation_id, w.state]), [[hang.delegation_id, 'reclaimed']]);
+
     const slow = newRun('wait-timeout');
-    await fixture(slow, 'emit-jsonl.mjs', '100', '100');
+    const long = await fixture(slow, 'emit-jsonl.mjs', ['100', '100']);
     const timeout = runCaptain(['wait', '--run-dir', slow.runDir, '--timeout', '1']);
     assert.equal(timeout.code, 4);
     assert.match(timeout.stdout, /timed out before fan-in/);
+    await cancelDelegation(slow, long.delegation_id);
   });
 });

@@ -1,12 +1,25 @@
 import { Command } from 'commander';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CaptainError } from '../../errors.js';
 import { captainCliCommand } from '../../ops/self-command.js';
-import { startSupervisor } from '../../supervisor/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { alreadySupervised, currentHolder, startSupervisor } from '../../supervisor/index.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
 import { printJson, printText } from '../output.js';
+
+/** How long `supervise --detach` waits for the background supervisor to take the run. */
+const DETACH_START_WAIT_MS = 5_000;
+
+/** The last lines of the background supervisor's log (why it stopped). */
+const readTail = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-3).join(' | ') || 'no output';
+  } catch {
+    return 'no log';
+  }
+};
 
 const parseMaxParallel = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
@@ -27,9 +40,29 @@ export const superviseCommand = (): Command =>
         const self = captainCliCommand();
         const args = process.argv.slice(2).filter((a) => a !== '--detach');
         const logPath = join(ctx.runDir, 'supervisor.log');
+        const holder = currentHolder(ctx.runDir);
+        if (holder !== null) throw alreadySupervised(ctx.runDir, holder);
         const fd = openSync(logPath, 'a');
         const child = spawn(self.file, [...self.args, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd: process.cwd() });
         closeSync(fd);
+        // Report success only once the background supervisor holds the run (it may lose a race, or fail).
+        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+        const deadline = Date.now() + DETACH_START_WAIT_MS;
+        let status: 'held' | 'exited' | 'slow' = 'slow';
+        while (Date.now() < deadline) {
+          if (currentHolder(ctx.runDir)?.pid === child.pid) {
+            status = 'held';
+            break;
+          }
+          const code = await Promise.race([exited, sleep(25).then(() => undefined)]);
+          if (code !== undefined) {
+            status = 'exited';
+            break;
+          }
+        }
+        if (status === 'exited') {
+          throw new CaptainError('IO', `the background supervisor (pid ${child.pid}) exited at once: ${readTail(logPath)}`);
+        }
         child.unref();
         if (options.json) return printJson({ pid: child.pid, log: logPath });
         return printText(`supervisor started in the background: pid ${child.pid}, log ${logPath}`);

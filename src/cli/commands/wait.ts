@@ -1,22 +1,11 @@
 import { Command } from 'commander';
 import { CaptainError } from '../../errors.js';
 import { waitForFanIn } from '../../ops/wait.js';
-import { asInteger, getKey } from '../../util/json.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
 import { EXIT } from '../exit.js';
 import { printJson, printText } from '../output.js';
+import { renderCountsLine } from '../render/status-text.js';
 
-const COUNTS: Array<[string, string]> = [
-  ['queued_worker_count', 'queued'],
-  ['launching_worker_count', 'launching'],
-  ['running_worker_count', 'running'],
-  ['running_quiet_worker_count', 'quiet'],
-  ['stale_worker_count', 'stale'],
-  ['timed_out_worker_count', 'timed out'],
-  ['completed_worker_count', 'completed'],
-  ['failed_worker_count', 'failed'],
-  ['cancelled_worker_count', 'cancelled'],
-];
 
 export const waitCommand = (): Command =>
   withRunOptions(new Command('wait'))
@@ -34,11 +23,7 @@ export const waitCommand = (): Command =>
         ...(timeoutS === undefined ? {} : { timeoutMs: timeoutS * 1000 }),
         onProgress: (status) => {
           if (options.json) return;
-          const v = status.worker_visibility;
-          const line = COUNTS.map(([key, label]) => [label, asInteger(getKey(v ?? {}, key)) ?? 0] as const)
-            .filter(([, n]) => n > 0)
-            .map(([label, n]) => `${n} ${label}`)
-            .join(' · ') || 'no workers yet';
+          const line = renderCountsLine(status.worker_visibility ?? undefined);
           if (line === last) return;
           last = line;
           if (tty) process.stdout.write(`\r\u001b[2K${line}`);
@@ -49,5 +34,10 @@ export const waitCommand = (): Command =>
       if (options.json) printJson(result);
       else if (result.outcome === 'timeout') printText(`timed out before fan-in (${result.completed} completed, ${result.failed} failed, ${result.cancelled} cancelled so far); next: captain status --run-dir ${ctx.runDir}`);
       else printText(`fan-in collapsed at ${String(result.fan_in_collapsed_at)}: ${result.completed} completed, ${result.failed} failed, ${result.cancelled} cancelled`);
+      if (!options.json) {
+        for (const w of result.workers) {
+          printText(`  ${w.delegation_id}  ${w.state}${w.attempt > 1 ? ` (attempt ${w.attempt})` : ''}${w.summary === null ? '' : `  ${w.summary.replace(/\s+/g, ' ').slice(0, 120)}`}`);
+        }
+      }
       process.exitCode = result.outcome === 'completed' ? EXIT.ok : result.outcome === 'failed' ? EXIT.workersFailed : EXIT.timeout;
     });

@@ -3,7 +3,8 @@ import pc from 'picocolors';
 import { asInteger, asString, getKey, type Json, type JsonObject } from '../../util/json.js';
 import { formatAge, paint, paintState, table, truncate, type Style } from './format.js';
 
-const COUNT_ORDER: Array<[string, string]> = [
+/** Visibility counts shown to people, in order, with their short labels. */
+export const COUNT_ORDER: Array<[string, string]> = [
   ['total_worker_count', 'total'],
   ['active_worker_count', 'active'],
   ['queued_worker_count', 'queued'],
@@ -16,6 +17,35 @@ const COUNT_ORDER: Array<[string, string]> = [
   ['failed_worker_count', 'failed'],
   ['cancelled_worker_count', 'cancelled'],
 ];
+
+/** Each worker counted once, by phase: its derived state, or `reclaimed` once reclaimed. */
+const PHASE_ORDER: Array<[string, string]> = [
+  ['queued', 'queued'],
+  ['launching', 'launching'],
+  ['running_active', 'running'],
+  ['running', 'running'],
+  ['running_quiet', 'quiet'],
+  ['stale', 'stale'],
+  ['timed_out', 'timed out'],
+  ['returned', 'returned'],
+  ['failed', 'failed'],
+  ['reclaimed', 'reclaimed'],
+  ['cancelled', 'cancelled'],
+];
+
+/** "2 running · 1 quiet · 1 reclaimed": how many workers are in each phase (no worker counted twice). */
+export const renderCountsLine = (visibility: Json | undefined): string => {
+  const workers = getKey(visibility, 'workers');
+  const counts = new Map<string, number>();
+  for (const worker of Array.isArray(workers) ? workers : []) {
+    const lifecycle = getKey(worker, 'worker_lifecycle');
+    const phase = asString(getKey(lifecycle, 'reclaim_state')) === 'reclaimed' ? 'reclaimed' : (asString(getKey(lifecycle, 'state')) ?? 'unknown');
+    const label = PHASE_ORDER.find(([p]) => p === phase)?.[1] ?? phase;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  const labels = [...new Set([...PHASE_ORDER.map(([, l]) => l), ...counts.keys()])];
+  return labels.filter((l) => (counts.get(l) ?? 0) > 0).map((l) => `${counts.get(l)} ${l}`).join(' · ') || 'no workers yet';
+};
 
 const workerRow = (worker: Json, style: Style): string[] => {
   const lifecycle = getKey(worker, 'worker_lifecycle');
