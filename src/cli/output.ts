@@ -5,8 +5,9 @@ export const styleFor = (stream: NodeJS.WriteStream = process.stdout): Style => 
   color: Boolean(stream.isTTY) && process.env.NO_COLOR === undefined,
 });
 
+/** Indented on a terminal; compact when piped (a 10k-worker status is half the bytes and time). */
 export const printJson = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${process.stdout.isTTY ? JSON.stringify(value, null, 2) : JSON.stringify(value)}\n`);
 };
 
 export const printText = (text: string): void => {

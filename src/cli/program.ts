@@ -1,32 +1,43 @@
 /** The `captain` command line: a thin adapter over the library (src/ops). */
 import { Command, CommanderError } from 'commander';
-import { delegateCommand } from './commands/delegate.js';
-import { demoCommand } from './commands/demo.js';
-import { superviseCommand } from './commands/supervise.js';
-import { waitCommand } from './commands/wait.js';
-import { fanInCommand } from './commands/fan-in.js';
-import { mcpCommand } from './commands/mcp.js';
-import { reclaimCommand } from './commands/reclaim.js';
-import { runsCommand, startCommand, taskCommand } from './commands/runs.js';
-import { statusCommand } from './commands/status.js';
-import { cancelCommand, logsCommand, resultCommand } from './commands/worker.js';
 import { EXIT, reportError } from './exit.js';
 
-export const buildProgram = (): Command => {
+/**
+ * Every command, in help order, loaded on demand: a run of `captain status` imports only what
+ * status needs (not the MCP SDK, the supervisor or the fake model server), which keeps start-up short.
+ */
+const COMMANDS: Array<[string, () => Promise<Command>]> = [
+  ['demo', async () => (await import('./commands/demo.js')).demoCommand()],
+  ['start', async () => (await import('./commands/runs.js')).startCommand()],
+  ['task', async () => (await import('./commands/runs.js')).taskCommand()],
+  ['runs', async () => (await import('./commands/runs.js')).runsCommand()],
+  ['delegate', async () => (await import('./commands/delegate.js')).delegateCommand()],
+  ['status', async () => (await import('./commands/status.js')).statusCommand()],
+  ['reclaim', async () => (await import('./commands/reclaim.js')).reclaimCommand()],
+  ['fan-in', async () => (await import('./commands/fan-in.js')).fanInCommand()],
+  ['cancel', async () => (await import('./commands/worker.js')).cancelCommand()],
+  ['result', async () => (await import('./commands/worker.js')).resultCommand()],
+  ['logs', async () => (await import('./commands/worker.js')).logsCommand()],
+  ['supervise', async () => (await import('./commands/supervise.js')).superviseCommand()],
+  ['wait', async () => (await import('./commands/wait.js')).waitCommand()],
+  ['mcp', async () => (await import('./commands/mcp.js')).mcpCommand()],
+];
+
+/** The program with every command, or only `only` when it names one (the common, fast path). */
+export const buildProgram = async (only?: string): Promise<Command> => {
   const program = new Command('captain')
     .description('Supervise parallel coding-agent workers (Codex CLI, Claude Code, any command) in CCC-compatible run directories.')
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  for (const command of [demoCommand(), startCommand(), taskCommand(), runsCommand(), delegateCommand(), statusCommand(), reclaimCommand(), fanInCommand(), cancelCommand(), resultCommand(), logsCommand(), superviseCommand(), waitCommand(), mcpCommand()]) {
-    program.addCommand(command.exitOverride());
-  }
+  const wanted = COMMANDS.some(([name]) => name === only) ? COMMANDS.filter(([name]) => name === only) : COMMANDS;
+  for (const [, load] of wanted) program.addCommand((await load()).exitOverride());
   return program;
 };
 
 export const runCli = async (argv: string[]): Promise<number> => {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await (await buildProgram(argv[0])).parseAsync(argv, { from: 'user' });
     // A command may set its own exit code (wait: 3 or 4).
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {

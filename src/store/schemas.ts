@@ -71,8 +71,21 @@ export type RunView = z.output<typeof RunFields>;
 export type TaskCardView = z.output<typeof TaskCardFields>;
 export type ProcessIdentityView = z.output<typeof ProcessIdentityFields>;
 
-/** The lenient typed view of a delegation record (never throws). */
-export const readDelegationFields = (record: JsonObject): DelegationView => DelegationFields.parse(record);
+const delegationViews = new WeakMap<JsonObject, DelegationView>();
+
+/**
+ * The lenient typed view of a delegation record (never throws). Cached per record object: the
+ * refresh reads the same record's fields several times (kind, process, monitor). Records are never
+ * mutated in place (mutations return new objects), so a cached view stays right.
+ */
+export const readDelegationFields = (record: JsonObject): DelegationView => {
+  let view = delegationViews.get(record);
+  if (view === undefined) {
+    view = DelegationFields.parse(record);
+    delegationViews.set(record, view);
+  }
+  return view;
+};
 /** The lenient typed view of run.json (never throws). */
 export const readRunFields = (record: JsonObject): RunView => RunFields.parse(record);
 /** The lenient typed view of a task card (never throws). */

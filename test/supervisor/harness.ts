@@ -20,14 +20,14 @@ import { fixturePath } from '../helpers/worker-harness.js';
 
 export const CONFIG: RuntimeConfig = {
   ...DEFAULT_RUNTIME_CONFIG,
-  worker_stuck_after_ms: 1_500,
+  worker_stuck_after_ms: 3_000,
   worker_quiet_after_ms: 500,
   worker_kill_grace_ms: 200,
   worker_max_retries_per_phase: 1,
   worker_retry_backoff_ms: 300,
 };
 /** The same thresholds as CLI flags. */
-export const FLAGS = ['--worker-stuck-after-ms', '1500', '--worker-quiet-after-ms', '500', '--worker-kill-grace-ms', '200', '--worker-retry-backoff-ms', '300'];
+export const FLAGS = ['--worker-stuck-after-ms', '3000', '--worker-quiet-after-ms', '500', '--worker-kill-grace-ms', '200', '--worker-retry-backoff-ms', '300'];
 
 const roots: string[] = [];
 export const newRun = (title: string, config: RuntimeConfig = CONFIG): RunContext => {

@@ -1,0 +1,210 @@
+/**
+ * `captain status --json` at scale, as a fresh process: wall time and peak RSS for runs of 1k, 10k
+ * and 100k delegations in upstream CCC's layout (see bench/lib/ccc-run.ts for the mix of states).
+ *
+ *   npm run build && node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/cli/main.js]
+ *
+ * Per size, three modes, `--runs` fresh processes each (median/min/max):
+ * - `snapshot`: `--snapshot`, read-only;
+ * - `refresh, first`: the first writing refresh (progress for some running records, finalization
+ *   for the terminal and dead-pid ones); the rewritten records are put back between runs;
+ * - `refresh, steady`: later refreshes, nothing left to write.
+ * The measured command is `captain status --run-dir DIR --json [--snapshot] --worker-stuck-after-ms
+ * 86400000` (the flag only lets the records' hour-scale thresholds apply, so states do not drift while
+ * the bench runs). Page cache warm (the run was just written). `--profile` adds one `--cpu-prof`
+ * run per mode and prints where the time goes. `--keep` leaves the run directories (the live
+ * processes their records name are killed at the end either way). Targets (issue 2 §9): 10k ≤ 0.6 s
+ * and ≤ 150 MB; 100k ≤ 6 s.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { captureProcessIdentity } from '../src/process/identity.js';
+import { BENCH_STUCK_AFTER_MS, generateCccRun, restoreFirstRefreshRecords, type LiveProcess } from './lib/ccc-run.js';
+import { measureCli, summarizeCpuProfile, workerCounts, writeWrapper, type CliMeasurement } from './lib/cli-measure.js';
+
+const argValue = (name: string): string | undefined => {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+};
+/** `--cli PATH` measures another build (e.g. a copy of dist/ from before a change). */
+const CLI = argValue('--cli') ?? fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const LIVE_PROCESSES = 6;
+const OTHER_CARD_DELEGATIONS = 25;
+
+const sizes = (argValue('--sizes') ?? '1000,10000,100000').split(',').map((s) => Number(s.trim()));
+const runs = Number(argValue('--runs') ?? 5);
+const keep = process.argv.includes('--keep');
+const profile = process.argv.includes('--profile');
+if (sizes.some((n) => !Number.isSafeInteger(n) || n <= 0) || !Number.isSafeInteger(runs) || runs <= 0) {
+  console.error('usage: node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/cli/main.js]');
+  process.exit(2);
+}
+if (!existsSync(CLI)) {
+  console.error(`${CLI} is missing: run \`npm run build\` first`);
+  process.exit(1);
+}
+
+type Mode = 'snapshot' | 'refresh, first' | 'refresh, steady';
+interface Cell {
+  size: number;
+  mode: Mode;
+  samples: CliMeasurement[];
+}
+
+const live: ChildProcess[] = [];
+const roots: string[] = [];
+const cleanup = (): void => {
+  for (const child of live) if (child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL');
+  live.length = 0;
+  if (!keep) for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+};
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
+
+/** Long-lived node processes the running records point at; their start time as upstream records it. */
+const startLiveProcesses = async (count: number): Promise<LiveProcess[]> => {
+  const processes: LiveProcess[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+    live.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    const identity = child.pid === undefined ? null : captureProcessIdentity(child.pid);
+    if (identity === null) throw new Error(`could not read the identity of live process ${String(child.pid)}`);
+    processes.push({ pid: identity.pid, startedAt: identity.started_at });
+  }
+  return processes;
+};
+
+/** The pid of a process that has already exited. */
+const exitedPid = (): number => {
+  const result = spawnSync(process.execPath, ['-e', '']);
+  if (result.pid === undefined) throw new Error('could not spawn a short-lived process');
+  return result.pid;
+};
+
+const stats = (values: number[]): { median: number; min: number; max: number } => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { median, min: sorted[0] as number, max: sorted[sorted.length - 1] as number };
+};
+
+const checked = (m: CliMeasurement, what: string): CliMeasurement => {
+  if (m.exitCode !== 0) throw new Error(`${what}: exit ${String(m.exitCode)}\n${m.stderr}`);
+  if (!/"errors": \[\]\s*\}\s*$/.test(m.tail)) console.warn(`warning: ${what}: the output reports errors: ${m.tail.slice(-500)}`);
+  return m;
+};
+
+const load = (): string => loadavg().map((n) => n.toFixed(2)).join(' ');
+
+const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+
+const benchSize = async (size: number, liveProcesses: LiveProcess[], deadPid: number): Promise<Cell[]> => {
+  const root = mkdtempSync(join(tmpdir(), 'captain-bench-status-'));
+  roots.push(root);
+  const genStarted = performance.now();
+  const run = generateCccRun({ runDir: join(root, 'run'), delegations: size, otherCardDelegations: OTHER_CARD_DELEGATIONS, liveProcesses, deadPid, nowMs: Date.now() });
+  const mix = [...run.countsByKind].map(([kind, n]) => `${kind} ${n}`).join(', ');
+  console.log(`\n## ${size} delegations (+${OTHER_CARD_DELEGATIONS} in a second task card) in ${run.runDir} (load average ${load()})`);
+  console.log(`generated in ${((performance.now() - genStarted) / 1000).toFixed(1)} s: records ${mb(run.recordBytes)} MB ` +
+    `(avg ${Math.round(run.recordBytes / (size + OTHER_CARD_DELEGATIONS))} B pretty, ${Math.round(run.compactRecordBytes / (size + OTHER_CARD_DELEGATIONS))} B compact), ${run.rawEventFiles} raw events files ${mb(run.rawEventBytes)} MB, ` +
+    `${run.liveProcessRecords} records on live pids`);
+  console.log(`mix: ${mix}`);
+  const wrapper = writeWrapper(root);
+  const base = ['status', '--run-dir', run.runDir, '--json', '--worker-stuck-after-ms', String(BENCH_STUCK_AFTER_MS)];
+  const env = { HOME: root }; // no user ~/.config/ccc/ccc-config.toml
+  const measure = (args: string[], what: string, nodeArgs: string[] = []): Promise<CliMeasurement> =>
+    measureCli(wrapper, CLI, args, { env, nodeArgs }).then((m) => checked(m, what));
+
+  const cells: Cell[] = [];
+  const snapshot: CliMeasurement[] = [];
+  for (let i = 0; i < runs; i += 1) snapshot.push(await measure([...base, '--snapshot'], `${size} snapshot`));
+  cells.push({ size, mode: 'snapshot', samples: snapshot });
+  const first: CliMeasurement[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    if (i > 0) restoreFirstRefreshRecords(run);
+    first.push(await measure(base, `${size} first refresh`));
+  }
+  cells.push({ size, mode: 'refresh, first', samples: first });
+  const steady: CliMeasurement[] = [];
+  for (let i = 0; i < runs; i += 1) steady.push(await measure(base, `${size} steady refresh`));
+  cells.push({ size, mode: 'refresh, steady', samples: steady });
+
+  const counts = (m: CliMeasurement | undefined): string =>
+    Object.entries(workerCounts(m?.head ?? '')).filter(([, n]) => n > 0).map(([k, n]) => `${k.replace(/_worker_count$/, '')} ${n}`).join(', ');
+  console.log(`counts, snapshot: ${counts(snapshot[0])}`);
+  console.log(`counts, after refresh: ${counts(steady[0])}`);
+
+  if (profile) {
+    for (const [mode, args] of [['snapshot', [...base, '--snapshot']], ['refresh, steady', base]] as const) {
+      const dir = join(root, `prof-${mode.replace(/\W+/g, '-')}`);
+      mkdirSync(dir);
+      const m = await measure([...args], `${size} ${mode} profile`, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+      const summary = summarizeCpuProfile(dir);
+      console.log(`\n### profile, ${size}, ${mode}: ${summary.totalMs.toFixed(0)} ms sampled (wall ${m.wallMs.toFixed(0)} ms under the profiler)`);
+      console.log('self time:');
+      for (const f of summary.self) console.log(`  ${f.ms.toFixed(1).padStart(8)} ms  ${f.name}`);
+      console.log('inclusive time (captain and hot runtime calls):');
+      for (const f of summary.inclusive) console.log(`  ${f.ms.toFixed(1).padStart(8)} ms  ${f.name}`);
+    }
+  }
+  if (!keep) {
+    rmSync(root, { recursive: true, force: true });
+    roots.splice(roots.indexOf(root), 1);
+  }
+  return cells;
+};
+
+/** The fixed cost: `status --snapshot` on a run without delegations (node start-up, module loading). */
+const benchEmptyRun = async (): Promise<Cell> => {
+  const root = mkdtempSync(join(tmpdir(), 'captain-bench-status-'));
+  roots.push(root);
+  const run = generateCccRun({ runDir: join(root, 'run'), delegations: 0, otherCardDelegations: 0, liveProcesses: [], deadPid: 0, nowMs: Date.now() });
+  const wrapper = writeWrapper(root);
+  const samples: CliMeasurement[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    samples.push(checked(await measureCli(wrapper, CLI, ['status', '--run-dir', run.runDir, '--json', '--snapshot'], { env: { HOME: root } }), 'empty run'));
+  }
+  return { size: 0, mode: 'snapshot', samples };
+};
+
+const target = (size: number): { ms: number; rssMb: number | null } | null =>
+  size === 10_000 ? { ms: 600, rssMb: 150 } : size === 100_000 ? { ms: 6_000, rssMb: null } : null;
+
+const printTable = (cells: Cell[]): void => {
+  console.log(`\nmachine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${runs} fresh processes per cell, warm page cache, load average now ${load()}`);
+  console.log('\n| delegations | mode | wall ms median | min | max | CPU ms (median) | peak RSS MB (median) | stdout MB | in-process ms | JSON.stringify ms | stdout write+drain ms | target | met |');
+  console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | :---: |');
+  for (const cell of cells) {
+    const wall = stats(cell.samples.map((s) => s.wallMs));
+    const rss = stats(cell.samples.map((s) => s.maxRssMb)).median;
+    const t = target(cell.size);
+    const goal = t === null ? '–' : `≤ ${t.ms} ms${t.rssMb === null ? '' : `, ≤ ${t.rssMb} MB`}`;
+    const met = t === null ? '' : wall.median <= t.ms && (t.rssMb === null || rss <= t.rssMb) ? 'yes' : 'NO';
+    const med = (pick: (s: CliMeasurement) => number): string => stats(cell.samples.map(pick)).median.toFixed(0);
+    console.log(
+      `| ${cell.size} | ${cell.mode} | ${wall.median.toFixed(0)} | ${wall.min.toFixed(0)} | ${wall.max.toFixed(0)} | ${med((s) => s.cpuMs)} | ${rss.toFixed(0)} | ` +
+        `${mb(cell.samples[0]?.stdoutBytes ?? 0)} | ${med((s) => s.inProcessMs)} | ${med((s) => s.stringifyMs)} | ${med((s) => s.writeMs)} | ${goal} | ${met} |`,
+    );
+  }
+};
+
+const main = async (): Promise<void> => {
+  console.log(`load average at start: ${load()} (other processes on this machine skew wall times; CPU ms less so)`);
+  const liveProcesses = await startLiveProcesses(LIVE_PROCESSES);
+  const deadPid = exitedPid();
+  const cells: Cell[] = [await benchEmptyRun()];
+  for (const size of sizes) cells.push(...(await benchSize(size, liveProcesses, deadPid)));
+  printTable(cells);
+  console.log(`\ncommand: captain status --run-dir DIR --json [--snapshot] --worker-stuck-after-ms ${BENCH_STUCK_AFTER_MS} (through bench's maxRSS wrapper)`);
+  cleanup();
+};
+
+await main();
