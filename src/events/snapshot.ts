@@ -178,8 +178,13 @@ export const findTerminalEventSync = (path: string, kind: WorkerKind, tailBytes:
     throw error;
   }
   const lines = rawTextLines(text);
+  // A terminal line names its type in plain text ("turn.completed", "turn.failed", "result"), unless
+  // the type is \u-escaped: lines with neither cannot be terminal and are not worth parsing.
+  const marker = kind === 'codex' ? 'turn.' : 'result';
   for (let i = lines.length - 1; i >= 0; i -= 1) {
-    const { value } = parseLine(lines[i] as string);
+    const line = lines[i] as string;
+    if (!line.includes(marker) && !line.includes('\\u')) continue;
+    const { value } = parseLine(line);
     if (value === undefined || !isJsonObject(value)) continue;
     const type = asString(getKey(value, 'type'));
     if (isTerminalValue(kind, type)) return { type: type as string, line: value };

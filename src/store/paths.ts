@@ -91,6 +91,21 @@ const realpathOrNearest = (path: string): string => {
   }
 };
 
+/**
+ * The run directory's real path, remembered for a second: a status over thousands of records asks
+ * for it once per record, and a run directory does not move under a running command.
+ */
+const realRunCache = new Map<string, { real: string; until: number }>();
+const realRunDir = (absoluteRun: string): string => {
+  const now = Date.now();
+  const cached = realRunCache.get(absoluteRun);
+  if (cached !== undefined && cached.until > now) return cached.real;
+  const real = realpathOrNearest(absoluteRun);
+  if (realRunCache.size > 64) realRunCache.clear();
+  realRunCache.set(absoluteRun, { real, until: now + 1_000 });
+  return real;
+};
+
 const isInside = (root: string, candidate: string): boolean => {
   const rel = relative(root, candidate);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
@@ -116,7 +131,7 @@ export const resolveInsideRun = (runDir: string, candidate: string, opts: Inside
   const written = isAbsolute(candidate) ? candidate : `${absoluteRun}${sep}${candidate}`;
   const resolved = realpathOrNearest(written);
   if (opts.allowOutside === true) return resolved;
-  const realRun = realpathOrNearest(absoluteRun);
+  const realRun = realRunDir(absoluteRun);
   if (isInside(realRun, resolved)) return resolved;
   const where = opts.recordPath ?? 'record';
   throw new CaptainError(

@@ -260,3 +260,23 @@ describe('codex turn.failed messages', () => {
     assert.match(plain.summary, /^Codex turn failed: stream disconnected/);
   });
 });
+
+describe('findTerminalEventSync skips lines that cannot be terminal', () => {
+  it('still finds a terminal event whose type is \\u-escaped, and ignores "turn." inside other text', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { findTerminalEventSync } = await import('../../src/events/snapshot.js');
+    const dir = mkdtempSync(join(tmpdir(), 'captain-terminal-'));
+    try {
+      const escaped = join(dir, 'escaped.jsonl');
+      writeFileSync(escaped, `${JSON.stringify(THREAD)}\n{"type":"turn\\u002ecompleted","usage":{}}\n${JSON.stringify(MESSAGE('bye'))}\n`);
+      assert.equal(findTerminalEventSync(escaped, 'codex')?.type, 'turn.completed');
+      const mention = join(dir, 'mention.jsonl');
+      writeFileSync(mention, `${JSON.stringify(THREAD)}\n${JSON.stringify(MESSAGE('the next turn.completed will come'))}\n`);
+      assert.equal(findTerminalEventSync(mention, 'codex'), null);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
