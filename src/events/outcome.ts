@@ -1,8 +1,10 @@
 /** The verdict each worker kind gives on a finished stream, before snapshot.ts lays out the record. */
 import type { JsonObject } from '../util/json.js';
-import type { FailureReason, TerminalEvent } from './types.js';
+import type { StreamArtifacts } from './scanner.js';
+import type { FailureReason } from './types.js';
 
-export interface KindVerdict {
+/** The artifacts of the stream (thread/session id, last message, usage, cost, terminal event) plus the verdict. */
+export interface KindVerdict extends StreamArtifacts {
   status: 'completed' | 'failed';
   reason: FailureReason | null;
   /** Completed: the whole summary. Failed: its first sentence; snapshot.ts appends the detail fields. */
@@ -11,13 +13,6 @@ export interface KindVerdict {
   error: string | null;
   /** Kind-specific `key=value` failure details, placed after the terminal event and error. */
   details: string[];
-  threadId: string | null;
-  sessionId: string | null;
-  /** The last assistant message in full (or the command's last output line). */
-  lastMessage: string | null;
-  usage: JsonObject | null;
-  costUsd: number | null;
-  terminal: TerminalEvent | null;
   /** Extra kind-specific `worker_result` keys. */
   extra: JsonObject;
 }
