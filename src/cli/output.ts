@@ -1,4 +1,5 @@
 /** How commands print: JSON (stable, for scripts and agents) or text (for people, coloured on a TTY). */
+import { writeJsonStream } from './json-stream.js';
 import type { Style } from './render/format.js';
 
 export const styleFor = (stream: NodeJS.WriteStream = process.stdout): Style => ({
@@ -8,6 +9,12 @@ export const styleFor = (stream: NodeJS.WriteStream = process.stdout): Style => 
 /** Indented on a terminal; compact when piped (a 10k-worker status is half the bytes and time). */
 export const printJson = (value: unknown): void => {
   process.stdout.write(`${process.stdout.isTTY ? JSON.stringify(value, null, 2) : JSON.stringify(value)}\n`);
+};
+
+/** Like {@link printJson}, for large payloads: when piped, streamed in batches (see json-stream.ts). */
+export const printLargeJson = async (value: unknown): Promise<void> => {
+  if (process.stdout.isTTY) return printJson(value);
+  await writeJsonStream(value);
 };
 
 export const printText = (text: string): void => {
