@@ -4,6 +4,7 @@
  * its whole JSON text (hundreds of MB) in memory at once.
  */
 import { isJsonObject } from '../util/json.js';
+import { JsonText } from '../util/json-text.js';
 
 /** Arrays longer than this are written element by element; shorter values in one stringify. */
 const SPLIT_ARRAY_LENGTH = 64;
@@ -37,8 +38,48 @@ export function* jsonPieces(value: unknown, depth = 0): Generator<string> {
   yield JSON.stringify(value) ?? 'null';
 }
 
-/** Writes `value` as compact JSON plus a newline to `stream`, in ~256 KiB batches, honouring back-pressure. */
-export const writeJsonStream = async (value: unknown, stream: NodeJS.WritableStream = process.stdout): Promise<void> => {
+/**
+ * The JSON text of a document that carries {@link JsonText} entries: each written as its text,
+ * everything else as `JSON.stringify` writes it. Plain containers are walked all the way down (a
+ * document's own structure is small; its bulk sits in the JsonText entries).
+ */
+export function* documentPieces(value: unknown): Generator<string> {
+  if (value instanceof JsonText) {
+    yield value.text;
+    return;
+  }
+  if (Array.isArray(value)) {
+    yield '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) yield ',';
+      const item: unknown = value[i];
+      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') yield 'null';
+      else yield* documentPieces(item);
+    }
+    yield ']';
+    return;
+  }
+  if (isJsonObject(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
+    yield '{';
+    let first = true;
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+      yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+      first = false;
+      yield* documentPieces(item);
+    }
+    yield '}';
+    return;
+  }
+  yield JSON.stringify(value) ?? 'null';
+}
+
+/** A document's value with every {@link JsonText} parsed back (for pretty printing; small documents). */
+export const materializeDocument = (document: unknown): unknown =>
+  JSON.parse(JSON.stringify(document, (_key, value: unknown) => (value instanceof JsonText ? JSON.parse(value.text) : value)));
+
+/** Writes `pieces` plus a newline to `stream`, in ~256 KiB batches, honouring back-pressure. */
+const writePieces = async (pieces: Iterable<string>, stream: NodeJS.WritableStream): Promise<void> => {
   let batch: string[] = [];
   let size = 0;
   const flush = async (): Promise<void> => {
@@ -48,7 +89,7 @@ export const writeJsonStream = async (value: unknown, stream: NodeJS.WritableStr
     size = 0;
     if (!stream.write(text)) await new Promise<void>((resolve) => stream.once('drain', resolve));
   };
-  for (const piece of jsonPieces(value)) {
+  for (const piece of pieces) {
     batch.push(piece);
     size += piece.length;
     if (size >= 256 * 1024) await flush();
@@ -56,3 +97,11 @@ export const writeJsonStream = async (value: unknown, stream: NodeJS.WritableStr
   batch.push('\n');
   await flush();
 };
+
+/** Writes `value` as compact JSON plus a newline to `stream`, in batches (see {@link jsonPieces}). */
+export const writeJsonStream = (value: unknown, stream: NodeJS.WritableStream = process.stdout): Promise<void> =>
+  writePieces(jsonPieces(value), stream);
+
+/** Writes a document carrying {@link JsonText} entries as compact JSON plus a newline (see {@link documentPieces}). */
+export const writeJsonDocument = (document: unknown, stream: NodeJS.WritableStream = process.stdout): Promise<void> =>
+  writePieces(documentPieces(document), stream);

@@ -1,5 +1,5 @@
 /** How commands print: JSON (stable, for scripts and agents) or text (for people, coloured on a TTY). */
-import { writeJsonStream } from './json-stream.js';
+import { materializeDocument, writeJsonDocument, writeJsonStream } from './json-stream.js';
 import type { Style } from './render/format.js';
 
 export const styleFor = (stream: NodeJS.WriteStream = process.stdout): Style => ({
@@ -15,6 +15,12 @@ export const printJson = (value: unknown): void => {
 export const printLargeJson = async (value: unknown): Promise<void> => {
   if (process.stdout.isTTY) return printJson(value);
   await writeJsonStream(value);
+};
+
+/** Prints a document carrying pre-serialized entries (`JsonText`): streamed when piped, indented on a terminal. */
+export const printJsonDocument = async (document: unknown): Promise<void> => {
+  if (process.stdout.isTTY) return printJson(materializeDocument(document));
+  await writeJsonDocument(document);
 };
 
 export const printText = (text: string): void => {

@@ -13,7 +13,6 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaptainError, describeError } from '../errors.js';
-import type { JsonObject } from '../util/json.js';
 import { parseJsonBody, readMessagesRequest, readResponsesRequest, type Conversation, type FakeApi } from './conversation.js';
 import { createMessagesEncoder } from './messages-wire.js';
 import { planRequest, type FakeReply, type FakeScript, type Plan } from './plan.js';

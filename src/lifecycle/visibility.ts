@@ -27,24 +27,62 @@ export const createVisibleWorker = (delegation: JsonObject, config: RuntimeConfi
 const lifecycleField = (worker: VisibleWorker, key: string): string | undefined =>
   asString(getKey(worker.worker_lifecycle, key));
 
-/** The seed's `worker_visibility` payload for one task card, from its workers' entries. */
-export const createWorkerVisibilityPayload = (taskCardId: string, workers: VisibleWorker[]): JsonObject => {
+/** What the counts of the payloads need to know of one worker. */
+export interface WorkerFacts {
+  state: string | undefined;
+  status: string | undefined;
+  reclaimNeeded: boolean;
+}
+
+export const workerFacts = (worker: VisibleWorker): WorkerFacts => ({
+  state: lifecycleField(worker, 'state'),
+  status: asString(worker.status),
+  reclaimNeeded: lifecycleField(worker, 'reclaim_state') === 'reclaim_needed',
+});
+
+/** One worker as the payloads carry it: its entry (the object, or a stand-in such as its JSON text) and its facts. */
+export interface FactualWorker<E> {
+  entry: E;
+  facts: WorkerFacts;
+}
+
+/** The `worker_visibility` payload's shape, over entries of type `E`. */
+export type WorkerVisibilityPayload<E> = {
+  task_card_id: string;
+  total_worker_count: number;
+  active_worker_count: number;
+  queued_worker_count: number;
+  launching_worker_count: number;
+  running_worker_count: number;
+  running_quiet_worker_count: number;
+  returned_worker_count: number;
+  completed_worker_count: number;
+  failed_worker_count: number;
+  cancelled_worker_count: number;
+  stale_worker_count: number;
+  timed_out_worker_count: number;
+  reclaim_needed_worker_count: number;
+  workers: E[];
+  active_workers: E[];
+};
+
+/** The seed's `worker_visibility` payload from workers and their facts, in the given order. */
+export const assembleWorkerVisibilityPayload = <E>(taskCardId: string, workers: readonly FactualWorker<E>[]): WorkerVisibilityPayload<E> => {
   const byState = new Map<string, number>();
   const byStatus = new Map<string, number>();
   let reclaimNeeded = 0;
-  for (const worker of workers) {
-    const state = lifecycleField(worker, 'state');
-    if (state !== undefined) byState.set(state, (byState.get(state) ?? 0) + 1);
-    const status = asString(worker.status);
-    if (status !== undefined) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-    if (lifecycleField(worker, 'reclaim_state') === 'reclaim_needed') reclaimNeeded += 1;
+  const active: E[] = [];
+  for (const { entry, facts } of workers) {
+    if (facts.state !== undefined) byState.set(facts.state, (byState.get(facts.state) ?? 0) + 1);
+    if (facts.status !== undefined) byStatus.set(facts.status, (byStatus.get(facts.status) ?? 0) + 1);
+    if (facts.reclaimNeeded) reclaimNeeded += 1;
+    if (isActiveVisibleState(facts.state)) active.push(entry);
   }
   const count = (map: Map<string, number>, key: string): number => map.get(key) ?? 0;
-  const activeWorkers = workers.filter((worker) => isActiveVisibleState(lifecycleField(worker, 'state')));
   return {
     task_card_id: taskCardId,
     total_worker_count: workers.length,
-    active_worker_count: activeWorkers.length,
+    active_worker_count: active.length,
     queued_worker_count: count(byState, 'queued'),
     launching_worker_count: count(byState, 'launching'),
     running_worker_count: count(byState, 'running') + count(byState, 'running_active'),
@@ -56,7 +94,14 @@ export const createWorkerVisibilityPayload = (taskCardId: string, workers: Visib
     stale_worker_count: count(byState, 'stale'),
     timed_out_worker_count: count(byState, 'timed_out'),
     reclaim_needed_worker_count: reclaimNeeded,
-    workers,
-    active_workers: activeWorkers,
+    workers: workers.map((w) => w.entry),
+    active_workers: active,
   };
 };
+
+/** The seed's `worker_visibility` payload for one task card, from its workers' entries. */
+export const createWorkerVisibilityPayload = (taskCardId: string, workers: VisibleWorker[]): WorkerVisibilityPayload<VisibleWorker> =>
+  assembleWorkerVisibilityPayload(
+    taskCardId,
+    workers.map((entry) => ({ entry, facts: workerFacts(entry) })),
+  );

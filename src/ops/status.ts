@@ -3,39 +3,49 @@
  * heartbeat refresh (or without writing anything, for `--snapshot`). A record that cannot be read
  * is reported in `errors` and skipped; it never hides the others.
  */
-import { createReclaimPlanPayload } from '../lifecycle/reclaim-plan.js';
-import { createVisibleWorker, createWorkerVisibilityPayload } from '../lifecycle/visibility.js';
-import { loadDelegations, loadTaskCards } from '../store/records.js';
+import { assembleReclaimPlanPayload, type ReclaimPlanPayload } from '../lifecycle/reclaim-plan.js';
+import { assembleWorkerVisibilityPayload, type FactualWorker, type WorkerVisibilityPayload } from '../lifecycle/visibility.js';
+import { listDelegationFilesOrNull, loadDelegations, loadTaskCards } from '../store/records.js';
+import { JsonText } from '../util/json-text.js';
 import { describeError } from '../errors.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { refreshDelegationSync } from './refresh.js';
-import { sumUsage, type UsageTotals } from './usage.js';
+import { processStatusSlice, type RecordError, type StatusItem, type StatusJob, type StatusSlice } from './status-slice.js';
+import { runStatusSlices, type StatusThreadsOptions } from './status-threads.js';
+import { sumUsage, sumUsageContributions, type UsageTotals } from './usage.js';
 
-export interface RecordError extends JsonObject {
-  path: string;
-  reason: string;
-}
+export type { RecordError } from './status-slice.js';
 
-export interface TaskCardStatus extends JsonObject {
+/**
+ * One task card's status. `E` is how a worker (and a reclaim target) is carried: an object for
+ * the library, its JSON text for the CLI's `--json` output.
+ */
+export type TaskCardStatusOf<E> = {
   task_card_id: string;
-  worker_visibility: JsonObject | null;
-  reclaim_plan: JsonObject | null;
+  /** Null when the run has no `delegations/` folder (as the seed). */
+  worker_visibility: WorkerVisibilityPayload<E> | null;
+  reclaim_plan: ReclaimPlanPayload<E> | null;
   /** Token usage and cost of the task card's workers. */
   usage: UsageTotals;
-}
+};
 
-export interface StatusResult extends JsonObject {
+export type StatusResultOf<E> = {
   run_dir: string;
   task_card_id: string | null;
-  worker_visibility: JsonObject | null;
-  reclaim_plan: JsonObject | null;
+  worker_visibility: WorkerVisibilityPayload<E> | null;
+  reclaim_plan: ReclaimPlanPayload<E> | null;
   /** Token usage and cost of the task card's workers (captain's addition to the seed's payload). */
   usage: UsageTotals | null;
+  /** Every task card, when none was named and run.json names no active one. */
+  task_cards?: TaskCardStatusOf<E>[];
   /** The same over every delegation of the run. */
   run_usage: UsageTotals;
   errors: RecordError[];
-}
+};
+
+export type TaskCardStatus = TaskCardStatusOf<JsonObject>;
+export type StatusResult = StatusResultOf<JsonObject>;
 
 export interface LoadedDelegation {
   path: string;
@@ -73,20 +83,23 @@ export const loadRefreshedDelegations = (
   return { delegations, errors, runUsage: sumUsage(everyRecord) };
 };
 
-const cardStatus = (ctx: RunContext, taskCardId: string, delegations: readonly LoadedDelegation[]): TaskCardStatus => {
-  const now = ctx.now();
-  const workers = delegations.map((d) => createVisibleWorker(d.record, ctx.config, now));
-  const visibility = createWorkerVisibilityPayload(taskCardId, workers);
-  return {
-    task_card_id: taskCardId,
-    worker_visibility: visibility,
-    reclaim_plan: createReclaimPlanPayload(visibility, ctx.config),
-    usage: sumUsage(delegations.map((d) => d.record)),
-  };
+/** One task card's payloads from its items (in listing order); null payloads without a `delegations/` folder. */
+const cardStatus = <E>(ctx: RunContext, taskCardId: string, items: readonly StatusItem<E>[], hasDelegations: boolean): TaskCardStatusOf<E> => {
+  const usage = sumUsageContributions(items.map((item) => item.usage));
+  if (!hasDelegations) return { task_card_id: taskCardId, worker_visibility: null, reclaim_plan: null, usage };
+  const workers: FactualWorker<E>[] = [];
+  const targets: E[] = [];
+  for (const item of items) {
+    if (item.worker !== null) workers.push(item.worker);
+    if (item.target !== null) targets.push(item.target);
+  }
+  const visibility = assembleWorkerVisibilityPayload(taskCardId, workers);
+  const plan = assembleReclaimPlanPayload(ctx.config, targets, { stale: visibility.stale_worker_count, timedOut: visibility.timed_out_worker_count });
+  return { task_card_id: taskCardId, worker_visibility: visibility, reclaim_plan: plan, usage };
 };
 
 /** Every task card id the run knows: its task-card files and the ids its delegations name, sorted. */
-const allTaskCardIds = (ctx: RunContext, delegations: LoadedDelegation[], errors: RecordError[]): string[] => {
+const allTaskCardIds = (ctx: RunContext, delegationCardIds: Iterable<string>, errors: RecordError[]): string[] => {
   const cards = loadTaskCards(ctx.runDir);
   errors.push(...cards.errors.map((e) => ({ path: e.path, reason: e.reason })));
   const ids = new Set<string>();
@@ -94,47 +107,108 @@ const allTaskCardIds = (ctx: RunContext, delegations: LoadedDelegation[], errors
     const id = asString(getKey(card.record, 'task_card_id')) ?? card.fileName.replace(/\.json$/, '');
     ids.add(id);
   }
-  for (const d of delegations) {
-    const id = asString(getKey(d.record, 'task_card_id'));
-    if (id !== undefined && id.trim() !== '') ids.add(id);
-  }
+  for (const id of delegationCardIds) if (id.trim() !== '') ids.add(id);
   return [...ids].sort();
 };
 
-export const getStatus = (ctx: RunContext, opts: { taskCardId?: string; snapshot?: boolean } = {}): StatusResult => {
-  const write = !(opts.snapshot ?? false);
+export interface StatusOptions {
+  taskCardId?: string;
+  /** Derive from the records as they are: no refresh written (the seed's snapshot). */
+  snapshot?: boolean;
+}
+
+interface StatusPlan {
+  job: StatusJob;
+  taskCardId: string | null;
+  /** The delegation files, sorted; null without a `delegations/` folder. */
+  paths: string[] | null;
+}
+
+const planStatus = (ctx: RunContext, opts: StatusOptions): StatusPlan => {
   const taskCardId = targetTaskCardId(ctx, opts.taskCardId);
-  if (taskCardId !== null) {
-    const { delegations, errors, runUsage } = loadRefreshedDelegations(ctx, new Set([taskCardId]), { write });
-    const card = cardStatus(ctx, taskCardId, delegations);
-    return {
-      run_dir: ctx.runDir,
-      task_card_id: taskCardId,
-      worker_visibility: card.worker_visibility,
-      reclaim_plan: card.reclaim_plan,
-      usage: card.usage,
-      run_usage: runUsage,
-      errors,
-    };
+  // Threads cannot share a clock function: any clock but the system's is read once and fixed.
+  const fixed = ctx.now === Date.now ? undefined : ctx.now();
+  return {
+    taskCardId,
+    paths: listDelegationFilesOrNull(ctx.runDir),
+    job: {
+      runDir: ctx.runDir,
+      run: ctx.run,
+      config: ctx.config,
+      allowOutsidePaths: ctx.allowOutsidePaths,
+      write: !(opts.snapshot ?? false),
+      taskCardIds: taskCardId === null ? null : [taskCardId],
+      ...(fixed === undefined ? {} : { nowMs: fixed }),
+    },
+  };
+};
+
+/** The status from the slices' results (in listing order), with workers carried as `wrap` makes them. */
+const assembleStatus = <S, E>(ctx: RunContext, plan: StatusPlan, slices: readonly StatusSlice<S>[], wrap: (entry: S) => E): StatusResultOf<E> => {
+  const readErrors: RecordError[] = [];
+  const refreshErrors: RecordError[] = [];
+  const items: StatusItem<E>[] = [];
+  for (const slice of slices) {
+    readErrors.push(...slice.readErrors);
+    refreshErrors.push(...slice.refreshErrors);
+    for (const item of slice.items) {
+      items.push({
+        cardId: item.cardId,
+        usage: item.usage,
+        worker: item.worker === null ? null : { entry: wrap(item.worker.entry), facts: item.worker.facts },
+        target: item.target === null ? null : wrap(item.target),
+      });
+    }
   }
-  const { delegations, errors, runUsage } = loadRefreshedDelegations(ctx, null, { write });
-  const ids = allTaskCardIds(ctx, delegations, errors);
-  const byCard = new Map<string, LoadedDelegation[]>();
-  for (const d of delegations) {
-    const id = asString(getKey(d.record, 'task_card_id'));
-    if (id === undefined) continue;
-    const list = byCard.get(id) ?? [];
-    list.push(d);
-    byCard.set(id, list);
+  const errors = [...readErrors, ...refreshErrors];
+  const runUsage = sumUsageContributions(items.map((item) => item.usage));
+  const hasDelegations = plan.paths !== null;
+  if (plan.taskCardId !== null) {
+    const card = cardStatus(ctx, plan.taskCardId, items.filter((item) => item.cardId !== null), hasDelegations);
+    return { run_dir: ctx.runDir, task_card_id: plan.taskCardId, worker_visibility: card.worker_visibility, reclaim_plan: card.reclaim_plan, usage: card.usage, run_usage: runUsage, errors };
   }
+  const byCard = new Map<string, StatusItem<E>[]>();
+  for (const item of items) {
+    if (item.cardId === null) continue;
+    const list = byCard.get(item.cardId) ?? [];
+    list.push(item);
+    byCard.set(item.cardId, list);
+  }
+  const ids = allTaskCardIds(ctx, byCard.keys(), errors);
   return {
     run_dir: ctx.runDir,
     task_card_id: null,
     worker_visibility: null,
     reclaim_plan: null,
     usage: null,
-    task_cards: ids.map((id) => cardStatus(ctx, id, byCard.get(id) ?? [])),
+    task_cards: ids.map((id) => cardStatus(ctx, id, byCard.get(id) ?? [], hasDelegations)),
     run_usage: runUsage,
     errors,
   };
+};
+
+/**
+ * The seed's payloads for a task card (or every task card), after the heartbeat refresh, or as
+ * the records are with `snapshot`. Unreadable records are reported in `errors` and left out; a
+ * record that cannot be refreshed is reported and shown as persisted.
+ */
+export const getStatus = (ctx: RunContext, opts: StatusOptions = {}): StatusResult => {
+  const plan = planStatus(ctx, opts);
+  const slice = processStatusSlice(plan.job, plan.paths ?? [], 'objects', ctx.now);
+  return assembleStatus(ctx, plan, [slice], (entry) => entry);
+};
+
+/**
+ * {@link getStatus} for output as JSON: the same result, but every worker and reclaim target is
+ * carried as its JSON text ({@link JsonText}), and a large run is worked on by several threads.
+ * `JSON.stringify`-equivalent output comes from `writeJsonDocument`.
+ */
+export const getStatusDocument = async (
+  ctx: RunContext,
+  opts: StatusOptions & { threads?: StatusThreadsOptions; onSlices?: (run: { slices: number; helperSlices: number }) => void } = {},
+): Promise<StatusResultOf<JsonText>> => {
+  const plan = planStatus(ctx, opts);
+  const run = await runStatusSlices(plan.job, plan.paths ?? [], opts.threads);
+  opts.onSlices?.({ slices: run.slices.length, helperSlices: run.helperSlices });
+  return assembleStatus(ctx, plan, run.slices, (text) => new JsonText(text));
 };

@@ -7,7 +7,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaptainError, describeError, isCaptainError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
-import { createReadScratch, readJsonObjectSync } from './json-file.js';
+import { createReadScratch, readJsonObjectSync, type ReadScratch } from './json-file.js';
+export { createReadScratch, type ReadScratch } from './json-file.js';
 import { runLayout } from './paths.js';
 
 /** One record read from disk. */
@@ -34,13 +35,13 @@ export interface LoadedRecords {
 const isRecordFileName = (name: string): boolean =>
   name.endsWith('.json') && name !== '.json' && !name.endsWith('.result.json');
 
-/** Full paths of the record files in `dir`, sorted by file name; a missing folder gives []. */
-const listRecordFiles = (dir: string): string[] => {
+/** Full paths of the record files in `dir`, sorted by file name; null when the folder does not exist. */
+const listRecordFilesOrNull = (dir: string): string[] | null => {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new CaptainError('IO', `${dir}: could not list the folder (${describeError(error)})`, { cause: error, data: { path: dir } });
   }
   return names
@@ -49,25 +50,40 @@ const listRecordFiles = (dir: string): string[] => {
     .map((name) => join(dir, name));
 };
 
+/**
+ * One record file, read with `scratch`: the record, or why it cannot be used; null when it was
+ * removed after the folder was listed (e.g. cleaned up), which is not an error.
+ */
+export const readRecordFile = (path: string, scratch: ReadScratch): { record: JsonObject } | { error: RecordLoadError } | null => {
+  try {
+    return { record: readJsonObjectSync(path, scratch) };
+  } catch (error) {
+    if (isCaptainError(error) && error.code === 'NOT_FOUND') return null;
+    const reason = isCaptainError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : describeError(error);
+    return { error: { path, reason } };
+  }
+};
+
+const listRecordFiles = (dir: string): string[] => listRecordFilesOrNull(dir) ?? [];
+
 const loadRecords = (dir: string): LoadedRecords => {
   const records: LoadedRecord[] = [];
   const errors: RecordLoadError[] = [];
   const scratch = createReadScratch();
   for (const path of listRecordFiles(dir)) {
-    try {
-      records.push({ path, fileName: path.slice(dir.length + 1), record: readJsonObjectSync(path, scratch) });
-    } catch (error) {
-      // Removed between listing and reading (e.g. cleaned up): not a record any more, not an error.
-      if (isCaptainError(error) && error.code === 'NOT_FOUND') continue;
-      const reason = isCaptainError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : describeError(error);
-      errors.push({ path, reason });
-    }
+    const read = readRecordFile(path, scratch);
+    if (read === null) continue;
+    if ('error' in read) errors.push(read.error);
+    else records.push({ path, fileName: path.slice(dir.length + 1), record: read.record });
   }
   return { records, errors };
 };
 
 /** `delegations/*.json` (without `*.result.json`) of the run, full paths sorted by file name; [] without the folder. */
 export const listDelegationFiles = (runDir: string): string[] => listRecordFiles(runLayout(runDir).delegationsDir);
+
+/** Like {@link listDelegationFiles}, but null when the run has no `delegations/` folder (the seed then reports no payloads). */
+export const listDelegationFilesOrNull = (runDir: string): string[] | null => listRecordFilesOrNull(runLayout(runDir).delegationsDir);
 
 /** `task-cards/*.json` of the run, full paths sorted by file name; [] without the folder. */
 export const listTaskCardFiles = (runDir: string): string[] => listRecordFiles(runLayout(runDir).taskCardsDir);

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { getStatus } from '../../ops/status.js';
+import { getStatus, getStatusDocument } from '../../ops/status.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
-import { printLargeJson, printText, styleFor } from '../output.js';
+import { printJsonDocument, printText, styleFor } from '../output.js';
 import { renderStatusText } from '../render/status-text.js';
 
 export const statusCommand = (): Command =>
@@ -11,10 +11,8 @@ export const statusCommand = (): Command =>
     .option('--snapshot', 'derive from the records as they are: no heartbeat refresh, nothing written')
     .action(async (options: CommonOptions & { taskCard?: string; snapshot?: boolean }) => {
       const ctx = contextFromOptions(options);
-      const status = getStatus(ctx, {
-        ...(options.taskCard === undefined ? {} : { taskCardId: options.taskCard }),
-        snapshot: options.snapshot ?? false,
-      });
-      if (options.json) await printLargeJson(status);
-      else printText(renderStatusText(status, styleFor()));
+      const request = { ...(options.taskCard === undefined ? {} : { taskCardId: options.taskCard }), snapshot: options.snapshot ?? false };
+      // JSON: workers go straight from their slice (maybe another thread) to stdout as text.
+      if (options.json) await printJsonDocument(await getStatusDocument(ctx, request));
+      else printText(renderStatusText(getStatus(ctx, request), styleFor()));
     });

@@ -1,0 +1,135 @@
+/**
+ * `getStatusDocument` (the CLI's `--json` path: workers serialized in slices, spread over helper
+ * threads) must print exactly `JSON.stringify(getStatus(...))`, whatever the slicing and the
+ * number of threads, and lose nothing when a helper thread dies.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { documentPieces } from '../../src/cli/json-stream.js';
+import { DEFAULT_RUNTIME_CONFIG } from '../../src/config/defaults.js';
+import { openRunContext } from '../../src/ops/context.js';
+import { getStatus, getStatusDocument } from '../../src/ops/status.js';
+import type { StatusThreadsOptions } from '../../src/ops/status-threads.js';
+import type { JsonObject } from '../../src/util/json.js';
+import { at, runningDelegation, T0 } from '../helpers/records.js';
+import { CODEX_OK_STREAM } from '../helpers/run-dir.js';
+
+const golden = new URL('../fixtures/golden/runs/', import.meta.url);
+const helperFixture = (name: string): URL => new URL(`../fixtures/status-helpers/${name}`, import.meta.url);
+const NOW = T0 + 60_000;
+
+const temp = mkdtempSync(join(tmpdir(), 'captain-doc-'));
+after(() => rmSync(temp, { recursive: true, force: true }));
+
+/** A run of `n` delegations in every shape status meets: all states, two cards, usage and cost, corrupt files, an escaping path. */
+const mixedRun = (name: string, n: number, active: string | null = 'card-1'): string => {
+  const runDir = join(temp, name);
+  for (const dir of ['delegations', 'raw-events', 'task-cards']) mkdirSync(join(runDir, dir), { recursive: true });
+  writeFileSync(join(runDir, 'run.json'), JSON.stringify(active === null ? { run_id: name } : { run_id: name, active_task_card_id: active }));
+  writeFileSync(join(runDir, 'task-cards', 'card-0.json'), JSON.stringify({ task_card_id: 'card-0' }));
+  const statuses = ['running', 'completed', 'failed', 'cancelled', 'queued'];
+  for (let i = 0; i < n; i++) {
+    const id = `d${String(i).padStart(4, '0')}`;
+    const status = statuses[i % statuses.length]!;
+    const record = runningDelegation(id, {
+      top: {
+        task_card_id: i % 7 === 0 ? 'card-2' : 'card-1',
+        worker_result: i % 3 === 0 ? { total_token_usage: { input_tokens: i, output_tokens: 2 * i }, cost_usd: i % 2 === 0 ? 0.001 * i : null } : null,
+      },
+      child: { status },
+      lifecycle: {
+        last_progress_at: at(-(i % 11) * 10_000),
+        state: status === 'queued' ? 'queued' : 'running_active',
+        stale_after_ms: 20_000 + (i % 5) * 10_000,
+        timeout_after_ms: 30_000 + (i % 4) * 20_000,
+      },
+    });
+    writeFileSync(join(runDir, 'delegations', `${id}.json`), JSON.stringify(record));
+    // Some running ones have ended: a terminal stream and no process (the refresh finalizes them).
+    if (status === 'running' && i % 2 === 0) {
+      const raw = join(runDir, 'raw-events', `${id}.jsonl`);
+      writeFileSync(raw, CODEX_OK_STREAM);
+      utimesSync(raw, (T0 + 5_000) / 1000, (T0 + 5_000) / 1000);
+    }
+  }
+  writeFileSync(join(runDir, 'delegations', 'zz-truncated.json'), '{"delegation_id": "t", ');
+  writeFileSync(join(runDir, 'delegations', 'zz-escape.json'), JSON.stringify(runningDelegation('escape', { top: { worker_launch_evidence: { raw_events_file: '../../etc/passwd' } } })));
+  return runDir;
+};
+
+const contextFor = (runDir: string) => openRunContext(runDir, { ...DEFAULT_RUNTIME_CONFIG, worker_stuck_after_ms: 40_000 }, { now: () => NOW });
+/** Slices done by helper threads over the whole file (a helper that never works would hide behind the main thread). */
+let helperSlices = 0;
+const documentText = async (runDir: string, options: StatusThreadsOptions, snapshot = true): Promise<string> => {
+  const threads = { helperEntry: helperFixture('from-source.mjs'), ...options };
+  const document = await getStatusDocument(contextFor(runDir), { snapshot, threads, onSlices: (run) => (helperSlices += run.helperSlices) });
+  return [...documentPieces(document)].join('');
+};
+const objectText = (runDir: string, snapshot = true): string => JSON.stringify(getStatus(contextFor(runDir), { snapshot }));
+
+describe('getStatusDocument prints what getStatus returns', () => {
+  // Helper threads boot slower than the main thread gets through a small run, so some threadings leave it all to them.
+  const GOLDEN_THREADINGS: StatusThreadsOptions[] = [{ helpers: 0 }, { helpers: 2, sliceFiles: 1, mainThreadWorks: false }];
+  const THREADINGS: StatusThreadsOptions[] = [
+    { helpers: 0 },
+    { helpers: 1, sliceFiles: 1 },
+    { helpers: 2, sliceFiles: 7, mainThreadWorks: false },
+    { helpers: 3, sliceFiles: 1000, mainThreadWorks: false },
+  ];
+
+  for (const run of readdirSync(golden).sort()) {
+    it(`golden run ${run}`, async () => {
+      const runDir = join(temp, `golden-${run}`);
+      cpSync(new URL(run, golden), runDir, { recursive: true });
+      const expected = objectText(runDir);
+      for (const threads of GOLDEN_THREADINGS) assert.equal(await documentText(runDir, threads), expected, JSON.stringify(threads));
+    });
+  }
+
+  it('a mixed run of 300 delegations, one task card and every task card', async () => {
+    for (const active of ['card-1', null]) {
+      const runDir = mixedRun(`mixed-${active ?? 'all'}`, 300, active);
+      const expected = objectText(runDir);
+      const status = JSON.parse(expected) as JsonObject;
+      assert.equal((status.errors as unknown[]).length, 2, 'the truncated record and the escaping path are reported');
+      for (const threads of THREADINGS) assert.equal(await documentText(runDir, threads), expected, JSON.stringify(threads));
+    }
+  });
+
+  it('the refresh written by helper threads is the refresh getStatus writes', async () => {
+    const viaThreads = mixedRun('write-threads', 120);
+    const viaObjects = mixedRun('write-objects', 120);
+    const threaded = await documentText(viaThreads, { helpers: 2, sliceFiles: 5, mainThreadWorks: false }, false);
+    const direct = objectText(viaObjects, false);
+    const records = (dir: string): string[] =>
+      readdirSync(join(dir, 'delegations')).sort().map((f) => readFileSync(join(dir, 'delegations', f), 'utf8').replaceAll('write-threads', 'write-objects'));
+    const finalized = records(viaThreads).filter((text) => /"returned_at": ?"/.test(text));
+    assert.ok(finalized.length >= 8, `${finalized.length} records finalized by the refresh`);
+    assert.deepEqual(records(viaThreads), records(viaObjects));
+    assert.equal(threaded.replaceAll('write-threads', 'write-objects'), direct);
+  });
+
+  it('a helper that dies after claiming a slice loses nothing (its slice is redone on the main thread)', async () => {
+    const runDir = mixedRun('dies', 60);
+    const expected = objectText(runDir);
+    for (const fixture of ['dies-after-claiming.mjs', 'throws.mjs']) {
+      const text = await documentText(runDir, { helpers: 2, sliceFiles: 4, helperEntry: helperFixture(fixture), mainThreadWorks: false });
+      assert.equal(text, expected, fixture);
+    }
+  });
+
+  it('helper threads did part of the work above', () => {
+    assert.ok(helperSlices > 10, `${helperSlices} slices done by helpers`);
+  });
+
+  it('with no delegations/ folder both payloads are null, as the seed answers', async () => {
+    const runDir = join(temp, 'no-delegations');
+    cpSync(new URL('no-delegations-dir', golden), runDir, { recursive: true });
+    const status = JSON.parse(await documentText(runDir, { helpers: 1 })) as JsonObject;
+    assert.equal(status.worker_visibility, null);
+    assert.equal(status.reclaim_plan, null);
+  });
+});
