@@ -2,7 +2,7 @@
  * `captain status --json` at scale, as a fresh process: wall time and peak RSS for runs of 1k, 10k
  * and 100k delegations in upstream CCC's layout (see bench/lib/ccc-run.ts for the mix of states).
  *
- *   npm run build && node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/cli/main.js]
+ *   npm run build && node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/bin/captain.js]
  *
  * Per size, three modes, `--runs` fresh processes each (median/min/max):
  * - `snapshot`: `--snapshot`, read-only;
@@ -30,7 +30,7 @@ const argValue = (name: string): string | undefined => {
   return index === -1 ? undefined : process.argv[index + 1];
 };
 /** `--cli PATH` measures another build (e.g. a copy of dist/ from before a change). */
-const CLI = argValue('--cli') ?? fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = argValue('--cli') ?? fileURLToPath(new URL('../dist/bin/captain.js', import.meta.url));
 const LIVE_PROCESSES = 6;
 const OTHER_CARD_DELEGATIONS = 25;
 
@@ -39,7 +39,7 @@ const runs = Number(argValue('--runs') ?? 5);
 const keep = process.argv.includes('--keep');
 const profile = process.argv.includes('--profile');
 if (sizes.some((n) => !Number.isSafeInteger(n) || n <= 0) || !Number.isSafeInteger(runs) || runs <= 0) {
-  console.error('usage: node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/cli/main.js]');
+  console.error('usage: node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/bin/captain.js]');
   process.exit(2);
 }
 if (!existsSync(CLI)) {

@@ -26,7 +26,7 @@ const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../dist/bin/captain.js', import.meta.url));
 const HANG = fileURLToPath(new URL('../test/fixtures/workers/hang.mjs', import.meta.url));
 const STUBBORN = fileURLToPath(new URL('../test/fixtures/workers/ignore-sigterm.mjs', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

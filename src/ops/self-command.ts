@@ -18,9 +18,9 @@ const packageRoot = (): string => {
   }
 };
 
-/** `[node, <package>/dist/cli/main.js]`; the built CLI must exist (`npm run build`). */
+/** `[node, <package>/dist/bin/captain.js]` (the bundled bin); the built CLI must exist (`npm run build`). */
 export const captainCliCommand = (): { file: string; args: string[] } => {
-  const main = join(packageRoot(), 'dist', 'cli', 'main.js');
+  const main = join(packageRoot(), 'dist', 'bin', 'captain.js');
   if (!existsSync(main)) throw new CaptainError('IO', `${main} does not exist; run \`npm run build\` first`);
   return { file: process.execPath, args: [main] };
 };

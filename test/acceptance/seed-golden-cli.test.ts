@@ -1,5 +1,5 @@
 /**
- * Acceptance through the real CLI: `node dist/cli/main.js status --run-dir <copy> --task-card card-main
+ * Acceptance through the real CLI: `node dist/bin/captain.js status --run-dir <copy> --task-card card-main
  * --json --snapshot` prints the seed's `worker_visibility` and `reclaim_plan` (golden files made by
  * upstream's worker_lifecycle.rs, see seed-golden.test.ts).
  *

@@ -1,8 +1,8 @@
-/** Runs the built `captain` CLI as a real process (npm test builds dist/ before the tests). */
+/** Runs the built `captain` CLI (the bundled bin, as installed) as a real process (npm test builds dist/ before the tests). */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/bin/captain.js', import.meta.url));
 
 export interface CliResult {
   code: number | null;

@@ -23,7 +23,7 @@ describe('Claude Code configured with captain mcp', () => {
       env: { ...process.env, CLAUDE_CONFIG_DIR: configDir, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1', DISABLE_AUTOUPDATER: '1' },
     });
 
-  it('claude mcp add captain -- node dist/cli/main.js mcp --workspace . ; claude mcp list shows it connected', () => {
+  it('claude mcp add captain -- node dist/bin/captain.js mcp --workspace . ; claude mcp list shows it connected', () => {
     const add = claude(['mcp', 'add', 'captain', '--', process.execPath, CLI, 'mcp', '--workspace', workspace]);
     assert.equal(add.status, 0, add.stderr);
     const list = claude(['mcp', 'list']);
