@@ -81,7 +81,7 @@ export const runDemo = async (options: DemoOptions = {}): Promise<number> => {
     let last = '';
     const deadline = started + (options.timeoutMs ?? 60_000);
     for (;;) {
-      const status = getStatus(ctx, { taskCardId: run.task_card_id, snapshot: true });
+      const status = getStatus(ctx, { taskCardId: run.task_card_id, refresh: 'observe' });
       const visibility = status.worker_visibility;
       const workers = (getKey(visibility ?? {}, 'workers') as JsonObject[] | undefined) ?? [];
       const collapsed = workers.length > 0 && workers.every((w) => {
@@ -100,7 +100,7 @@ export const runDemo = async (options: DemoOptions = {}): Promise<number> => {
       await new Promise((r) => setTimeout(r, 250));
     }
     if (out.isTTY) out.write('\n');
-    const status = getStatus(ctx, { taskCardId: run.task_card_id, snapshot: true });
+    const status = getStatus(ctx, { taskCardId: run.task_card_id, refresh: 'observe' });
     const workers = (getKey(status.worker_visibility ?? {}, 'workers') as JsonObject[] | undefined) ?? [];
     say('\nworkers:');
     for (const w of workers) {

@@ -25,13 +25,20 @@ export interface StatusJob {
   run: JsonObject;
   config: RuntimeConfig;
   allowOutsidePaths: boolean;
-  /** False for `--snapshot`: nothing is written. */
-  write: boolean;
+  /** How running delegations are refreshed (see {@link StatusRefresh}). */
+  refresh: StatusRefresh;
   /** The task cards whose workers are shown; null: every task card. */
   taskCardIds: string[] | null;
   /** A fixed clock in ms since the epoch (tests); absent: the system clock. */
   nowMs?: number;
 }
+
+/**
+ * `write`: the heartbeat refresh, written (the seed's status); `observe`: the same observation,
+ * nothing written (live views while another process writes); `none`: the records as persisted,
+ * nothing looked at beyond them (the seed's snapshot payload, `--snapshot`).
+ */
+export type StatusRefresh = 'write' | 'observe' | 'none';
 
 /** How a slice hands back workers and reclaim targets: as objects, or as their JSON text. */
 export type StatusEncoding = 'objects' | 'json';
@@ -94,10 +101,12 @@ export const processStatusSlice = <K extends StatusEncoding>(
       continue;
     }
     let record = read.record;
-    try {
-      record = refreshDelegationSync(ctx, path, read.record, { write: job.write }).record;
-    } catch (error) {
-      refreshErrors.push({ path, reason: describeError(error) });
+    if (job.refresh !== 'none') {
+      try {
+        record = refreshDelegationSync(ctx, path, read.record, { write: job.refresh === 'write' }).record;
+      } catch (error) {
+        refreshErrors.push({ path, reason: describeError(error) });
+      }
     }
     pending.push({ record, cardId: cardId ?? null });
   }

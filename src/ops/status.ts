@@ -11,11 +11,11 @@ import { describeError } from '../errors.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { refreshDelegationSync } from './refresh.js';
-import { processStatusSlice, type RecordError, type StatusItem, type StatusJob, type StatusSlice } from './status-slice.js';
+import { processStatusSlice, type RecordError, type StatusItem, type StatusJob, type StatusRefresh, type StatusSlice } from './status-slice.js';
 import { runStatusSlices, type StatusThreadsOptions } from './status-threads.js';
 import { sumUsage, sumUsageContributions, type UsageTotals } from './usage.js';
 
-export type { RecordError } from './status-slice.js';
+export type { RecordError, StatusRefresh } from './status-slice.js';
 
 /**
  * One task card's status. `E` is how a worker (and a reclaim target) is carried: an object for
@@ -113,7 +113,9 @@ const allTaskCardIds = (ctx: RunContext, delegationCardIds: Iterable<string>, er
 
 export interface StatusOptions {
   taskCardId?: string;
-  /** Derive from the records as they are: no refresh written (the seed's snapshot). */
+  /** Default `write` (see {@link StatusRefresh}). */
+  refresh?: StatusRefresh;
+  /** Shorthand for `refresh: 'none'`: the seed's snapshot payload, from the records as persisted. */
   snapshot?: boolean;
 }
 
@@ -136,7 +138,7 @@ const planStatus = (ctx: RunContext, opts: StatusOptions): StatusPlan => {
       run: ctx.run,
       config: ctx.config,
       allowOutsidePaths: ctx.allowOutsidePaths,
-      write: !(opts.snapshot ?? false),
+      refresh: opts.refresh ?? (opts.snapshot === true ? 'none' : 'write'),
       taskCardIds: taskCardId === null ? null : [taskCardId],
       ...(fixed === undefined ? {} : { nowMs: fixed }),
     },
@@ -188,8 +190,8 @@ const assembleStatus = <S, E>(ctx: RunContext, plan: StatusPlan, slices: readonl
 };
 
 /**
- * The seed's payloads for a task card (or every task card), after the heartbeat refresh, or as
- * the records are with `snapshot`. Unreadable records are reported in `errors` and left out; a
+ * The seed's payloads for a task card (or every task card), after the heartbeat refresh (or as
+ * chosen by `refresh` / `snapshot`). Unreadable records are reported in `errors` and left out; a
  * record that cannot be refreshed is reported and shown as persisted.
  */
 export const getStatus = (ctx: RunContext, opts: StatusOptions = {}): StatusResult => {

@@ -98,7 +98,7 @@ export const waitForFanIn = async (ctx: RunContext, opts: WaitOptions = {}): Pro
   try {
     for (;;) {
       await adoptIfUnsupervised();
-      const status = getStatus(ctx, { taskCardId, snapshot: true });
+      const status = getStatus(ctx, { taskCardId, refresh: 'observe' });
       opts.onProgress?.(status);
       const { records, collapsedAt } = cardRecords(ctx, taskCardId);
       const done = records.length > 0 && records.every((r) => asString(getKey(r, 'fan_in_collapsed_at')) !== undefined);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { documentPieces } from '../../src/cli/json-stream.js';
 import { DEFAULT_RUNTIME_CONFIG } from '../../src/config/defaults.js';
 import { openRunContext } from '../../src/ops/context.js';
-import { getStatus, getStatusDocument } from '../../src/ops/status.js';
+import { getStatus, getStatusDocument, type StatusRefresh } from '../../src/ops/status.js';
 import type { StatusThreadsOptions } from '../../src/ops/status-threads.js';
 import type { JsonObject } from '../../src/util/json.js';
 import { at, runningDelegation, T0 } from '../helpers/records.js';
@@ -63,12 +63,12 @@ const mixedRun = (name: string, n: number, active: string | null = 'card-1'): st
 const contextFor = (runDir: string) => openRunContext(runDir, { ...DEFAULT_RUNTIME_CONFIG, worker_stuck_after_ms: 40_000 }, { now: () => NOW });
 /** Slices done by helper threads over the whole file (a helper that never works would hide behind the main thread). */
 let helperSlices = 0;
-const documentText = async (runDir: string, options: StatusThreadsOptions, snapshot = true): Promise<string> => {
+const documentText = async (runDir: string, options: StatusThreadsOptions, refresh: StatusRefresh = 'observe'): Promise<string> => {
   const threads = { helperEntry: helperFixture('from-source.mjs'), ...options };
-  const document = await getStatusDocument(contextFor(runDir), { snapshot, threads, onSlices: (run) => (helperSlices += run.helperSlices) });
+  const document = await getStatusDocument(contextFor(runDir), { refresh, threads, onSlices: (run) => (helperSlices += run.helperSlices) });
   return [...documentPieces(document)].join('');
 };
-const objectText = (runDir: string, snapshot = true): string => JSON.stringify(getStatus(contextFor(runDir), { snapshot }));
+const objectText = (runDir: string, refresh: StatusRefresh = 'observe'): string => JSON.stringify(getStatus(contextFor(runDir), { refresh }));
 
 describe('getStatusDocument prints what getStatus returns', () => {
   // Helper threads boot slower than the main thread gets through a small run, so some threadings leave it all to them.
@@ -89,21 +89,24 @@ describe('getStatusDocument prints what getStatus returns', () => {
     });
   }
 
-  it('a mixed run of 300 delegations, one task card and every task card', async () => {
+  it('a mixed run of 300 delegations, one task card and every task card, observed and as persisted', async () => {
     for (const active of ['card-1', null]) {
       const runDir = mixedRun(`mixed-${active ?? 'all'}`, 300, active);
-      const expected = objectText(runDir);
-      const status = JSON.parse(expected) as JsonObject;
-      assert.equal((status.errors as unknown[]).length, 2, 'the truncated record and the escaping path are reported');
-      for (const threads of THREADINGS) assert.equal(await documentText(runDir, threads), expected, JSON.stringify(threads));
+      for (const [refresh, errors] of [['observe', 2], ['none', 1]] as const) {
+        const expected = objectText(runDir, refresh);
+        const status = JSON.parse(expected) as JsonObject;
+        // The truncated record always; the escaping path only when the raw events are looked at.
+        assert.equal((status.errors as unknown[]).length, errors, refresh);
+        for (const threads of THREADINGS) assert.equal(await documentText(runDir, threads, refresh), expected, `${refresh} ${JSON.stringify(threads)}`);
+      }
     }
   });
 
   it('the refresh written by helper threads is the refresh getStatus writes', async () => {
     const viaThreads = mixedRun('write-threads', 120);
     const viaObjects = mixedRun('write-objects', 120);
-    const threaded = await documentText(viaThreads, { helpers: 2, sliceFiles: 5, mainThreadWorks: false }, false);
-    const direct = objectText(viaObjects, false);
+    const threaded = await documentText(viaThreads, { helpers: 2, sliceFiles: 5, mainThreadWorks: false }, 'write');
+    const direct = objectText(viaObjects, 'write');
     const records = (dir: string): string[] =>
       readdirSync(join(dir, 'delegations')).sort().map((f) => readFileSync(join(dir, 'delegations', f), 'utf8').replaceAll('write-threads', 'write-objects'));
     const finalized = records(viaThreads).filter((text) => /"returned_at": ?"/.test(text));

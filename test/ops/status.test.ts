@@ -38,13 +38,15 @@ describe('status over a real run directory', () => {
     assert.equal(stateOf(status, 'odd'), 'queued');
   });
 
-  it('--snapshot never writes; the refresh writes progress seen in the raw events file', () => {
+  it('--snapshot shows the records as persisted; observe sees progress without writing; the refresh writes it', () => {
     const path = run.writeDelegation(runningDelegation('live'));
     const raw = run.writeRaw('live', '{"type":"thread.started","thread_id":"t"}\n');
     utimesSync(raw, new Date(T0 + 20_000), new Date(T0 + 20_000));
     const before = readFileSync(path, 'utf8');
     const snap = getStatus(run.context({}, fixedNow), { snapshot: true });
-    assert.equal(stateOf(snap, 'live'), 'running_active', 'the snapshot still shows the observed progress');
+    assert.equal(stateOf(snap, 'live'), 'running_quiet', "the seed's snapshot: 30 s since the persisted progress");
+    const observed = getStatus(run.context({}, fixedNow), { refresh: 'observe' });
+    assert.equal(stateOf(observed, 'live'), 'running_active', 'observed progress 10 s ago');
     assert.equal(readFileSync(path, 'utf8'), before, 'nothing written');
     const status = getStatus(run.context({}, fixedNow));
     assert.equal(stateOf(status, 'live'), 'running_active');
@@ -90,7 +92,7 @@ describe('status over a real run directory', () => {
     run.writeDelegation(runningDelegation('escape', { top: { worker_launch_evidence: { raw_events_file: '../outside.jsonl' } } }));
     symlinkSync(outside, join(run.runDir, 'raw-events', 'link.jsonl'));
     run.writeDelegation(runningDelegation('symlink', { top: { worker_launch_evidence: { raw_events_file: 'raw-events/link.jsonl' } } }));
-    const status = getStatus(run.context({}, fixedNow), { snapshot: true });
+    const status = getStatus(run.context({}, fixedNow), { refresh: 'observe' });
     const reasons = status.errors.filter((e) => /escape|symlink/.test(e.path)).map((e) => e.reason);
     assert.equal(reasons.length, 2);
     for (const reason of reasons) assert.match(reason, /raw_events_file.*--allow-outside-paths/s);
@@ -101,7 +103,7 @@ describe('status over a real run directory', () => {
     const written = getStatus(run.context({}, fixedNow));
     assert.equal(written.errors.filter((e) => /escape|symlink/.test(e.path)).length, 2);
     assert.equal(readFileSync(join(run.runDir, 'delegations', 'escape.json'), 'utf8'), before, 'nothing written from an outside file');
-    const allowed = getStatus(run.context({}, fixedNow, true), { snapshot: true });
+    const allowed = getStatus(run.context({}, fixedNow, true), { refresh: 'observe' });
     assert.equal(stateOf(allowed, 'escape'), 'returned');
   });
 

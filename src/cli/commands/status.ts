@@ -8,7 +8,7 @@ export const statusCommand = (): Command =>
   withRunOptions(new Command('status'))
     .description('show every worker of a task card: derived state, progress age, thresholds, reclaim plan')
     .option('--task-card <id>', "the task card (default: run.json's active_task_card_id; none: every task card)")
-    .option('--snapshot', 'derive from the records as they are: no heartbeat refresh, nothing written')
+    .option('--snapshot', "the seed's snapshot: derive from the records as persisted; no heartbeat refresh, nothing read beyond the records, nothing written")
     .action(async (options: CommonOptions & { taskCard?: string; snapshot?: boolean }) => {
       const ctx = contextFromOptions(options);
       const request = { ...(options.taskCard === undefined ? {} : { taskCardId: options.taskCard }), snapshot: options.snapshot ?? false };
