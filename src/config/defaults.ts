@@ -110,9 +110,5 @@ export const SUPERVISOR_LAUNCH_CLAIM_GRACE_MS = 1_000;
 /** How many times the supervisor launches again a delegation whose monitor never claimed it. @default 1 */
 export const SUPERVISOR_MAX_RELAUNCHES = 1;
 
-/** `captain status` spreads its work over threads from this many delegation files on (below it a thread costs more than it saves). */
-export const STATUS_THREADS_MIN_FILES = 2_000;
-/** Delegation files per slice of that work (threads take slices one at a time, so a slow thread takes fewer). */
+/** `captain status --json` works through the delegation files this many at a time (no record outlives its slice). */
 export const STATUS_SLICE_FILES = 250;
-/** At most this many helper threads, beside the main one. */
-export const STATUS_MAX_HELPER_THREADS = 3;

@@ -1,8 +1,7 @@
 /**
  * One slice of `captain status`: read some delegation files, refresh the running ones, and derive
- * the visible worker of each delegation of the shown task cards. Status runs it over the whole
- * listing inline, or over many slices spread across threads (status-threads.ts); either way each
- * slice is refreshed first and then derived at one `now`, as the seed derives after refreshing.
+ * the visible worker of each delegation of the shown task cards. Each slice is refreshed first and
+ * then derived at one `now`, as the seed derives after refreshing.
  */
 import type { RuntimeConfig } from '../config/defaults.js';
 import { describeError } from '../errors.js';
@@ -19,7 +18,7 @@ export interface RecordError extends JsonObject {
   reason: string;
 }
 
-/** Everything a slice needs, as plain data (it crosses to worker threads). */
+/** Everything a slice needs. */
 export interface StatusJob {
   runDir: string;
   run: JsonObject;
@@ -29,8 +28,6 @@ export interface StatusJob {
   refresh: StatusRefresh;
   /** The task cards whose workers are shown; null: every task card. */
   taskCardIds: string[] | null;
-  /** A fixed clock in ms since the epoch (tests); absent: the system clock. */
-  nowMs?: number;
 }
 
 /**
@@ -63,25 +60,14 @@ export interface StatusSlice<E> {
   refreshErrors: RecordError[];
 }
 
-const contextOfJob = (job: StatusJob, now: (() => number) | undefined): RunContext => ({
-  runDir: job.runDir,
-  run: job.run,
-  config: job.config,
-  allowOutsidePaths: job.allowOutsidePaths,
-  now: now ?? (job.nowMs === undefined ? Date.now : () => job.nowMs as number),
-});
-
-/**
- * Reads, refreshes and derives the delegations in `paths` (in order). `now` (same thread only)
- * overrides the job's clock.
- */
+/** Reads, refreshes and derives the delegations in `paths` (in order), with `now` as the clock. */
 export const processStatusSlice = <K extends StatusEncoding>(
   job: StatusJob,
   paths: readonly string[],
   encoding: K,
-  now?: () => number,
+  now: () => number,
 ): StatusSlice<Encoded<K>> => {
-  const ctx = contextOfJob(job, now);
+  const ctx: RunContext = { runDir: job.runDir, run: job.run, config: job.config, allowOutsidePaths: job.allowOutsidePaths, now };
   const shown = job.taskCardIds === null ? null : new Set(job.taskCardIds);
   const encode = (encoding === 'json' ? JSON.stringify : (value: JsonObject) => value) as (value: JsonObject) => Encoded<K>;
   const scratch = createReadScratch();

@@ -12,7 +12,7 @@ import { asString, getKey, type JsonObject } from '../util/json.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { refreshDelegationSync } from './refresh.js';
 import { processStatusSlice, type RecordError, type StatusItem, type StatusJob, type StatusRefresh, type StatusSlice } from './status-slice.js';
-import { runStatusSlices, type StatusThreadsOptions } from './status-threads.js';
+import { STATUS_SLICE_FILES } from '../config/defaults.js';
 import { sumUsage, sumUsageContributions, type UsageTotals } from './usage.js';
 
 export type { RecordError, StatusRefresh } from './status-slice.js';
@@ -128,8 +128,6 @@ interface StatusPlan {
 
 const planStatus = (ctx: RunContext, opts: StatusOptions): StatusPlan => {
   const taskCardId = targetTaskCardId(ctx, opts.taskCardId);
-  // Threads cannot share a clock function: any clock but the system's is read once and fixed.
-  const fixed = ctx.now === Date.now ? undefined : ctx.now();
   return {
     taskCardId,
     paths: listDelegationFilesOrNull(ctx.runDir),
@@ -140,7 +138,6 @@ const planStatus = (ctx: RunContext, opts: StatusOptions): StatusPlan => {
       allowOutsidePaths: ctx.allowOutsidePaths,
       refresh: opts.refresh ?? (opts.snapshot === true ? 'none' : 'write'),
       taskCardIds: taskCardId === null ? null : [taskCardId],
-      ...(fixed === undefined ? {} : { nowMs: fixed }),
     },
   };
 };
@@ -202,15 +199,15 @@ export const getStatus = (ctx: RunContext, opts: StatusOptions = {}): StatusResu
 
 /**
  * {@link getStatus} for output as JSON: the same result, but every worker and reclaim target is
- * carried as its JSON text ({@link JsonText}), and a large run is worked on by several threads.
- * `JSON.stringify`-equivalent output comes from `writeJsonDocument`.
+ * carried as its JSON text ({@link JsonText}), made slice by slice (`sliceFiles` delegation files
+ * each) so that no record outlives its slice. `writeJsonDocument` prints it; the bytes equal
+ * `JSON.stringify` of what getStatus returns (each slice derives at its own `now`).
  */
-export const getStatusDocument = async (
-  ctx: RunContext,
-  opts: StatusOptions & { threads?: StatusThreadsOptions; onSlices?: (run: { slices: number; helperSlices: number }) => void } = {},
-): Promise<StatusResultOf<JsonText>> => {
+export const getStatusDocument = (ctx: RunContext, opts: StatusOptions & { sliceFiles?: number } = {}): StatusResultOf<JsonText> => {
   const plan = planStatus(ctx, opts);
-  const run = await runStatusSlices(plan.job, plan.paths ?? [], opts.threads);
-  opts.onSlices?.({ slices: run.slices.length, helperSlices: run.helperSlices });
-  return assembleStatus(ctx, plan, run.slices, (text) => new JsonText(text));
+  const paths = plan.paths ?? [];
+  const size = Math.max(1, opts.sliceFiles ?? STATUS_SLICE_FILES);
+  const slices: StatusSlice<string>[] = [];
+  for (let i = 0; i < paths.length; i += size) slices.push(processStatusSlice(plan.job, paths.slice(i, i + size), 'json', ctx.now));
+  return assembleStatus(ctx, plan, slices, (text) => new JsonText(text));
 };

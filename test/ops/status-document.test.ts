@@ -1,7 +1,6 @@
 /**
- * `getStatusDocument` (the CLI's `--json` path: workers serialized in slices, spread over helper
- * threads) must print exactly `JSON.stringify(getStatus(...))`, whatever the slicing and the
- * number of threads, and lose nothing when a helper thread dies.
+ * `getStatusDocument` (the CLI's `--json` path: workers serialized slice by slice) must print
+ * exactly `JSON.stringify(getStatus(...))`, whatever the slicing, and refresh the same way.
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,13 +11,11 @@ import { documentPieces } from '../../src/cli/json-stream.js';
 import { DEFAULT_RUNTIME_CONFIG } from '../../src/config/defaults.js';
 import { openRunContext } from '../../src/ops/context.js';
 import { getStatus, getStatusDocument, type StatusRefresh } from '../../src/ops/status.js';
-import type { StatusThreadsOptions } from '../../src/ops/status-threads.js';
 import type { JsonObject } from '../../src/util/json.js';
 import { at, runningDelegation, T0 } from '../helpers/records.js';
 import { CODEX_OK_STREAM } from '../helpers/run-dir.js';
 
 const golden = new URL('../fixtures/golden/runs/', import.meta.url);
-const helperFixture = (name: string): URL => new URL(`../fixtures/status-helpers/${name}`, import.meta.url);
 const NOW = T0 + 60_000;
 
 const temp = mkdtempSync(join(tmpdir(), 'captain-doc-'));
@@ -61,35 +58,23 @@ const mixedRun = (name: string, n: number, active: string | null = 'card-1'): st
 };
 
 const contextFor = (runDir: string) => openRunContext(runDir, { ...DEFAULT_RUNTIME_CONFIG, worker_stuck_after_ms: 40_000 }, { now: () => NOW });
-/** Slices done by helper threads over the whole file (a helper that never works would hide behind the main thread). */
-let helperSlices = 0;
-const documentText = async (runDir: string, options: StatusThreadsOptions, refresh: StatusRefresh = 'observe'): Promise<string> => {
-  const threads = { helperEntry: helperFixture('from-source.mjs'), ...options };
-  const document = await getStatusDocument(contextFor(runDir), { refresh, threads, onSlices: (run) => (helperSlices += run.helperSlices) });
-  return [...documentPieces(document)].join('');
-};
+const documentText = (runDir: string, sliceFiles: number, refresh: StatusRefresh = 'observe'): string =>
+  [...documentPieces(getStatusDocument(contextFor(runDir), { refresh, sliceFiles }))].join('');
 const objectText = (runDir: string, refresh: StatusRefresh = 'observe'): string => JSON.stringify(getStatus(contextFor(runDir), { refresh }));
 
 describe('getStatusDocument prints what getStatus returns', () => {
-  // Helper threads boot slower than the main thread gets through a small run, so some threadings leave it all to them.
-  const GOLDEN_THREADINGS: StatusThreadsOptions[] = [{ helpers: 0 }, { helpers: 2, sliceFiles: 1, mainThreadWorks: false }];
-  const THREADINGS: StatusThreadsOptions[] = [
-    { helpers: 0 },
-    { helpers: 1, sliceFiles: 1 },
-    { helpers: 2, sliceFiles: 7, mainThreadWorks: false },
-    { helpers: 3, sliceFiles: 1000, mainThreadWorks: false },
-  ];
+  const SLICINGS = [1, 7, 250];
 
   for (const run of readdirSync(golden).sort()) {
-    it(`golden run ${run}`, async () => {
+    it(`golden run ${run}`, () => {
       const runDir = join(temp, `golden-${run}`);
       cpSync(new URL(run, golden), runDir, { recursive: true });
       const expected = objectText(runDir);
-      for (const threads of GOLDEN_THREADINGS) assert.equal(await documentText(runDir, threads), expected, JSON.stringify(threads));
+      for (const sliceFiles of SLICINGS) assert.equal(documentText(runDir, sliceFiles), expected, `slices of ${sliceFiles}`);
     });
   }
 
-  it('a mixed run of 300 delegations, one task card and every task card, observed and as persisted', async () => {
+  it('a mixed run of 300 delegations, one task card and every task card, observed and as persisted', () => {
     for (const active of ['card-1', null]) {
       const runDir = mixedRun(`mixed-${active ?? 'all'}`, 300, active);
       for (const [refresh, errors] of [['observe', 2], ['none', 1]] as const) {
@@ -97,41 +82,28 @@ describe('getStatusDocument prints what getStatus returns', () => {
         const status = JSON.parse(expected) as JsonObject;
         // The truncated record always; the escaping path only when the raw events are looked at.
         assert.equal((status.errors as unknown[]).length, errors, refresh);
-        for (const threads of THREADINGS) assert.equal(await documentText(runDir, threads, refresh), expected, `${refresh} ${JSON.stringify(threads)}`);
+        for (const sliceFiles of SLICINGS) assert.equal(documentText(runDir, sliceFiles, refresh), expected, `${refresh}, slices of ${sliceFiles}`);
       }
     }
   });
 
-  it('the refresh written by helper threads is the refresh getStatus writes', async () => {
-    const viaThreads = mixedRun('write-threads', 120);
+  it('the refresh written slice by slice is the refresh getStatus writes', () => {
+    const viaSlices = mixedRun('write-slices', 120);
     const viaObjects = mixedRun('write-objects', 120);
-    const threaded = await documentText(viaThreads, { helpers: 2, sliceFiles: 5, mainThreadWorks: false }, 'write');
+    const sliced = documentText(viaSlices, 5, 'write');
     const direct = objectText(viaObjects, 'write');
     const records = (dir: string): string[] =>
-      readdirSync(join(dir, 'delegations')).sort().map((f) => readFileSync(join(dir, 'delegations', f), 'utf8').replaceAll('write-threads', 'write-objects'));
-    const finalized = records(viaThreads).filter((text) => /"returned_at": ?"/.test(text));
+      readdirSync(join(dir, 'delegations')).sort().map((f) => readFileSync(join(dir, 'delegations', f), 'utf8').replaceAll('write-slices', 'write-objects'));
+    const finalized = records(viaSlices).filter((text) => /"returned_at": ?"/.test(text));
     assert.ok(finalized.length >= 8, `${finalized.length} records finalized by the refresh`);
-    assert.deepEqual(records(viaThreads), records(viaObjects));
-    assert.equal(threaded.replaceAll('write-threads', 'write-objects'), direct);
+    assert.deepEqual(records(viaSlices), records(viaObjects));
+    assert.equal(sliced.replaceAll('write-slices', 'write-objects'), direct);
   });
 
-  it('a helper that dies after claiming a slice loses nothing (its slice is redone on the main thread)', async () => {
-    const runDir = mixedRun('dies', 60);
-    const expected = objectText(runDir);
-    for (const fixture of ['dies-after-claiming.mjs', 'throws.mjs']) {
-      const text = await documentText(runDir, { helpers: 2, sliceFiles: 4, helperEntry: helperFixture(fixture), mainThreadWorks: false });
-      assert.equal(text, expected, fixture);
-    }
-  });
-
-  it('helper threads did part of the work above', () => {
-    assert.ok(helperSlices > 10, `${helperSlices} slices done by helpers`);
-  });
-
-  it('with no delegations/ folder both payloads are null, as the seed answers', async () => {
+  it('with no delegations/ folder both payloads are null, as the seed answers', () => {
     const runDir = join(temp, 'no-delegations');
     cpSync(new URL('no-delegations-dir', golden), runDir, { recursive: true });
-    const status = JSON.parse(await documentText(runDir, { helpers: 1 })) as JsonObject;
+    const status = JSON.parse(documentText(runDir, 250)) as JsonObject;
     assert.equal(status.worker_visibility, null);
     assert.equal(status.reclaim_plan, null);
   });

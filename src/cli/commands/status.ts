@@ -12,7 +12,7 @@ export const statusCommand = (): Command =>
     .action(async (options: CommonOptions & { taskCard?: string; snapshot?: boolean }) => {
       const ctx = contextFromOptions(options);
       const request = { ...(options.taskCard === undefined ? {} : { taskCardId: options.taskCard }), snapshot: options.snapshot ?? false };
-      // JSON: workers go straight from their slice (maybe another thread) to stdout as text.
-      if (options.json) await printJsonDocument(await getStatusDocument(ctx, request));
+      // JSON: each worker is serialized in its slice and printed as that text.
+      if (options.json) await printJsonDocument(getStatusDocument(ctx, request));
       else printText(renderStatusText(getStatus(ctx, request), styleFor()));
     });
