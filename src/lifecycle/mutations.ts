@@ -3,9 +3,14 @@
  * writes applied, keeping every key it does not touch (other tools write these files too).
  * The store applies them under the record lock; nothing here touches the disk.
  */
-import { getKey, isJsonObject, isPresent, type Json, type JsonObject } from '../util/json.js';
+import { copyFloatLiteralMarks, getKey, isJsonObject, isPresent, type Json, type JsonObject } from '../util/json.js';
 
-const clone = (record: JsonObject): JsonObject => structuredClone(record);
+/** A deep copy; the lifecycle keeps its float-literal marks (the copy holds the same on-disk values). */
+const clone = (record: JsonObject): JsonObject => {
+  const copy = structuredClone(record);
+  copyFloatLiteralMarks(getKey(record, 'worker_lifecycle'), getKey(copy, 'worker_lifecycle'));
+  return copy;
+};
 
 /** The nested object at `key`, or undefined when it is absent or not an object (the seed then skips it). */
 const child = (record: JsonObject, key: string): JsonObject | undefined => {

@@ -5,7 +5,7 @@
  */
 import { verifyProcessIdentity, type ProcessIdentity } from '../process/identity.js';
 import { readDelegationFields, type ProcessIdentityView } from '../store/schemas.js';
-import type { JsonObject } from '../util/json.js';
+import { getKey, isFloatLiteral, type JsonObject } from '../util/json.js';
 
 export type Liveness = 'alive' | 'dead' | 'unknown';
 
@@ -30,8 +30,10 @@ const nonZero = (n: number | undefined): number | null => (n === undefined || n 
 export const workerProcessRef = (delegation: JsonObject): WorkerProcessRef => {
   const lifecycle = readDelegationFields(delegation).worker_lifecycle;
   const identity = completeIdentity(lifecycle?.process_identity);
+  // `process_id: 4242.0` is an f64 to the seed's `as_u64`: no pid.
+  const processId = isFloatLiteral(getKey(delegation, 'worker_lifecycle'), 'process_id') ? undefined : lifecycle?.process_id;
   return {
-    pid: nonZero(identity?.pid ?? lifecycle?.process_id),
+    pid: nonZero(identity?.pid ?? processId),
     pgid: nonZero(identity?.pgid ?? lifecycle?.process_group_id),
     identity,
     processStartedAt: lifecycle?.process_started_at ?? null,

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { RECORD_READ_SCRATCH_BYTES } from '../config/defaults.js';
 import { CaptainError, describeError } from '../errors.js';
-import { isJsonObject, type JsonObject } from '../util/json.js';
+import { isJsonObject, markFloatLiterals, mayHoldFloatLiteral, type JsonObject } from '../util/json.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -85,7 +85,8 @@ const readWholeFileInto = (path: string, scratch: ReadScratch): Uint8Array => {
 };
 
 /**
- * Reads one JSON record: bytes → strict UTF-8 → JSON.parse → an object at the root. Pass a
+ * Reads one JSON record: bytes → strict UTF-8 → JSON.parse → an object at the root (float-form
+ * literals of the seed's integer fields marked, see `markFloatLiterals`). Pass a
  * `scratch` (see {@link createReadScratch}) when reading many records in a row: same result, no
  * buffer allocated per file.
  * @throws CaptainError NOT_FOUND when the file does not exist; INVALID_RECORD (message names the path
@@ -121,6 +122,9 @@ export const readJsonObjectSync = (path: string, scratch?: ReadScratch): JsonObj
   if (!isJsonObject(value)) {
     throw invalidRecord(path, `the root is ${describeRoot(value)}; expected one JSON object`);
   }
+  // serde_json keeps `10000.0` / `2e4` as f64, which the seed's as_i64 / as_u64 do not read: remember
+  // where such literals sit in the fields it reads that way (almost never; the check is cheap).
+  if (mayHoldFloatLiteral(text)) markFloatLiterals(text, value);
   return value;
 };
 
