@@ -3,7 +3,7 @@
  * every failure names the file; writes are atomic (temp file + fsync + rename), so a concurrent
  * reader sees either the old or the new record, never half of one (upstream weakness 2).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, constants as fsConstants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -65,7 +65,7 @@ export const createReadScratch = (): ReadScratch => ({ buffer: Buffer.allocUnsaf
 
 /** The whole file, read into `scratch` (or, when it does not fit, into a buffer of its own). */
 const readWholeFileInto = (path: string, scratch: ReadScratch): Uint8Array => {
-  const fd = openSync(path, 'r');
+  const fd = openSync(path, fsConstants.O_RDONLY);
   try {
     let buffer = scratch.buffer;
     let length = 0;
@@ -75,9 +75,11 @@ const readWholeFileInto = (path: string, scratch: ReadScratch): Uint8Array => {
         buffer.copy(bigger, 0, 0, length);
         buffer = bigger;
       }
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0) return buffer.subarray(0, length);
+      const wanted = buffer.length - length;
+      const read = readSync(fd, buffer, length, wanted, null);
       length += read;
+      // A regular file returns less than asked only at its end: no second read to see 0 bytes.
+      if (read < wanted) return buffer.subarray(0, length);
     }
   } finally {
     closeSync(fd);

@@ -24,7 +24,7 @@ import { createReclaimPlanPayload } from '../../src/lifecycle/reclaim-plan.js';
 import { createVisibleWorker, createWorkerVisibilityPayload } from '../../src/lifecycle/visibility.js';
 import { openRunContext } from '../../src/ops/context.js';
 import { getStatus } from '../../src/ops/status.js';
-import { loadDelegations } from '../../src/store/records.js';
+import { listDelegationFilesOrNull, loadDelegations } from '../../src/store/records.js';
 import { activeTaskCardId } from '../../src/store/run-dir.js';
 import { asString, getKey, type Json, type JsonObject } from '../../src/util/json.js';
 
@@ -35,10 +35,7 @@ const nowMs = (JSON.parse(readFileSync(join(golden, 'now.json'), 'utf8')) as { n
  * Runs on which captain is known to differ from the seed. Their golden files stay as the seed wrote
  * them; these tests run as `todo` (reported, not failing) until captain is fixed.
  */
-const KNOWN_DIFFERENCES: Record<string, string> = {
-  'no-delegations-dir':
-    'without a delegations/ folder the seed returns null payloads; captain returns a payload of zeros',
-};
+const KNOWN_DIFFERENCES: Record<string, string> = {};
 
 const sortKey = (value: Json): string => `${JSON.stringify(getKey(value, 'delegation_id') ?? null)}\u0000${JSON.stringify(value)}`;
 const sorted = (list: Json | undefined): Json[] =>
@@ -70,7 +67,8 @@ const configFrom = (seedConfig: Json): RuntimeConfig => {
 /** Captain's payloads for one run, computed the way the seed's snapshot path reads it. */
 const captainPayloads = (runDir: string, config: RuntimeConfig): { worker_visibility: Json; reclaim_plan: Json } => {
   const card = activeTaskCardId(readJson(join(runDir, 'run.json')) as JsonObject);
-  if (card === null) return { worker_visibility: null, reclaim_plan: createReclaimPlanPayload(null, config) };
+  // No task card, or no delegations/ folder: the seed has no payload.
+  if (card === null || listDelegationFilesOrNull(runDir) === null) return { worker_visibility: null, reclaim_plan: createReclaimPlanPayload(null, config) };
   const workers = loadDelegations(runDir)
     .records.map((r) => r.record)
     .filter((record) => asString(getKey(record, 'task_card_id')) === card)
