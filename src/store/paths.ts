@@ -3,7 +3,7 @@
  * from records inside it (checked after symlinks, so a link cannot smuggle a path out).
  */
 import { lstatSync, realpathSync, type Stats } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { CaptainError } from '../errors.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 
@@ -120,17 +120,19 @@ const realpathOrNearest = (path: string): string => {
     } catch {
       return realpathWalk(path); // e.g. a component that is a file (ENOTDIR): let the walk decide
     }
-    if (stat === undefined || !stat.isSymbolicLink()) return join(realFolder(dirname(path)), leaf);
+    if (stat === undefined || !stat.isSymbolicLink()) {
+      const folder = realFolder(dirname(path));
+      return folder.endsWith(sep) ? `${folder}${leaf}` : `${folder}${sep}${leaf}`;
+    }
   }
   return realpathWalk(path);
 };
 
 const realRunDir = (absoluteRun: string): string => realFolder(absoluteRun);
 
-const isInside = (root: string, candidate: string): boolean => {
-  const rel = relative(root, candidate);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
-};
+/** Both are normalized absolute paths (real paths), so being inside is a prefix up to a separator. */
+const isInside = (root: string, candidate: string): boolean =>
+  candidate === root || candidate.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 
 export interface InsideRunOptions {
   /** Skip the check (`--allow-outside-paths`). */
