@@ -11,6 +11,26 @@ const SPLIT_ARRAY_LENGTH = 64;
 /** Nesting depth up to which objects are opened key by key (the status payload's big arrays sit at depth 2). */
 const SPLIT_DEPTH = 3;
 
+/** What `JSON.stringify` leaves out of an object (and writes as null in an array). */
+const isUnwritable = (item: unknown): boolean => item === undefined || typeof item === 'function' || typeof item === 'symbol';
+
+/** An object that `JSON.stringify` writes key by key (no `toJSON` of its own). */
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  isJsonObject(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+
+/** `{"key":<inner pieces>,...}`, skipping what JSON.stringify skips. */
+function* objectPieces(value: Record<string, unknown>, inner: (item: unknown) => Iterable<string>): Generator<string> {
+  yield '{';
+  let first = true;
+  for (const [key, item] of Object.entries(value)) {
+    if (isUnwritable(item)) continue;
+    yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+    first = false;
+    yield* inner(item);
+  }
+  yield '}';
+}
+
 /** The JSON text of `value` in pieces whose concatenation equals `JSON.stringify(value)`. */
 export function* jsonPieces(value: unknown, depth = 0): Generator<string> {
   if (Array.isArray(value) && value.length > SPLIT_ARRAY_LENGTH) {
@@ -23,16 +43,8 @@ export function* jsonPieces(value: unknown, depth = 0): Generator<string> {
     yield ']';
     return;
   }
-  if (depth < SPLIT_DEPTH && isJsonObject(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
-    yield '{';
-    let first = true;
-    for (const [key, item] of Object.entries(value)) {
-      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-      yield `${first ? '' : ','}${JSON.stringify(key)}:`;
-      first = false;
-      yield* jsonPieces(item, depth + 1);
-    }
-    yield '}';
+  if (depth < SPLIT_DEPTH && isPlainObject(value)) {
+    yield* objectPieces(value, (item) => jsonPieces(item, depth + 1));
     return;
   }
   yield JSON.stringify(value) ?? 'null';
@@ -53,22 +65,14 @@ export function* documentPieces(value: unknown): Generator<string> {
     for (let i = 0; i < value.length; i++) {
       if (i > 0) yield ',';
       const item: unknown = value[i];
-      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') yield 'null';
+      if (isUnwritable(item)) yield 'null';
       else yield* documentPieces(item);
     }
     yield ']';
     return;
   }
-  if (isJsonObject(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
-    yield '{';
-    let first = true;
-    for (const [key, item] of Object.entries(value)) {
-      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-      yield `${first ? '' : ','}${JSON.stringify(key)}:`;
-      first = false;
-      yield* documentPieces(item);
-    }
-    yield '}';
+  if (isPlainObject(value)) {
+    yield* objectPieces(value, documentPieces);
     return;
   }
   yield JSON.stringify(value) ?? 'null';

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { jsonPieces, writeJsonStream } from '../../src/cli/json-stream.js';
+import { documentPieces, jsonPieces, materializeDocument, writeJsonDocument, writeJsonStream } from '../../src/cli/json-stream.js';
+import { JsonText } from '../../src/util/json-text.js';
 
 const sample = (n: number): unknown => ({
   run_dir: '/tmp/x "quoted" \u2028',
@@ -35,5 +36,31 @@ describe('streamed JSON output', () => {
     await new Promise((r) => sink.on('end', r));
     assert.ok(chunks.length > 5, `written in ${chunks.length} chunks`);
     assert.equal(chunks.join(''), `${JSON.stringify(value)}\n`);
+  });
+
+  it('a document writes each JsonText as its text, at any depth, and the rest as JSON.stringify does', async () => {
+    const plain = sample(70) as Record<string, unknown>;
+    const entry = (i: number): unknown => ({ id: `w${i}`, summary: 'a "quoted" \u2028 line', n: i, list: [null, true] });
+    const document = {
+      ...plain,
+      worker_visibility: { total: 3, workers: [0, 1, 2].map((i) => new JsonText(JSON.stringify(entry(i)))), gone: undefined },
+      task_cards: [{ task_card_id: 'c', worker_visibility: { workers: [new JsonText(JSON.stringify(entry(9)))], targets: [] } }],
+      holes: [undefined, new JsonText('7')],
+    };
+    const expected = JSON.stringify({
+      ...plain,
+      worker_visibility: { total: 3, workers: [0, 1, 2].map(entry), gone: undefined },
+      task_cards: [{ task_card_id: 'c', worker_visibility: { workers: [entry(9)], targets: [] } }],
+      holes: [undefined, 7],
+    });
+    assert.equal([...documentPieces(document)].join(''), expected);
+    assert.equal(JSON.stringify(materializeDocument(document)), expected);
+    const sink = new PassThrough();
+    const chunks: string[] = [];
+    sink.on('data', (c: Buffer) => chunks.push(c.toString('utf8')));
+    await writeJsonDocument(document, sink);
+    sink.end();
+    await new Promise((r) => sink.on('end', r));
+    assert.equal(chunks.join(''), `${expected}\n`);
   });
 });
