@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // Bundles the built CLI (dist/cli/main.js, from tsc) into dist/bin/captain.js plus lazily loaded
 // chunks: one file per command instead of ~150 small ES modules (zod alone is ~95), which takes
-// ~40 ms off every `captain` start. The library API (dist/index.js) stays unbundled.
+// ~50 ms off every `captain` start. The library API (dist/index.js) stays unbundled.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: clear the old ones.
+rmSync('dist/bin', { recursive: true, force: true });
 
 await build({
   entryPoints: { captain: 'dist/cli/main.js' },
@@ -24,5 +28,8 @@ await build({
       "const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
     ].join(' '),
   },
+  // Less source to parse at start-up (~8 ms); identifiers stay, so stack traces keep their names.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
