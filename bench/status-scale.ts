@@ -2,7 +2,7 @@
  * `captain status --json` at scale, as a fresh process: wall time and peak RSS for runs of 1k, 10k
  * and 100k delegations in upstream CCC's layout (see bench/lib/ccc-run.ts for the mix of states).
  *
- *   npm run build && node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/bin/captain.js]
+ *   npm run build && node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/bin/captain.js] [--baseline OTHER_CLI]
  *
  * Per size, three modes, `--runs` fresh processes each (median/min/max):
  * - `snapshot`: `--snapshot`, read-only;
@@ -14,7 +14,9 @@
  * the bench runs). Page cache warm (the run was just written). `--profile` adds one `--cpu-prof`
  * run per mode and prints where the time goes. `--keep` leaves the run directories (the live
  * processes their records name are killed at the end either way). Targets (issue 2 §9): 10k ≤ 0.6 s
- * and ≤ 150 MB; 100k ≤ 6 s.
+ * and ≤ 150 MB; 100k ≤ 6 s. `--baseline OTHER_CLI` measures another build (e.g. an earlier commit's
+ * `dist/cli/main.js` in a git worktree) in the same cells, its runs alternating with this build's, so
+ * both see the same machine load.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +33,7 @@ const argValue = (name: string): string | undefined => {
 };
 /** `--cli PATH` measures another build (e.g. a copy of dist/ from before a change). */
 const CLI = argValue('--cli') ?? fileURLToPath(new URL('../dist/bin/captain.js', import.meta.url));
+const BASELINE = argValue('--baseline');
 const LIVE_PROCESSES = 6;
 const OTHER_CARD_DELEGATIONS = 25;
 
@@ -39,16 +42,21 @@ const runs = Number(argValue('--runs') ?? 5);
 const keep = process.argv.includes('--keep');
 const profile = process.argv.includes('--profile');
 if (sizes.some((n) => !Number.isSafeInteger(n) || n <= 0) || !Number.isSafeInteger(runs) || runs <= 0) {
-  console.error('usage: node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/bin/captain.js]');
+  console.error('usage: node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/bin/captain.js] [--baseline OTHER_CLI]');
   process.exit(2);
 }
-if (!existsSync(CLI)) {
-  console.error(`${CLI} is missing: run \`npm run build\` first`);
-  process.exit(1);
+for (const cli of [CLI, ...(BASELINE === undefined ? [] : [BASELINE])]) {
+  if (!existsSync(cli)) {
+    console.error(`${cli} is missing: run \`npm run build\` first`);
+    process.exit(1);
+  }
 }
+/** The builds measured, this one first. */
+const BUILDS: { label: string; cli: string }[] = [{ label: 'captain', cli: CLI }, ...(BASELINE === undefined ? [] : [{ label: 'baseline', cli: BASELINE }])];
 
 type Mode = 'snapshot' | 'refresh, first' | 'refresh, steady';
 interface Cell {
+  build: string;
   size: number;
   mode: Mode;
   samples: CliMeasurement[];
@@ -98,7 +106,7 @@ const stats = (values: number[]): { median: number; min: number; max: number } =
 
 const checked = (m: CliMeasurement, what: string): CliMeasurement => {
   if (m.exitCode !== 0) throw new Error(`${what}: exit ${String(m.exitCode)}\n${m.stderr}`);
-  if (!/"errors": \[\]\s*\}\s*$/.test(m.tail)) console.warn(`warning: ${what}: the output reports errors: ${m.tail.slice(-500)}`);
+  if (!/"errors": ?\[\]\s*\}\s*$/.test(m.tail)) console.warn(`warning: ${what}: the output reports errors: ${m.tail.slice(-500)}`);
   return m;
 };
 
@@ -120,22 +128,30 @@ const benchSize = async (size: number, liveProcesses: LiveProcess[], deadPid: nu
   const wrapper = writeWrapper(root);
   const base = ['status', '--run-dir', run.runDir, '--json', '--worker-stuck-after-ms', String(BENCH_STUCK_AFTER_MS)];
   const env = { HOME: root }; // no user ~/.config/ccc/ccc-config.toml
-  const measure = (args: string[], what: string, nodeArgs: string[] = []): Promise<CliMeasurement> =>
-    measureCli(wrapper, CLI, args, { env, nodeArgs }).then((m) => checked(m, what));
+  const measure = (args: string[], what: string, nodeArgs: string[] = [], cli = CLI): Promise<CliMeasurement> =>
+    measureCli(wrapper, cli, args, { env, nodeArgs }).then((m) => checked(m, what));
 
+  // Each mode: `runs` rounds, each build once per round (alternating, so both see the same load).
   const cells: Cell[] = [];
-  const snapshot: CliMeasurement[] = [];
-  for (let i = 0; i < runs; i += 1) snapshot.push(await measure([...base, '--snapshot'], `${size} snapshot`));
-  cells.push({ size, mode: 'snapshot', samples: snapshot });
-  const first: CliMeasurement[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    if (i > 0) restoreFirstRefreshRecords(run);
-    first.push(await measure(base, `${size} first refresh`));
-  }
-  cells.push({ size, mode: 'refresh, first', samples: first });
-  const steady: CliMeasurement[] = [];
-  for (let i = 0; i < runs; i += 1) steady.push(await measure(base, `${size} steady refresh`));
-  cells.push({ size, mode: 'refresh, steady', samples: steady });
+  const modeCells = async (mode: Mode, args: string[], before?: (round: number, build: number) => void): Promise<Cell[]> => {
+    const samples = BUILDS.map(() => [] as CliMeasurement[]);
+    for (let round = 0; round < runs; round += 1) {
+      for (const [b, build] of BUILDS.entries()) {
+        before?.(round, b);
+        samples[b]?.push(await measure(args, `${size} ${mode} (${build.label})`, [], build.cli));
+      }
+    }
+    return BUILDS.map((build, b) => ({ build: build.label, size, mode, samples: samples[b] ?? [] }));
+  };
+  const snapshotCells = await modeCells('snapshot', [...base, '--snapshot']);
+  // Every first refresh starts from the records as generated.
+  const firstCells = await modeCells('refresh, first', base, (round, b) => {
+    if (round > 0 || b > 0) restoreFirstRefreshRecords(run);
+  });
+  const steadyCells = await modeCells('refresh, steady', base);
+  cells.push(...snapshotCells, ...firstCells, ...steadyCells);
+  const snapshot = snapshotCells[0]?.samples ?? [];
+  const steady = steadyCells[0]?.samples ?? [];
 
   const counts = (m: CliMeasurement | undefined): string =>
     Object.entries(workerCounts(m?.head ?? '')).filter(([, n]) => n > 0).map(([k, n]) => `${k.replace(/_worker_count$/, '')} ${n}`).join(', ');
@@ -172,7 +188,7 @@ const benchEmptyRun = async (): Promise<Cell> => {
   for (let i = 0; i < runs; i += 1) {
     samples.push(checked(await measureCli(wrapper, CLI, ['status', '--run-dir', run.runDir, '--json', '--snapshot'], { env: { HOME: root } }), 'empty run'));
   }
-  return { size: 0, mode: 'snapshot', samples };
+  return { build: 'captain', size: 0, mode: 'snapshot', samples };
 };
 
 const target = (size: number): { ms: number; rssMb: number | null } | null =>
@@ -180,8 +196,8 @@ const target = (size: number): { ms: number; rssMb: number | null } | null =>
 
 const printTable = (cells: Cell[]): void => {
   console.log(`\nmachine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${runs} fresh processes per cell, warm page cache, load average now ${load()}`);
-  console.log('\n| delegations | mode | wall ms median | min | max | CPU ms (median) | peak RSS MB (median) | stdout MB | in-process ms | JSON.stringify ms | stdout write+drain ms | target | met |');
-  console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | :---: |');
+  console.log('\n| build | delegations | mode | wall ms median | min | max | CPU ms (median) | peak RSS MB (median) | stdout MB | in-process ms | JSON.stringify ms | stdout write+drain ms | target | met |');
+  console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | :---: |');
   for (const cell of cells) {
     const wall = stats(cell.samples.map((s) => s.wallMs));
     const rss = stats(cell.samples.map((s) => s.maxRssMb)).median;
@@ -190,7 +206,7 @@ const printTable = (cells: Cell[]): void => {
     const met = t === null ? '' : wall.median <= t.ms && (t.rssMb === null || rss <= t.rssMb) ? 'yes' : 'NO';
     const med = (pick: (s: CliMeasurement) => number): string => stats(cell.samples.map(pick)).median.toFixed(0);
     console.log(
-      `| ${cell.size} | ${cell.mode} | ${wall.median.toFixed(0)} | ${wall.min.toFixed(0)} | ${wall.max.toFixed(0)} | ${med((s) => s.cpuMs)} | ${rss.toFixed(0)} | ` +
+      `| ${cell.build} | ${cell.size} | ${cell.mode} | ${wall.median.toFixed(0)} | ${wall.min.toFixed(0)} | ${wall.max.toFixed(0)} | ${med((s) => s.cpuMs)} | ${rss.toFixed(0)} | ` +
         `${mb(cell.samples[0]?.stdoutBytes ?? 0)} | ${med((s) => s.inProcessMs)} | ${med((s) => s.stringifyMs)} | ${med((s) => s.writeMs)} | ${goal} | ${met} |`,
     );
   }

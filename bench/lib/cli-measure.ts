@@ -137,7 +137,7 @@ export const measureCli = (
 /** The `*_worker_count` fields at the top of a `status --json` output. */
 export const workerCounts = (head: string): Record<string, number> => {
   const counts: Record<string, number> = {};
-  for (const match of head.matchAll(/"(\w+_worker_count)": (\d+)/g)) {
+  for (const match of head.matchAll(/"(\w+_worker_count)": ?(\d+)/g)) {
     const [, key, value] = match;
     if (key !== undefined && value !== undefined && !(key in counts)) counts[key] = Number(value);
   }
