@@ -72,13 +72,15 @@ export const loadRefreshedDelegations = (
       everyRecord.push(entry.record);
       continue;
     }
+    let record = entry.record;
     try {
-      const { record } = refreshDelegationSync(ctx, entry.path, entry.record, opts);
-      delegations.push({ ...entry, record });
-      everyRecord.push(record);
+      record = refreshDelegationSync(ctx, entry.path, entry.record, opts).record;
     } catch (error) {
+      // Reported, and kept as persisted (as status shows it): fan-in must not collapse past it.
       errors.push({ path: entry.path, reason: describeError(error) });
     }
+    delegations.push({ ...entry, record });
+    everyRecord.push(record);
   }
   return { delegations, errors, runUsage: sumUsage(everyRecord) };
 };
