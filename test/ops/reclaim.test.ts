@@ -104,3 +104,20 @@ describe('reclaim against real processes', () => {
     assert.equal((second.fan_in as JsonObject).collapsed_at, fanIn.collapsed_at);
   });
 });
+
+describe('fan-in with a record that cannot be refreshed', () => {
+  const run = makeTempRun();
+  after(() => run.remove());
+
+  it('a running record whose raw events path escapes the run is reported and still blocks fan-in', async () => {
+    run.writeDelegation(runningDelegation('done', { child: { status: 'completed' } }));
+    run.writeDelegation(runningDelegation('escape', { top: { worker_launch_evidence: { raw_events_file: '../../outside.jsonl' } }, lifecycle: { last_progress_at: formatRfc3339(Date.now()) } }));
+    const result = await collapseFanIn(run.context());
+    assert.equal(result.collapsed, false, JSON.stringify(result));
+    assert.deepEqual(result.active_delegation_ids, ['escape']);
+    assert.ok(
+      (result.errors as JsonObject[]).some((e) => String(e.path).endsWith('escape.json') && /outside the run directory/.test(String(e.reason))),
+      JSON.stringify(result.errors),
+    );
+  });
+});
