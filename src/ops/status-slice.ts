@@ -10,7 +10,8 @@ import { createVisibleWorker, workerFacts, type FactualWorker, type VisibleWorke
 import { createReadScratch, readRecordFile } from '../store/records.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import type { RunContext } from './context.js';
-import { refreshDelegationSync } from './refresh.js';
+import { observeDelegation, refreshDelegationSync } from './refresh.js';
+import type { RefreshWrite } from './refresh-writer.js';
 import { usageOf, type UsageContribution } from './usage.js';
 
 export interface RecordError extends JsonObject {
@@ -58,21 +59,70 @@ export interface StatusSlice<E> {
   readErrors: RecordError[];
   /** Records that could not be refreshed (e.g. a raw events path outside the run): shown as persisted. */
   refreshErrors: RecordError[];
+  /** With `deferWrites`: the refreshed records still to be written (their items already show them). */
+  deferred: DeferredWrite[];
+  /** The instant the slice was derived at. */
+  derivedAt: number;
 }
 
-/** Reads, refreshes and derives the delegations in `paths` (in order), with `now` as the clock. */
+/** A refresh the slice shows but has not written yet. */
+export interface DeferredWrite {
+  /** Its item's index in the slice. */
+  index: number;
+  /** The record as read (to redo the refresh under the lock when the write cannot go ahead). */
+  original: JsonObject;
+  cardId: string | null;
+  write: RefreshWrite;
+}
+
+/** Derives one delegation's item (its worker and reclaim target when its task card is shown). */
+export const statusItem = <K extends StatusEncoding>(
+  record: JsonObject,
+  cardId: string | null,
+  config: RuntimeConfig,
+  derivedAt: number,
+  encoding: K,
+): StatusItem<Encoded<K>> => {
+  const encode = (encoding === 'json' ? JSON.stringify : (value: JsonObject) => value) as (value: JsonObject) => Encoded<K>;
+  const usage = usageOf(record);
+  if (cardId === null) return { cardId: null, worker: null, target: null, usage };
+  const view: VisibleWorker = createVisibleWorker(record, config, derivedAt);
+  const target = reclaimTargetOf(view);
+  return {
+    cardId,
+    worker: { entry: encode(view), facts: workerFacts(view) },
+    target: target === null ? null : encode(target),
+    usage,
+  };
+};
+
+const contextOf = (job: StatusJob, now: () => number): RunContext => ({
+  runDir: job.runDir,
+  run: job.run,
+  config: job.config,
+  allowOutsidePaths: job.allowOutsidePaths,
+  now,
+});
+
+/**
+ * Reads, refreshes and derives the delegations in `paths` (in order), with `now` as the clock.
+ * With `deferWrites` (refresh `write` only), a changed record is shown as refreshed and handed
+ * back in `deferred` instead of being written here (see refresh-writes.ts).
+ */
 export const processStatusSlice = <K extends StatusEncoding>(
   job: StatusJob,
   paths: readonly string[],
   encoding: K,
   now: () => number,
+  opts: { deferWrites?: boolean } = {},
 ): StatusSlice<Encoded<K>> => {
-  const ctx: RunContext = { runDir: job.runDir, run: job.run, config: job.config, allowOutsidePaths: job.allowOutsidePaths, now };
+  const ctx = contextOf(job, now);
+  const defer = opts.deferWrites === true && job.refresh === 'write';
   const shown = job.taskCardIds === null ? null : new Set(job.taskCardIds);
-  const encode = (encoding === 'json' ? JSON.stringify : (value: JsonObject) => value) as (value: JsonObject) => Encoded<K>;
   const scratch = createReadScratch();
   const readErrors: RecordError[] = [];
   const refreshErrors: RecordError[] = [];
+  const deferred: DeferredWrite[] = [];
   const pending: { record: JsonObject; cardId: string | null }[] = [];
   for (const path of paths) {
     const read = readRecordFile(path, scratch);
@@ -89,7 +139,16 @@ export const processStatusSlice = <K extends StatusEncoding>(
     let record = read.record;
     if (job.refresh !== 'none') {
       try {
-        record = refreshDelegationSync(ctx, path, read.record, { write: job.refresh === 'write' }).record;
+        if (defer) {
+          const observed = observeDelegation(ctx, path, read.record);
+          if (observed.change !== 'none') {
+            const write = { path, fingerprint: JSON.stringify(read.record), record: observed.record };
+            deferred.push({ index: pending.length, original: read.record, cardId: cardId ?? null, write });
+          }
+          record = observed.record;
+        } else {
+          record = refreshDelegationSync(ctx, path, read.record, { write: job.refresh === 'write' }).record;
+        }
       } catch (error) {
         refreshErrors.push({ path, reason: describeError(error) });
       }
@@ -98,17 +157,33 @@ export const processStatusSlice = <K extends StatusEncoding>(
   }
   // Derived after the whole slice is refreshed, at one instant.
   const derivedAt = ctx.now();
-  const items = pending.map(({ record, cardId }): StatusItem<Encoded<K>> => {
-    const usage = usageOf(record);
-    if (cardId === null) return { cardId: null, worker: null, target: null, usage };
-    const view: VisibleWorker = createVisibleWorker(record, job.config, derivedAt);
-    const target = reclaimTargetOf(view);
-    return {
-      cardId,
-      worker: { entry: encode(view), facts: workerFacts(view) },
-      target: target === null ? null : encode(target),
-      usage,
-    };
+  const items = pending.map(({ record, cardId }) => statusItem(record, cardId, job.config, derivedAt, encoding));
+  return { items, readErrors, refreshErrors, deferred, derivedAt };
+};
+
+/**
+ * Settles a slice's deferred writes from their outcomes: a record that changed on disk since it was
+ * observed, or whose write failed, is refreshed again here under its lock (as the inline path
+ * does) and its item derived again.
+ */
+export const settleDeferredWrites = <K extends StatusEncoding>(
+  job: StatusJob,
+  slice: StatusSlice<Encoded<K>>,
+  outcomes: readonly ({ outcome: string } | undefined)[],
+  encoding: K,
+  now: () => number,
+): void => {
+  const ctx = contextOf(job, now);
+  slice.deferred.forEach((deferred, i) => {
+    const outcome = outcomes[i]?.outcome;
+    if (outcome === 'written' || outcome === 'busy') return;
+    let record = deferred.original;
+    try {
+      record = refreshDelegationSync(ctx, deferred.write.path, deferred.original, { write: true }).record;
+    } catch (error) {
+      slice.refreshErrors.push({ path: deferred.write.path, reason: describeError(error) });
+    }
+    slice.items[deferred.index] = statusItem(record, deferred.cardId, job.config, slice.derivedAt, encoding);
   });
-  return { items, readErrors, refreshErrors };
+  slice.deferred = [];
 };

@@ -11,7 +11,18 @@ import { describeError } from '../errors.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { refreshDelegationSync } from './refresh.js';
-import { processStatusSlice, type RecordError, type StatusItem, type StatusJob, type StatusRefresh, type StatusSlice } from './status-slice.js';
+import { startRefreshWriter, type RefreshWriter } from './refresh-writes.js';
+import {
+  processStatusSlice,
+  settleDeferredWrites,
+  type Encoded,
+  type RecordError,
+  type StatusEncoding,
+  type StatusItem,
+  type StatusJob,
+  type StatusRefresh,
+  type StatusSlice,
+} from './status-slice.js';
 import { STATUS_SLICE_FILES } from '../config/defaults.js';
 import { sumUsage, sumUsageContributions, type UsageTotals } from './usage.js';
 
@@ -199,17 +210,59 @@ export const getStatus = (ctx: RunContext, opts: StatusOptions = {}): StatusResu
   return assembleStatus(ctx, plan, [slice], (entry) => entry);
 };
 
+export interface StatusDocumentOptions extends StatusOptions {
+  /** Delegation files per slice (default STATUS_SLICE_FILES). */
+  sliceFiles?: number;
+  /** Where refreshed records are written (default: the refresh writer thread; tests pass their own). */
+  writer?: RefreshWriter;
+}
+
 /**
- * {@link getStatus} for output as JSON: the same result, but every worker and reclaim target is
- * carried as its JSON text ({@link JsonText}), made slice by slice (`sliceFiles` delegation files
- * each) so that no record outlives its slice. `writeJsonDocument` prints it; the bytes equal
- * `JSON.stringify` of what getStatus returns (each slice derives at its own `now`).
+ * Works through the delegations slice by slice (`sliceFiles` files each, so no record outlives its
+ * slice). With refresh `write`, the records a slice refreshes are written by the refresh writer
+ * thread while the next slices are read; every write is settled (done, or redone here under the
+ * lock) before this returns.
  */
-export const getStatusDocument = (ctx: RunContext, opts: StatusOptions & { sliceFiles?: number } = {}): StatusResultOf<JsonText> => {
-  const plan = planStatus(ctx, opts);
+const statusSlices = async <K extends StatusEncoding>(
+  ctx: RunContext,
+  plan: StatusPlan,
+  encoding: K,
+  opts: StatusDocumentOptions,
+): Promise<StatusSlice<Encoded<K>>[]> => {
   const paths = plan.paths ?? [];
   const size = Math.max(1, opts.sliceFiles ?? STATUS_SLICE_FILES);
-  const slices: StatusSlice<string>[] = [];
-  for (let i = 0; i < paths.length; i += size) slices.push(processStatusSlice(plan.job, paths.slice(i, i + size), 'json', ctx.now));
+  const writer = plan.job.refresh === 'write' ? (opts.writer ?? startRefreshWriter()) : undefined;
+  const slices: StatusSlice<Encoded<K>>[] = [];
+  const settled: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < paths.length; i += size) {
+      const slice = processStatusSlice(plan.job, paths.slice(i, i + size), encoding, ctx.now, { deferWrites: writer !== undefined });
+      slices.push(slice);
+      if (writer !== undefined && slice.deferred.length > 0) {
+        settled.push(writer.submit(slice.deferred.map((d) => d.write)).then((outcomes) => settleDeferredWrites(plan.job, slice, outcomes, encoding, ctx.now)));
+      }
+    }
+    await Promise.all(settled);
+  } finally {
+    if (opts.writer === undefined) await writer?.close();
+  }
+  return slices;
+};
+
+/**
+ * {@link getStatus} for output as JSON: the same result, but every worker and reclaim target is
+ * carried as its JSON text ({@link JsonText}). `writeJsonDocument` prints it; the bytes equal
+ * `JSON.stringify` of what getStatus returns (each slice derives at its own `now`).
+ */
+export const getStatusDocument = async (ctx: RunContext, opts: StatusDocumentOptions = {}): Promise<StatusResultOf<JsonText>> => {
+  const plan = planStatus(ctx, opts);
+  const slices = await statusSlices(ctx, plan, 'json', opts);
   return assembleStatus(ctx, plan, slices, (text) => new JsonText(text));
+};
+
+/** {@link getStatus}, worked through slice by slice with the writes off the main thread (the CLI's text view). */
+export const getStatusAsync = async (ctx: RunContext, opts: StatusDocumentOptions = {}): Promise<StatusResult> => {
+  const plan = planStatus(ctx, opts);
+  const slices = await statusSlices(ctx, plan, 'objects', opts);
+  return assembleStatus(ctx, plan, slices, (entry) => entry);
 };

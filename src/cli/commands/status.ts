@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { getStatus, getStatusDocument } from '../../ops/status.js';
+import { getStatusAsync, getStatusDocument } from '../../ops/status.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
 import { printJsonDocument, printText, styleFor } from '../output.js';
 import { renderStatusText } from '../render/status-text.js';
@@ -13,6 +13,6 @@ export const statusCommand = (): Command =>
       const ctx = contextFromOptions(options);
       const request = { ...(options.taskCard === undefined ? {} : { taskCardId: options.taskCard }), snapshot: options.snapshot ?? false };
       // JSON: each worker is serialized in its slice and printed as that text.
-      if (options.json) await printJsonDocument(getStatusDocument(ctx, request));
-      else printText(renderStatusText(getStatus(ctx, request), styleFor()));
+      if (options.json) await printJsonDocument(await getStatusDocument(ctx, request));
+      else printText(renderStatusText(await getStatusAsync(ctx, request), styleFor()));
     });
