@@ -19,16 +19,12 @@ export interface RecordError extends JsonObject {
   reason: string;
 }
 
-/** Everything a slice needs. */
+/** What a status asks of each slice. */
 export interface StatusJob {
-  runDir: string;
-  run: JsonObject;
-  config: RuntimeConfig;
-  allowOutsidePaths: boolean;
   /** How running delegations are refreshed (see {@link StatusRefresh}). */
   refresh: StatusRefresh;
   /** The task cards whose workers are shown; null: every task card. */
-  taskCardIds: string[] | null;
+  taskCardIds: ReadonlySet<string> | null;
 }
 
 /**
@@ -96,29 +92,20 @@ export const statusItem = <K extends StatusEncoding>(
   };
 };
 
-const contextOf = (job: StatusJob, now: () => number): RunContext => ({
-  runDir: job.runDir,
-  run: job.run,
-  config: job.config,
-  allowOutsidePaths: job.allowOutsidePaths,
-  now,
-});
-
 /**
- * Reads, refreshes and derives the delegations in `paths` (in order), with `now` as the clock.
- * With `deferWrites` (refresh `write` only), a changed record is shown as refreshed and handed
- * back in `deferred` instead of being written here (see refresh-writes.ts).
+ * Reads, refreshes and derives the delegations in `paths` (in order). With `deferWrites` (refresh
+ * `write` only), a changed record is shown as refreshed and handed back in `deferred` instead of
+ * being written here (see refresh-writes.ts).
  */
 export const processStatusSlice = <K extends StatusEncoding>(
+  ctx: RunContext,
   job: StatusJob,
   paths: readonly string[],
   encoding: K,
-  now: () => number,
   opts: { deferWrites?: boolean } = {},
 ): StatusSlice<Encoded<K>> => {
-  const ctx = contextOf(job, now);
   const defer = opts.deferWrites === true && job.refresh === 'write';
-  const shown = job.taskCardIds === null ? null : new Set(job.taskCardIds);
+  const shown = job.taskCardIds;
   const scratch = createReadScratch();
   const readErrors: RecordError[] = [];
   const refreshErrors: RecordError[] = [];
@@ -157,7 +144,7 @@ export const processStatusSlice = <K extends StatusEncoding>(
   }
   // Derived after the whole slice is refreshed, at one instant.
   const derivedAt = ctx.now();
-  const items = pending.map(({ record, cardId }) => statusItem(record, cardId, job.config, derivedAt, encoding));
+  const items = pending.map(({ record, cardId }) => statusItem(record, cardId, ctx.config, derivedAt, encoding));
   return { items, readErrors, refreshErrors, deferred, derivedAt };
 };
 
@@ -167,13 +154,11 @@ export const processStatusSlice = <K extends StatusEncoding>(
  * does) and its item derived again.
  */
 export const settleDeferredWrites = <K extends StatusEncoding>(
-  job: StatusJob,
+  ctx: RunContext,
   slice: StatusSlice<Encoded<K>>,
   outcomes: readonly ({ outcome: string } | undefined)[],
   encoding: K,
-  now: () => number,
 ): void => {
-  const ctx = contextOf(job, now);
   slice.deferred.forEach((deferred, i) => {
     const outcome = outcomes[i]?.outcome;
     if (outcome === 'written' || outcome === 'busy') return;
@@ -183,7 +168,7 @@ export const settleDeferredWrites = <K extends StatusEncoding>(
     } catch (error) {
       slice.refreshErrors.push({ path: deferred.write.path, reason: describeError(error) });
     }
-    slice.items[deferred.index] = statusItem(record, deferred.cardId, job.config, slice.derivedAt, encoding);
+    slice.items[deferred.index] = statusItem(record, deferred.cardId, ctx.config, slice.derivedAt, encoding);
   });
   slice.deferred = [];
 };

@@ -145,12 +145,8 @@ const planStatus = (ctx: RunContext, opts: StatusOptions): StatusPlan => {
     taskCardId,
     paths: listDelegationFilesOrNull(ctx.runDir),
     job: {
-      runDir: ctx.runDir,
-      run: ctx.run,
-      config: ctx.config,
-      allowOutsidePaths: ctx.allowOutsidePaths,
       refresh: opts.refresh ?? (opts.snapshot === true ? 'none' : 'write'),
-      taskCardIds: taskCardId === null ? null : [taskCardId],
+      taskCardIds: taskCardId === null ? null : new Set([taskCardId]),
     },
   };
 };
@@ -206,7 +202,7 @@ const assembleStatus = <S, E>(ctx: RunContext, plan: StatusPlan, slices: readonl
  */
 export const getStatus = (ctx: RunContext, opts: StatusOptions = {}): StatusResult => {
   const plan = planStatus(ctx, opts);
-  const slice = processStatusSlice(plan.job, plan.paths ?? [], 'objects', ctx.now);
+  const slice = processStatusSlice(ctx, plan.job, plan.paths ?? [], 'objects');
   return assembleStatus(ctx, plan, [slice], (entry) => entry);
 };
 
@@ -236,10 +232,10 @@ const statusSlices = async <K extends StatusEncoding>(
   const settled: Promise<void>[] = [];
   try {
     for (let i = 0; i < paths.length; i += size) {
-      const slice = processStatusSlice(plan.job, paths.slice(i, i + size), encoding, ctx.now, { deferWrites: writer !== undefined });
+      const slice = processStatusSlice(ctx, plan.job, paths.slice(i, i + size), encoding, { deferWrites: writer !== undefined });
       slices.push(slice);
       if (writer !== undefined && slice.deferred.length > 0) {
-        settled.push(writer.submit(slice.deferred.map((d) => d.write)).then((outcomes) => settleDeferredWrites(plan.job, slice, outcomes, encoding, ctx.now)));
+        settled.push(writer.submit(slice.deferred.map((d) => d.write)).then((outcomes) => settleDeferredWrites(ctx, slice, outcomes, encoding)));
       }
     }
     await Promise.all(settled);
