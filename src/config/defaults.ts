@@ -110,5 +110,7 @@ export const SUPERVISOR_LAUNCH_CLAIM_GRACE_MS = 1_000;
 /** How many times the supervisor launches again a delegation whose monitor never claimed it. @default 1 */
 export const SUPERVISOR_MAX_RELAUNCHES = 1;
 
-/** `captain status --json` works through the delegation files this many at a time (no record outlives its slice). */
+/** `captain status` works through the delegation files this many at a time (no record outlives its slice). */
 export const STATUS_SLICE_FILES = 250;
+/** From this many delegation files on, `captain status` writes refreshed records from a writer thread (below: inline). */
+export const STATUS_WRITER_THREAD_MIN_FILES = 2_000;

@@ -151,17 +151,19 @@ export const processStatusSlice = <K extends StatusEncoding>(
 /**
  * Settles a slice's deferred writes from their outcomes: a record that changed on disk since it was
  * observed, or whose write failed, is refreshed again here under its lock (as the inline path
- * does) and its item derived again.
+ * does) and its item derived again. Returns how many were.
  */
 export const settleDeferredWrites = <K extends StatusEncoding>(
   ctx: RunContext,
   slice: StatusSlice<Encoded<K>>,
   outcomes: readonly ({ outcome: string } | undefined)[],
   encoding: K,
-): void => {
+): number => {
+  let redone = 0;
   slice.deferred.forEach((deferred, i) => {
     const outcome = outcomes[i]?.outcome;
     if (outcome === 'written' || outcome === 'busy') return;
+    redone += 1;
     let record = deferred.original;
     try {
       record = refreshDelegationSync(ctx, deferred.write.path, deferred.original, { write: true }).record;
@@ -171,4 +173,5 @@ export const settleDeferredWrites = <K extends StatusEncoding>(
     slice.items[deferred.index] = statusItem(record, deferred.cardId, ctx.config, slice.derivedAt, encoding);
   });
   slice.deferred = [];
+  return redone;
 };

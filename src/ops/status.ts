@@ -23,7 +23,7 @@ import {
   type StatusRefresh,
   type StatusSlice,
 } from './status-slice.js';
-import { STATUS_SLICE_FILES } from '../config/defaults.js';
+import { STATUS_SLICE_FILES, STATUS_WRITER_THREAD_MIN_FILES } from '../config/defaults.js';
 import { sumUsage, sumUsageContributions, type UsageTotals } from './usage.js';
 
 export type { RecordError, StatusRefresh } from './status-slice.js';
@@ -209,8 +209,14 @@ export const getStatus = (ctx: RunContext, opts: StatusOptions = {}): StatusResu
 export interface StatusDocumentOptions extends StatusOptions {
   /** Delegation files per slice (default STATUS_SLICE_FILES). */
   sliceFiles?: number;
-  /** Where refreshed records are written (default: the refresh writer thread; tests pass their own). */
-  writer?: RefreshWriter;
+  /**
+   * Where refreshed records are written: a writer (tests pass their own), or null for inline.
+   * Default: the refresh writer thread from STATUS_WRITER_THREAD_MIN_FILES delegation files on,
+   * inline below (the thread's start-up would cost more than it hides).
+   */
+  writer?: RefreshWriter | null;
+  /** Told, once the refresh is settled, how many records the writer wrote and how many were written inline. */
+  onWrites?: (counts: { byWriter: number; inline: number }) => void;
 }
 
 /**
@@ -227,20 +233,28 @@ const statusSlices = async <K extends StatusEncoding>(
 ): Promise<StatusSlice<Encoded<K>>[]> => {
   const paths = plan.paths ?? [];
   const size = Math.max(1, opts.sliceFiles ?? STATUS_SLICE_FILES);
-  const writer = plan.job.refresh === 'write' ? (opts.writer ?? startRefreshWriter()) : undefined;
+  const ownWriter = opts.writer === undefined && plan.job.refresh === 'write' && paths.length >= STATUS_WRITER_THREAD_MIN_FILES;
+  const writer = plan.job.refresh !== 'write' ? undefined : ownWriter ? startRefreshWriter() : (opts.writer ?? undefined);
   const slices: StatusSlice<Encoded<K>>[] = [];
   const settled: Promise<void>[] = [];
+  const counts = { byWriter: 0, inline: 0 };
   try {
     for (let i = 0; i < paths.length; i += size) {
       const slice = processStatusSlice(ctx, plan.job, paths.slice(i, i + size), encoding, { deferWrites: writer !== undefined });
       slices.push(slice);
       if (writer !== undefined && slice.deferred.length > 0) {
-        settled.push(writer.submit(slice.deferred.map((d) => d.write)).then((outcomes) => settleDeferredWrites(ctx, slice, outcomes, encoding)));
+        settled.push(
+          writer.submit(slice.deferred.map((d) => d.write)).then((outcomes) => {
+            counts.byWriter += outcomes.filter((o) => o.outcome === 'written').length;
+            counts.inline += settleDeferredWrites(ctx, slice, outcomes, encoding);
+          }),
+        );
       }
     }
     await Promise.all(settled);
+    opts.onWrites?.(counts);
   } finally {
-    if (opts.writer === undefined) await writer?.close();
+    if (ownWriter) await writer?.close();
   }
   return slices;
 };

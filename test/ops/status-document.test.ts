@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utim
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { documentPieces } from '../../src/cli/json-stream.js';
-import { DEFAULT_RUNTIME_CONFIG } from '../../src/config/defaults.js';
+import { DEFAULT_RUNTIME_CONFIG, STATUS_WRITER_THREAD_MIN_FILES } from '../../src/config/defaults.js';
 import { openRunContext } from '../../src/ops/context.js';
 import { getStatus, getStatusDocument, type StatusRefresh } from '../../src/ops/status.js';
 import { startRefreshWriter, type RefreshWriter } from '../../src/ops/refresh-writes.js';
@@ -155,6 +155,21 @@ describe('getStatusDocument prints what getStatus returns', () => {
     const broken = startRefreshWriter(join(temp, 'no-such-writer.js'));
     const text = await documentText(viaMain, 7, 'write', broken);
     assert.equal(text.replaceAll('no-writer-objects', 'x').replaceAll('no-writer', 'x'), objectText(viaObjects, 'write').replaceAll('no-writer-objects', 'x'));
+  });
+
+  it(`a run of ${STATUS_WRITER_THREAD_MIN_FILES} or more delegations is refreshed through the built writer thread by default`, async () => {
+    const n = STATUS_WRITER_THREAD_MIN_FILES + 50;
+    const viaDefault = mixedRun('default-writer', n);
+    const viaObjects = mixedRun('default-writer-objects', n);
+    let counts = { byWriter: 0, inline: 0 };
+    const document = await getStatusDocument(contextFor(viaDefault), { refresh: 'write', onWrites: (c) => (counts = c) });
+    const text = [...documentPieces(document)].join('');
+    assert.ok(counts.byWriter > 100 && counts.inline === 0, `written by the thread / inline: ${JSON.stringify(counts)}`);
+    const records = (dir: string): string[] =>
+      readdirSync(join(dir, 'delegations')).sort().map((f) => readFileSync(join(dir, 'delegations', f), 'utf8').replaceAll('default-writer-objects', 'x').replaceAll('default-writer', 'x'));
+    const direct = objectText(viaObjects, 'write');
+    assert.deepEqual(records(viaDefault), records(viaObjects));
+    assert.equal(text.replaceAll('default-writer-objects', 'x').replaceAll('default-writer', 'x'), direct.replaceAll('default-writer-objects', 'x'));
   });
 
   it('with no delegations/ folder both payloads are null, as the seed answers', async () => {
