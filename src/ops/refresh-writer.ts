@@ -7,7 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { describeError } from '../errors.js';
-import { readJsonObjectSync, writeJsonAtomicSync } from '../store/json-file.js';
+import { holdExitHandlers, readJsonObjectSync, writeJsonAtomicSync } from '../store/json-file.js';
 import { tryWithRecordLockSync } from '../store/lock.js';
 import type { JsonObject } from '../util/json.js';
 
@@ -34,6 +34,9 @@ export const writeRefreshed = (write: RefreshWrite): RefreshWriteOutcome => {
     return { outcome: 'failed', reason: describeError(error) };
   }
 };
+
+// This thread only writes: keep the exit handlers standing for its whole life (see holdExitHandlers).
+if (parentPort !== null) holdExitHandlers();
 
 /** Messages: a batch `{id, writes}` in, `{id, outcomes}` out. */
 parentPort?.on('message', ({ id, writes }: { id: number; writes: RefreshWrite[] }) => {

@@ -5,6 +5,7 @@
  */
 import { assembleReclaimPlanPayload, type ReclaimPlanPayload } from '../lifecycle/reclaim-plan.js';
 import { assembleWorkerVisibilityPayload, type FactualWorker, type WorkerVisibilityPayload } from '../lifecycle/visibility.js';
+import { holdExitHandlers } from '../store/json-file.js';
 import { listDelegationFilesOrNull, loadDelegations, loadTaskCards } from '../store/records.js';
 import { JsonText } from '../util/json-text.js';
 import { describeError } from '../errors.js';
@@ -238,6 +239,8 @@ const statusSlices = async <K extends StatusEncoding>(
   const slices: StatusSlice<Encoded<K>>[] = [];
   const settled: Promise<void>[] = [];
   const counts = { byWriter: 0, inline: 0 };
+  // Inline refresh writes come in bursts too (see holdExitHandlers).
+  const releaseExitHandlers = plan.job.refresh === 'write' ? holdExitHandlers() : undefined;
   try {
     for (let i = 0; i < paths.length; i += size) {
       const slice = processStatusSlice(ctx, plan.job, paths.slice(i, i + size), encoding, { deferWrites: writer !== undefined });
@@ -254,6 +257,7 @@ const statusSlices = async <K extends StatusEncoding>(
     await Promise.all(settled);
     opts.onWrites?.(counts);
   } finally {
+    releaseExitHandlers?.();
     if (ownWriter) await writer?.close();
   }
   return slices;
