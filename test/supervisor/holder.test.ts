@@ -11,7 +11,8 @@ import { waitForFanIn } from '../../src/ops/wait.js';
 import { currentHolder, supervisorFile } from '../../src/supervisor/index.js';
 import { CLI, runCaptain } from '../helpers/cli.js';
 import { sleep, waitFor } from '../helpers/worker-harness.js';
-import { assertLogExact, exitOf, fixture, FLAGS, newRun, removeRuns, spawnSupervise } from './harness.js';
+import type { JsonObject } from '../../src/util/json.js';
+import { assertLogExact, CONFIG, exitOf, fixture, FLAGS, newRun, records, removeRuns, spawnSupervise } from './harness.js';
 
 /** A pid that is certainly dead now: a process that already exited. */
 const deadPid = async (): Promise<number> => {
@@ -69,10 +70,11 @@ describe('supervisor slot', () => {
   });
 
   it('wait takes over when the supervisor it relied on is SIGKILLed', async () => {
-    const ctx = newRun('takeover');
+    // Nothing here should go stale: a 10 s threshold keeps a worker slowed by a loaded machine from being reclaimed.
+    const ctx = newRun('takeover', { ...CONFIG, worker_stuck_after_ms: 10_000 });
     await fixture(ctx, 'emit-jsonl.mjs', ['8', '150']);
     await fixture(ctx, 'crash.mjs');
-    const sup = spawnSupervise(ctx);
+    const sup = spawnSupervise(ctx, ['--worker-stuck-after-ms', '10000']);
     children.push(sup);
     await waitFor(() => currentHolder(ctx.runDir)?.pid === sup.pid, 'the supervisor to hold the run');
     const waiting = waitForFanIn(ctx, { timeoutMs: 15_000 });
@@ -83,7 +85,9 @@ describe('supervisor slot', () => {
     assert.deepEqual(
       result.workers.map((w) => [w.state, w.attempt]).sort(),
       [['completed', 1], ['failed', 2]],
-      'the crash retried once (by whichever supervisor), the other completed',
+      `the crash retried once (by whichever supervisor), the other completed; records: ${JSON.stringify(
+        records(ctx).map((r) => [r.delegation_id, (r.child_agent as JsonObject | undefined)?.status, r.latest_failure ?? null, r.retry_of ?? null]),
+      )}`,
     );
     assertLogExact(ctx);
   });
