@@ -6,7 +6,20 @@ export { DEFAULT_RUNTIME_CONFIG, type RuntimeConfig } from './config/defaults.js
 export { resolveRuntimeConfig } from './config/index.js';
 export { CaptainError, isCaptainError, type CaptainErrorCode } from './errors.js';
 export { openRunContext, targetTaskCardId, type RunContext } from './ops/context.js';
-export { getStatus, type StatusResult, type TaskCardStatus, type RecordError } from './ops/status.js';
+export {
+  getStatus,
+  getStatusAsync,
+  getStatusDocument,
+  type StatusDocumentOptions,
+  type StatusOptions,
+  type StatusRefresh,
+  type StatusResult,
+  type StatusResultOf,
+  type TaskCardStatus,
+  type RecordError,
+} from './ops/status.js';
+export { JsonText } from './util/json-text.js';
+export { writeJsonDocument } from './cli/json-stream.js';
 export { observeDelegation, refreshDelegationSync, type Observation } from './ops/refresh.js';
 export { reclaimStuckWorkers, reclaimDelegation, type ReclaimResult, type ReclaimedWorker } from './ops/reclaim.js';
 export { collapseFanIn, type FanInResult } from './ops/fan-in.js';
