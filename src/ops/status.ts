@@ -216,8 +216,8 @@ export interface StatusDocumentOptions extends StatusOptions {
    * inline below (the thread's start-up would cost more than it hides).
    */
   writer?: RefreshWriter | null;
-  /** Told, once the refresh is settled, how many records the writer wrote and how many were written inline. */
-  onWrites?: (counts: { byWriter: number; inline: number }) => void;
+  /** Told, once the refresh is settled: records the writer thread wrote, and records it handed back to be refreshed again here (changed on disk meanwhile, a failed write, or no thread). */
+  onWrites?: (counts: { byWriter: number; handedBack: number }) => void;
 }
 
 /**
@@ -238,7 +238,7 @@ const statusSlices = async <K extends StatusEncoding>(
   const writer = plan.job.refresh !== 'write' ? undefined : ownWriter ? startRefreshWriter() : (opts.writer ?? undefined);
   const slices: StatusSlice<Encoded<K>>[] = [];
   const settled: Promise<void>[] = [];
-  const counts = { byWriter: 0, inline: 0 };
+  const counts = { byWriter: 0, handedBack: 0 };
   // Inline refresh writes come in bursts too (see holdExitHandlers).
   const releaseExitHandlers = plan.job.refresh === 'write' ? holdExitHandlers() : undefined;
   try {
@@ -249,7 +249,7 @@ const statusSlices = async <K extends StatusEncoding>(
         settled.push(
           writer.submit(slice.deferred.map((d) => d.write)).then((outcomes) => {
             counts.byWriter += outcomes.filter((o) => o.outcome === 'written').length;
-            counts.inline += settleDeferredWrites(ctx, slice, outcomes, encoding);
+            counts.handedBack += settleDeferredWrites(ctx, slice, outcomes, encoding);
           }),
         );
       }

@@ -161,10 +161,10 @@ describe('getStatusDocument prints what getStatus returns', () => {
     const n = STATUS_WRITER_THREAD_MIN_FILES + 50;
     const viaDefault = mixedRun('default-writer', n);
     const viaObjects = mixedRun('default-writer-objects', n);
-    let counts = { byWriter: 0, inline: 0 };
+    let counts = { byWriter: 0, handedBack: 0 };
     const document = await getStatusDocument(contextFor(viaDefault), { refresh: 'write', onWrites: (c) => (counts = c) });
     const text = [...documentPieces(document)].join('');
-    assert.ok(counts.byWriter > 100 && counts.inline === 0, `written by the thread / inline: ${JSON.stringify(counts)}`);
+    assert.ok(counts.byWriter > 100 && counts.handedBack === 0, `written by the thread / handed back: ${JSON.stringify(counts)}`);
     const records = (dir: string): string[] =>
       readdirSync(join(dir, 'delegations')).sort().map((f) => readFileSync(join(dir, 'delegations', f), 'utf8').replaceAll('default-writer-objects', 'x').replaceAll('default-writer', 'x'));
     const direct = objectText(viaObjects, 'write');
