@@ -7,8 +7,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { describeError } from '../errors.js';
-import { holdExitHandlers, readJsonObjectSync, writeJsonAtomicSync } from '../store/json-file.js';
-import { tryWithRecordLockSync } from '../store/lock.js';
+import { holdExitHandlers } from '../store/json-file.js';
+import { updateJsonRecordSync } from '../store/update-record.js';
 import type { JsonObject } from '../util/json.js';
 
 export interface RefreshWrite {
@@ -22,14 +22,12 @@ export interface RefreshWrite {
 /** `written`; `busy`: another process holds the record (status reads it as observed, like the try-lock path); `changed`: the file no longer holds what was observed; `failed`: the write threw. */
 export type RefreshWriteOutcome = { outcome: 'written' | 'busy' | 'changed' } | { outcome: 'failed'; reason: string };
 
+/** The locked read-modify-write every record change goes through, writing only over what was observed. */
 export const writeRefreshed = (write: RefreshWrite): RefreshWriteOutcome => {
   try {
-    const attempt = tryWithRecordLockSync(write.path, (): RefreshWriteOutcome => {
-      if (JSON.stringify(readJsonObjectSync(write.path)) !== write.fingerprint) return { outcome: 'changed' };
-      writeJsonAtomicSync(write.path, write.record);
-      return { outcome: 'written' };
-    });
-    return attempt.locked ? attempt.value : { outcome: 'busy' };
+    const update = updateJsonRecordSync(write.path, (current) => (JSON.stringify(current) === write.fingerprint ? write.record : undefined));
+    if (!update.locked) return { outcome: 'busy' };
+    return { outcome: update.written ? 'written' : 'changed' };
   } catch (error) {
     return { outcome: 'failed', reason: describeError(error) };
   }

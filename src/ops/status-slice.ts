@@ -7,7 +7,8 @@ import type { RuntimeConfig } from '../config/defaults.js';
 import { describeError } from '../errors.js';
 import { reclaimTargetOf } from '../lifecycle/reclaim-plan.js';
 import { createVisibleWorker, workerFacts, type FactualWorker, type VisibleWorker } from '../lifecycle/visibility.js';
-import { createReadScratch, readRecordFile } from '../store/records.js';
+import { createReadScratch } from '../store/json-file.js';
+import { readRecordFile } from '../store/records.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import type { RunContext } from './context.js';
 import { observeDelegation, refreshDelegationSync } from './refresh.js';
@@ -71,6 +72,11 @@ export interface DeferredWrite {
   write: RefreshWrite;
 }
 
+const ENCODERS: Record<StatusEncoding, (value: JsonObject) => Encoded<StatusEncoding>> = {
+  objects: (value) => value,
+  json: (value) => JSON.stringify(value),
+};
+
 /** Derives one delegation's item (its worker and reclaim target when its task card is shown). */
 export const statusItem = <K extends StatusEncoding>(
   record: JsonObject,
@@ -79,7 +85,7 @@ export const statusItem = <K extends StatusEncoding>(
   derivedAt: number,
   encoding: K,
 ): StatusItem<Encoded<K>> => {
-  const encode = (encoding === 'json' ? JSON.stringify : (value: JsonObject) => value) as (value: JsonObject) => Encoded<K>;
+  const encode = ENCODERS[encoding] as (value: JsonObject) => Encoded<K>;
   const usage = usageOf(record);
   if (cardId === null) return { cardId: null, worker: null, target: null, usage };
   const view: VisibleWorker = createVisibleWorker(record, config, derivedAt);

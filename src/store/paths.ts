@@ -128,8 +128,6 @@ const realpathOrNearest = (path: string): string => {
   return realpathWalk(path);
 };
 
-const realRunDir = (absoluteRun: string): string => realFolder(absoluteRun);
-
 /** Both are normalized absolute paths (real paths), so being inside is a prefix up to a separator. */
 const isInside = (root: string, candidate: string): boolean =>
   candidate === root || candidate.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
@@ -154,7 +152,7 @@ export const resolveInsideRun = (runDir: string, candidate: string, opts: Inside
   const written = isAbsolute(candidate) ? candidate : `${absoluteRun}${sep}${candidate}`;
   const resolved = realpathOrNearest(written);
   if (opts.allowOutside === true) return resolved;
-  const realRun = realRunDir(absoluteRun);
+  const realRun = realFolder(absoluteRun);
   if (isInside(realRun, resolved)) return resolved;
   const where = opts.recordPath ?? 'record';
   throw new CaptainError(

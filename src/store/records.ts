@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { CaptainError, describeError, isCaptainError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
 import { createReadScratch, readJsonObjectSync, type ReadScratch } from './json-file.js';
-export { createReadScratch, type ReadScratch } from './json-file.js';
 import { runLayout } from './paths.js';
 
 /** One record read from disk. */
