@@ -34,7 +34,7 @@ export const RAW_EVENTS_TAIL_BYTES = 256 * 1024;
 /** How many bytes are read from its start (thread id, first non-JSON lines). */
 export const RAW_EVENTS_HEAD_BYTES = 64 * 1024;
 
-/** How far a live process's start time may sit from a recorded RFC 3339 start time and still be the same process. */
+/** How much later than a recorded RFC 3339 start time (upstream's `process_started_at`) a live process may have started and still be the worker (clock and rounding slack; earlier is always fine). */
 export const PROCESS_START_TOLERANCE_MS = 3_000;
 
 /**

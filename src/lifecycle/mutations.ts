@@ -79,6 +79,15 @@ export const applyProgress = (delegation: JsonObject, observedAt: string, rawEve
   return record;
 };
 
+/** Records how big the raw events file is without dating any progress (output already accounted for). */
+export const applyObservedSize = (delegation: JsonObject, rawEventsSize: number): JsonObject | undefined => {
+  const record = clone(delegation);
+  const lifecycle = child(record, 'worker_lifecycle');
+  if (!lifecycle) return undefined;
+  lifecycle.raw_events_size = rawEventsSize;
+  return record;
+};
+
 export type Termination = 'already_exited' | 'terminated' | 'killed' | 'identity_mismatch';
 
 /** The failure summary the seed writes for a reclaimed worker (naming captain instead of Rust CCC). */

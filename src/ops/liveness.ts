@@ -3,7 +3,7 @@
  * identity recorded at launch, never by forking a process, and a reused pid reads as dead.
  * The record fields are read through the zod boundary schema (lenient, like upstream).
  */
-import { verifyProcessIdentity, type ProcessIdentity } from '../process/identity.js';
+import { isPidAlive, verifyProcessIdentity, type ProcessIdentity } from '../process/identity.js';
 import { readDelegationFields, type ProcessIdentityView } from '../store/schemas.js';
 import { getKey, isFloatLiteral, type JsonObject } from '../util/json.js';
 
@@ -41,12 +41,16 @@ export const workerProcessRef = (delegation: JsonObject): WorkerProcessRef => {
 };
 
 /**
- * `alive` when the recorded process runs (or runs and its identity cannot be checked: upstream's
- * `kill -0` answer); `dead` when it is gone, a zombie, or the pid now belongs to another process;
- * `unknown` without a pid.
+ * `alive` when the recorded process runs; `dead` when it is gone or a zombie; `unknown` without a pid.
+ * - Captain's launches (a recorded `process_identity`): a pid whose start ticks differ now belongs
+ *   to another process and reads `dead` (pid reuse).
+ * - Upstream records (only `process_id` / `process_started_at`): exactly upstream's `kill -0`
+ *   answer, so captain never writes a verdict upstream would not reach. Whether such a process may
+ *   be *signalled* is decided separately, by `verifyProcessIdentity`'s one-sided start-time rule.
  */
 export const processLiveness = (ref: WorkerProcessRef): Liveness => {
   if (ref.pid === null) return 'unknown';
+  if (ref.identity === null) return isPidAlive(ref.pid) ? 'alive' : 'dead';
   const verdict = verifyProcessIdentity({ pid: ref.pid, identity: ref.identity, processStartedAt: ref.processStartedAt });
   return verdict === 'alive' || verdict === 'unproven' ? 'alive' : 'dead';
 };

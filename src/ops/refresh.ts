@@ -6,7 +6,7 @@
  */
 import { statSync, type Stats } from 'node:fs';
 import { findTerminalEventSync, snapshotFromRawEventsFileSync } from '../events/snapshot.js';
-import { applyCompletion, applyProgress } from '../lifecycle/mutations.js';
+import { applyCompletion, applyObservedSize, applyProgress } from '../lifecycle/mutations.js';
 import { childStatusOf } from '../lifecycle/derive.js';
 import { resolveRawEventsFile } from '../store/paths.js';
 import { updateJsonRecordSync } from '../store/update-record.js';
@@ -76,8 +76,10 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
   const storedSize = asUnsigned(getKey(lifecycle, 'raw_events_size'));
   const grew = storedSize !== undefined && stat.size > storedSize;
   if (mtimeMs <= lastProgressMs && !grew) return { record, change: 'none' };
-  const observedAt = formatRfc3339(mtimeMs > lastProgressMs ? mtimeMs : Math.max(ctx.now(), lastProgressMs));
-  const updated = applyProgress(record, observedAt, stat.size);
+  // Progress is dated by the file's mtime, never by the time of looking: output written in the
+  // worker's first milliseconds (a coarse mtime at or before `last_progress_at`) is not fresh
+  // progress when first seen much later; only the size is recorded then.
+  const updated = mtimeMs > lastProgressMs ? applyProgress(record, formatRfc3339(mtimeMs), stat.size) : applyObservedSize(record, stat.size);
   return updated === undefined ? { record, change: 'none' } : { record: updated, change: 'progress' };
 };
 

@@ -72,8 +72,11 @@ export const captureProcessIdentity = (pid: number): ProcessIdentity | null => {
  * Decides what a recorded pid is now, without forking:
  * - no such pid, or a zombie → `dead`;
  * - with an identity: another boot → `dead`; other start ticks → `mismatch`; equal → `alive`;
- * - with only an RFC 3339 `processStartedAt` (upstream records): the live start time within
- *   `PROCESS_START_TOLERANCE_MS` → `alive`, else `mismatch`;
+ * - with only an RFC 3339 `processStartedAt` (upstream records): one-sided. Upstream stamps that
+ *   time when it first saw the worker (the seed even uses the raw events file's mtime), always at
+ *   or after the real start. A process that started at or before it (plus
+ *   `PROCESS_START_TOLERANCE_MS`) is the worker → `alive`; one that started later cannot be the
+ *   worker seen then, so the pid was reused → `mismatch`;
  * - nothing to compare (or `/proc` unreadable while the pid answers) → `unproven`.
  */
 export const verifyProcessIdentity = (recorded: RecordedProcess): IdentityVerdict => {
@@ -93,5 +96,5 @@ export const verifyProcessIdentity = (recorded: RecordedProcess): IdentityVerdic
   if (recordedStartMs === undefined) return 'unproven';
   const liveStartMs = startTimeMs(stat.startTicks);
   if (liveStartMs === null) return 'unproven';
-  return Math.abs(liveStartMs - recordedStartMs) <= PROCESS_START_TOLERANCE_MS ? 'alive' : 'mismatch';
+  return liveStartMs <= recordedStartMs + PROCESS_START_TOLERANCE_MS ? 'alive' : 'mismatch';
 };

@@ -55,14 +55,25 @@ describe('status over a real run directory', () => {
     assert.deepEqual(written.upstream_only_key, { kept: true }, 'unknown keys survive the rewrite');
   });
 
-  it('progress also counts when the file grew but its mtime did not move', () => {
+  it('a file that grew while its mtime did not move past last_progress_at records its size but dates no new progress', () => {
     const path = run.writeDelegation(runningDelegation('grow', { lifecycle: { last_progress_at: at(25_000), raw_events_size: 5 } }));
     const raw = run.writeRaw('grow', 'x'.repeat(50) + '\n');
     utimesSync(raw, new Date(T0), new Date(T0));
     getStatus(run.context({}, fixedNow));
     const lifecycle = (JSON.parse(readFileSync(path, 'utf8')) as JsonObject).worker_lifecycle as JsonObject;
     assert.equal(lifecycle.raw_events_size, 51);
-    assert.equal(lifecycle.last_progress_at, at(30_000));
+    assert.equal(lifecycle.last_progress_at, at(25_000), 'progress is dated by the mtime, never by the time of looking');
+  });
+
+  it('output from the first milliseconds, first seen after the stale threshold, is not fresh progress: the worker is stale', () => {
+    // Launched at T0 (raw_events_size 0), printed at once (coarse mtime just before started_at), then hung.
+    const path = run.writeDelegation(runningDelegation('early', { lifecycle: { started_at: at(0), last_progress_at: at(0), raw_events_size: 0, stale_after_ms: 10_000, timeout_after_ms: 60_000 } }));
+    const raw = run.writeRaw('early', '{"type":"thread.started","thread_id":"t"}\n');
+    utimesSync(raw, new Date(T0 - 3), new Date(T0 - 3));
+    const status = getStatus(run.context({}, fixedNow));
+    assert.equal(stateOf(status, 'early'), 'stale');
+    const lifecycle = (JSON.parse(readFileSync(path, 'utf8')) as JsonObject).worker_lifecycle as JsonObject;
+    assert.equal(lifecycle.last_progress_at, at(0));
   });
 
   it('finalizes a running worker whose stream ended with turn.completed and no live process', () => {
