@@ -23,6 +23,8 @@ export interface WorkerProcessRef {
   pgid: number | null;
   identity: ProcessIdentity | null;
   processStartedAt: string | null;
+  /** `process_last_seen_at`: when the worker was last known to run (proves its group after it exits). */
+  lastSeenAliveAt: string | null;
 }
 
 const nonZero = (n: number | undefined): number | null => (n === undefined || n === 0 ? null : n);
@@ -37,6 +39,7 @@ export const workerProcessRef = (delegation: JsonObject): WorkerProcessRef => {
     pgid: nonZero(identity?.pgid ?? lifecycle?.process_group_id),
     identity,
     processStartedAt: lifecycle?.process_started_at ?? null,
+    lastSeenAliveAt: lifecycle?.process_last_seen_at ?? null,
   };
 };
 

@@ -54,7 +54,7 @@ export const reclaimDelegation = async (ctx: RunContext, path: string): Promise<
     const outcome =
       ref.pid === null
         ? { termination: 'already_exited' as const, survivors: [] as number[] }
-        : await terminateWorker({ pid: ref.pid, pgid: ref.pgid, identity: ref.identity, processStartedAt: ref.processStartedAt }, ctx.config.worker_kill_grace_ms);
+        : await terminateWorker(ref, ctx.config.worker_kill_grace_ms);
     const { record, summary } = applyReclaim(current, {
       state,
       reclaimedAt: formatRfc3339(ctx.now()),

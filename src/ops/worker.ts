@@ -59,7 +59,7 @@ export const cancelDelegation = async (ctx: RunContext, delegationId: string, re
     const outcome =
       ref.pid === null
         ? { termination: 'already_exited' as const, survivors: [] as number[] }
-        : await terminateWorker({ pid: ref.pid, pgid: ref.pgid, identity: ref.identity, processStartedAt: ref.processStartedAt }, ctx.config.worker_kill_grace_ms);
+        : await terminateWorker(ref, ctx.config.worker_kill_grace_ms);
     const at = formatRfc3339(ctx.now());
     writeJsonAtomicSync(path, applyCancel(current, { cancelledAt: at, termination: outcome.termination, reason }));
     return { delegation_id: delegationId, cancelled: true, termination: outcome.termination, status: 'cancelled', survivors: outcome.survivors };

@@ -8,7 +8,8 @@ import { TERMINATE_KILL_WAIT_MS, TERMINATE_POLL_MS } from '../config/defaults.js
 import { CaptainError } from '../errors.js';
 import { isGroupGone, isSignallableGroup, listGroupMembers, signalGroup } from './group.js';
 import { verifyProcessIdentity, type ProcessIdentity } from './identity.js';
-import { bootId, isValidPid, readProcStat } from './proc-stat.js';
+import { bootId, isValidPid, readProcStat, startTimeMs } from './proc-stat.js';
+import { parseRfc3339Millis } from '../util/time.js';
 
 /** The worker process as a record describes it. */
 export interface TerminateTarget {
@@ -18,6 +19,13 @@ export interface TerminateTarget {
   identity?: ProcessIdentity | null;
   /** Upstream's RFC 3339 `process_started_at`, used when there is no identity. */
   processStartedAt?: string | null;
+  /**
+   * The last time the worker was known to be alive (`worker_lifecycle.process_last_seen_at`).
+   * When the leader is gone, a member of the recorded group proves the group is still the
+   * worker's only if it started no later than this: a group id is reused like a pid once the
+   * group empties, and whatever joins a reused group starts after the worker was last seen.
+   */
+  lastSeenAliveAt?: string | null;
 }
 
 export type Termination =
@@ -72,14 +80,32 @@ const planTermination = (target: TerminateTarget): Plan => {
   const stat = verdict === 'alive' ? readProcStat(pid) : null;
   if (stat === null) {
     // The leader is gone. While any member of its group lives, the kernel cannot hand the group id
-    // (= the leader's pid) to a new process, so the members left are still the worker's.
-    if (recordedGroup !== null && isSignallableGroup(recordedGroup) && !isGroupGone(recordedGroup)) {
-      return { group: recordedGroup, leader: null };
-    }
-    return 'already_exited';
+    // (= the leader's pid) to a new process; but once the group emptied, the id may now name an
+    // unrelated group. Signal it only when a member proves it is the worker's group.
+    if (recordedGroup === null || !isSignallableGroup(recordedGroup) || isGroupGone(recordedGroup)) return 'already_exited';
+    return groupProvenByMember(recordedGroup, identity, target.lastSeenAliveAt ?? null) ? { group: recordedGroup, leader: null } : 'identity_mismatch';
   }
   const group = recordedGroup ?? (stat.pgrp === pid ? pid : null);
   return { group: group !== null && isSignallableGroup(group) ? group : null, leader: { pid, startTicks: stat.startTicks } };
+};
+
+/**
+ * Whether a live member of group `pgid` proves the group is the worker's, its leader being gone:
+ * a member that started no later than the worker was last seen alive (the group id was in use by
+ * the worker then, and a live member has kept it from being reused since), and, with a recorded
+ * identity, not before the worker itself started.
+ */
+export const groupProvenByMember = (pgid: number, identity: ProcessIdentity | null, lastSeenAliveAt: string | null): boolean => {
+  const lastSeenMs = parseRfc3339Millis(lastSeenAliveAt ?? undefined);
+  if (lastSeenMs === undefined) return false;
+  return listGroupMembers(pgid).some((pid) => {
+    const stat = readProcStat(pid);
+    if (stat === null) return false;
+    if (identity !== null && stat.startTicks < identity.start_ticks) return false;
+    const startMs = startTimeMs(stat.startTicks);
+    // `startTimeMs` may read up to a second early (whole-second btime): count that second against the member.
+    return startMs !== null && startMs + 1_000 <= lastSeenMs;
+  });
 };
 
 const leaderAlive = (plan: KillPlan): boolean => {

@@ -41,6 +41,7 @@ export const DelegationFields = z.looseObject({
   worker_lifecycle: nested({
     process_id: unsigned,
     process_started_at: text,
+    process_last_seen_at: text,
     process_group_id: unsigned,
     process_identity: ProcessIdentityFields.optional().catch(undefined),
     monitor_identity: ProcessIdentityFields.optional().catch(undefined),

@@ -2,9 +2,11 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCaptainError } from '../../src/errors.js';
 import { captureProcessIdentity } from '../../src/process/identity.js';
-import { readProcStat } from '../../src/process/proc-stat.js';
+import { spawn } from 'node:child_process';
+import { bootId, readProcStat } from '../../src/process/proc-stat.js';
+import { formatRfc3339 } from '../../src/util/time.js';
 import { terminateWorker } from '../../src/process/terminate.js';
-import { killAllSpawned, procAlive, sleep, spawnReady, trackPid, type SpawnedWorker } from '../helpers/worker-harness.js';
+import { killAllSpawned, procAlive, sleep, spawnReady, trackPid, waitFor, type SpawnedWorker } from '../helpers/worker-harness.js';
 
 after(killAllSpawned);
 
@@ -68,12 +70,40 @@ describe('terminateWorker', () => {
     const worker = await spawnReady('fork-grandchild.mjs');
     const grandchild = await grandchildOf(worker);
     const identity = identityOf(worker);
+    await sleep(1_100); // start times are known to about a second: see the worker alive after that
+    const lastSeenAliveAt = formatRfc3339(Date.now());
     process.kill(worker.pid, 'SIGKILL');
     await worker.exited;
     assert.ok(procAlive(grandchild));
-    const result = await terminateWorker({ pid: worker.pid, pgid: identity.pgid, identity }, 300);
+    const unproven = await terminateWorker({ pid: worker.pid, pgid: identity.pgid, identity }, 300);
+    assert.equal(unproven.termination, 'identity_mismatch', 'without a last-seen time nothing proves the group is still the worker\'s');
+    assert.ok(procAlive(grandchild));
+    const result = await terminateWorker({ pid: worker.pid, pgid: identity.pgid, identity, lastSeenAliveAt }, 300);
     assert.deepEqual(result, { termination: 'killed', signalled: true, survivors: [] });
     assert.equal(procAlive(grandchild), false);
+  });
+
+  it('a reused group id (an unrelated session leader took the pid and left a child in its group) is never signalled', async () => {
+    // The worker ran as pid W, was SIGKILLed with its monitor, and its group emptied. Then an
+    // unrelated program became session leader W and left a child behind in group W.
+    const foreign = spawn('setsid', ['sh', '-c', 'sleep 60 & echo $$ $!'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const [leader, child] = await new Promise<number[]>((resolve) => {
+      foreign.stdout.setEncoding('utf8');
+      foreign.stdout.once('data', (text: string) => resolve(text.trim().split(' ').map(Number)));
+    });
+    assert.ok(leader !== undefined && child !== undefined);
+    trackPid(child);
+    await waitFor(() => readProcStat(leader) === null || readProcStat(leader)?.state === 'Z', 'the foreign leader to exit');
+    assert.equal(readProcStat(child)?.pgrp, leader, 'the foreign child sits in group W');
+    const workerIdentity = { pid: leader, pgid: leader, start_ticks: (readProcStat(child)?.startTicks ?? 0) - 6_000, boot_id: bootId() ?? '', started_at: formatRfc3339(Date.now() - 120_000) };
+    const target = { pid: leader, pgid: leader, identity: workerIdentity, lastSeenAliveAt: formatRfc3339(Date.now() - 60_000) };
+    const result = await terminateWorker(target, 100);
+    assert.deepEqual(result, { termination: 'identity_mismatch', signalled: false, survivors: [] });
+    const upstreamStyle = await terminateWorker({ pid: leader, pgid: leader, processStartedAt: formatRfc3339(Date.now() - 120_000), lastSeenAliveAt: formatRfc3339(Date.now() - 60_000) }, 100);
+    assert.equal(upstreamStyle.termination, 'identity_mismatch');
+    await sleep(150);
+    assert.ok(procAlive(child), 'the unrelated child is untouched');
+    process.kill(child, 'SIGKILL');
   });
 
   it('a mismatched identity (reused pid) is never signalled', async () => {
