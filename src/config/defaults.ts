@@ -43,6 +43,16 @@ export const PROCESS_START_TOLERANCE_MS = 3_000;
  */
 export const RECORD_READ_SCRATCH_BYTES = 64 * 1024;
 
+/**
+ * The largest JSON file captain reads from a run (records, task cards, run.json, supervisor.json):
+ * a bigger one is reported as an error instead of being read (a record is a few KiB; a symlink to a
+ * huge file must not cost gigabytes).
+ */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+/** How deeply a record's JSON may nest; deeper ones are reported as errors (nothing recurses over untrusted depth). */
+export const MAX_RECORD_DEPTH = 256;
+
 /** Record locks: how long a writer waits for a lock, and when a dead holder's lock is taken over. */
 export const RECORD_LOCK_WAIT_MS = 30_000;
 export const RECORD_LOCK_STALE_MS = 5_000;

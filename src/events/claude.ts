@@ -332,7 +332,7 @@ export const claudeVerdict = (scan: ClaudeScan, exit: ExitInfo | null): KindVerd
     ];
     return failed('execution_failed', headline, details);
   }
-  if (exit !== null && exit.code !== 0) {
+  if (exit !== null && exit.code !== null && exit.code !== 0) {
     return failed('execution_failed', `Worker exited with code ${String(exit.code)} after its result event.`);
   }
   return {

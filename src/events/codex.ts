@@ -177,7 +177,8 @@ export const codexVerdict = (scan: CodexScan, nonJson: NonJsonScan, exit: ExitIn
     const lastError = scan.lastErrorMessage !== null ? [`last_error=${quoted(scan.lastErrorMessage, 300)}`] : [];
     return failed('no_terminal_event', 'Worker exited without a terminal event (no turn.completed or turn.failed).', lastError);
   }
-  if (exit.code !== 0) return failed('execution_failed', `Worker exited with code ${String(exit.code)} after turn.completed.`);
+  // An unknown exit status (the monitor died) does not overrule the turn.completed the worker wrote.
+  if (exit.code !== null && exit.code !== 0) return failed('execution_failed', `Worker exited with code ${String(exit.code)} after turn.completed.`);
   return completed();
 };
 

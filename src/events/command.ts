@@ -4,7 +4,7 @@
  */
 import { signalHeadline, type KindVerdict } from './outcome.js';
 import { summarizeForVisibility } from './text.js';
-import type { ExitInfo, ParsedLine, WorkerEvent } from './types.js';
+import { isExitUnknown, type ExitInfo, type ParsedLine, type WorkerEvent } from './types.js';
 
 /** The longest summary taken from a command's last output line, in characters. */
 const COMMAND_SUMMARY_MAX_CHARS = 500;
@@ -52,6 +52,9 @@ export const commandVerdict = (scan: CommandScan, exit: ExitInfo | null): KindVe
   };
   if (exit === null) {
     return { ...base, status: 'failed', reason: 'unknown', headline: `Command ended without a recorded exit status${quotedLast}` };
+  }
+  if (isExitUnknown(exit)) {
+    return { ...base, status: 'failed', reason: 'exit_status_unknown', headline: `Command ended while captain was not watching (its monitor died): exit status unknown${quotedLast}` };
   }
   if (exit.signal !== null) return { ...base, status: 'failed', reason: 'killed_by_signal', headline: signalHeadline(exit.signal) };
   if (exit.code !== 0) {

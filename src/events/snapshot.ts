@@ -47,7 +47,7 @@ const processExitPayload = (exit: ExitInfo | null): JsonObject | null =>
 const exitDetails = (exit: ExitInfo | null): string[] => {
   if (exit === null) return [];
   if (exit.code !== null) return [`exit_code=${exit.code}`];
-  return exit.signal !== null ? [`signal=${exit.signal}`] : ['exit_status=nonzero_without_code'];
+  return exit.signal !== null ? [`signal=${exit.signal}`] : ['exit_status=unknown'];
 };
 
 const stderrPreview = (stderrTail: string | undefined): string | null => {

@@ -22,7 +22,19 @@ export interface ParsedLine {
  * Why a delegation failed. The first three are upstream's `latest_failure.reason` values; the last two
  * are captain's stricter verdicts for workers it launched and watched exit.
  */
-export type FailureReason = 'execution_failed' | 'invalid_output' | 'unknown' | 'no_terminal_event' | 'killed_by_signal';
+export type FailureReason =
+  | 'execution_failed'
+  | 'invalid_output'
+  | 'unknown'
+  | 'no_terminal_event'
+  | 'killed_by_signal'
+  /** The worker ended while nobody watched (its monitor died): whether it succeeded is not known. Never retried blindly. */
+  | 'exit_status_unknown'
+  /** The worker could not be started (the binary or the cwd missing, not executable, …). */
+  | 'spawn_failed';
+
+/** An exit with neither code nor signal: the process ended, but how is not known (its monitor died). */
+export const isExitUnknown = (exit: ExitInfo | null): boolean => exit !== null && exit.code === null && exit.signal === null;
 
 /** The event that ends a worker's run: codex `turn.completed`/`turn.failed`, claude `result`. */
 export interface TerminalEvent {

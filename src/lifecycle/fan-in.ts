@@ -158,10 +158,12 @@ export const decideFanIn = (input: {
       return { ready: false, reason: 'declared parallel lanes have no terminal worker yet', activeDelegationIds: [], missingLaneIds: gate.missing_lane_ids };
     }
   }
-  const earlier = latestStamp(delegations.map((d) => asString(getKey(d, 'fan_in_collapsed_at'))));
+  const stamps = delegations.map((d) => asString(getKey(d, 'fan_in_collapsed_at')));
+  const earlier = latestStamp(stamps);
   return {
     ready: true,
-    stamp: earlier === undefined ? 'delegations' : 'none',
+    // Members left unstamped (a crash between stamps) get the earlier stamp: one collapse, one time.
+    stamp: stamps.some((stamp) => stamp === undefined) ? 'delegations' : 'none',
     payload: {
       collapsed_at: earlier ?? collapsedAt,
       task_card_id: taskCardId,

@@ -8,3 +8,4 @@ export * from './visibility.js';
 export * from './reclaim-plan.js';
 export * from './mutations.js';
 export * from './fan-in.js';
+export * from './retry.js';

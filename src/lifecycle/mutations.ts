@@ -153,8 +153,8 @@ export const applyCancel = (
 };
 
 /** The seed's fan-in stamp. */
-export const applyFanInStamp = (delegation: JsonObject, collapsedAt: string): JsonObject => ({
-  ...clone(delegation),
-  updated_at: collapsedAt,
-  fan_in_collapsed_at: collapsedAt,
-});
+export const applyFanInStamp = (delegation: JsonObject, collapsedAt: string): JsonObject | undefined => {
+  // The first stamp wins: a record already collapsed keeps its time.
+  if (typeof delegation.fan_in_collapsed_at === 'string') return undefined;
+  return { ...clone(delegation), updated_at: collapsedAt, fan_in_collapsed_at: collapsedAt };
+};

@@ -11,6 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { describeError, isCaptainError } from '../errors.js';
 import { snapshotFromRawEventsFileSync } from '../events/snapshot.js';
 import type { ExitInfo } from '../events/types.js';
 import { childStatusOf } from '../lifecycle/derive.js';
@@ -19,7 +20,8 @@ import { captureProcessIdentity, type ProcessIdentity } from '../process/identit
 import { isGroupGone, listGroupMembers, signalGroup } from '../process/group.js';
 import { terminateWorker } from '../process/terminate.js';
 import { readJsonObjectSync } from '../store/json-file.js';
-import { delegationPath } from '../store/paths.js';
+import { delegationPath, resolveInsideRun } from '../store/paths.js';
+import { assertNoSymlinkOnWritePath } from '../store/regular-file.js';
 import { updateJsonRecord } from '../store/update-record.js';
 import { asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
@@ -75,12 +77,50 @@ const reapLeftovers = async (pgid: number, graceMs: number): Promise<number[]> =
   return leftovers;
 };
 
-/** Waits for the child's exit; resolves with its code or signal. */
-const waitForExit = (child: ReturnType<typeof spawn>): Promise<ExitInfo> =>
+/** Why a worker could not be started: the errno and the path it concerns. */
+interface SpawnFailure {
+  errno: string;
+  path: string;
+  message: string;
+}
+
+/** Waits for the child's exit; resolves with its code or signal, or with why it could not start. */
+const waitForExit = (child: ReturnType<typeof spawn>): Promise<ExitInfo | SpawnFailure> =>
   new Promise((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', () => resolve({ code: null, signal: null }));
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) resolve({ errno: error.code ?? 'EUNKNOWN', path: error.path ?? '', message: error.message });
+    });
   });
+
+const isSpawnFailure = (value: ExitInfo | SpawnFailure): value is SpawnFailure => 'errno' in value;
+
+/** The cwd must be a directory: Node reports a missing cwd as the binary's ENOENT, which misleads. */
+const checkCwd = (cwd: string): SpawnFailure | null => {
+  try {
+    if (statSync(cwd).isDirectory()) return null;
+    return { errno: 'ENOTDIR', path: cwd, message: `the worker's cwd ${cwd} is not a directory` };
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+    return { errno, path: cwd, message: `the worker's cwd ${cwd} cannot be used (${errno})` };
+  }
+};
+
+/** Finalizes a delegation whose worker never started: failed, `failure_reason: spawn_failed`, errno and path recorded. */
+const recordSpawnFailure = async (path: string, generation: string, failure: SpawnFailure, at: string): Promise<boolean> => {
+  const summary = `Worker could not be started: ${failure.message} (${failure.errno}${failure.path === '' ? '' : ` ${failure.path}`}). Check the command or --cwd and delegate again.`;
+  const { written } = await updateJsonRecord(path, (current) => {
+    if (!owns(current, generation)) return undefined;
+    return applyCompletion(current, {
+      completedAt: at,
+      status: 'failed',
+      summary,
+      workerResult: { status: 'failed', recorded_at: at, kind: workerKindOf(current), failure_reason: 'spawn_failed', spawn_error: { errno: failure.errno, path: failure.path }, process_exit: null, terminal_event: null },
+      latestFailure: { stage: 'launch', reason: 'spawn_failed', summary, recorded_at: at },
+    });
+  });
+  return written;
+};
 
 /** Claims the delegation for this monitor; false when the launch was superseded or already ended. */
 const claim = async (path: string, generation: string, monitor: ProcessIdentity | null): Promise<boolean> => {
@@ -104,18 +144,41 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
   const command = getKey(evidence, 'command');
   const argv = Array.isArray(command) ? command.filter((a): a is string => typeof a === 'string') : [];
   const [file, ...args] = argv;
-  const rawEventsFile = asString(getKey(evidence, 'raw_events_file'));
-  const stderrFile = asString(getKey(evidence, 'stderr_file'));
-  if (file === undefined || rawEventsFile === undefined || stderrFile === undefined) {
+  const namedRaw = asString(getKey(evidence, 'raw_events_file'));
+  const namedStderr = asString(getKey(evidence, 'stderr_file'));
+  if (file === undefined || namedRaw === undefined || namedStderr === undefined) {
     throw new Error(`${path}: worker_launch_evidence needs command, raw_events_file and stderr_file`);
+  }
+  // The files the worker writes are truncated: they must lie inside the run (after symlinks), as
+  // every path read from a record does, unless the user opted out.
+  const inside = (candidate: string, field: string): string =>
+    resolveInsideRun(ctx.runDir, candidate, { allowOutside: ctx.allowOutsidePaths, recordPath: path, field });
+  let rawEventsFile: string;
+  let stderrFile: string;
+  try {
+    rawEventsFile = inside(namedRaw, 'worker_launch_evidence.raw_events_file');
+    stderrFile = inside(namedStderr, 'worker_launch_evidence.stderr_file');
+    for (const target of [rawEventsFile, stderrFile]) assertNoSymlinkOnWritePath(target);
+  } catch (error) {
+    const failure = { errno: isCaptainError(error) ? error.code : 'EINVAL', path: '', message: describeError(error) };
+    await recordSpawnFailure(path, generation, failure, formatRfc3339(ctx.now()));
+    log(`delegation ${delegationId}: ${failure.message}; not started`);
+    return 0;
   }
   const env = getKey(request, 'env');
   const stdinFile = asString(getKey(request, 'stdin_file'));
+  const cwd = asString(getKey(request, 'cwd')) ?? ctx.runDir;
+  const badCwd = checkCwd(cwd);
+  if (badCwd !== null) {
+    await recordSpawnFailure(path, generation, badCwd, formatRfc3339(ctx.now()));
+    log(`delegation ${delegationId}: ${badCwd.message}; not started`);
+    return 0;
+  }
   const out = openSync(rawEventsFile, 'w');
   const err = openSync(stderrFile, 'w');
   const input = stdinFile === undefined ? 'ignore' : openSync(stdinFile, 'r');
   const child = spawn(file, args, {
-    cwd: asString(getKey(request, 'cwd')) ?? ctx.runDir,
+    cwd,
     detached: true,
     stdio: [input, out, err],
     env: { ...process.env, ...(isJsonObject(env) ? Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string> : {}) },
@@ -123,6 +186,13 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
   const exited = waitForExit(child);
   for (const fd of [out, err, ...(typeof input === 'number' ? [input] : [])]) closeSync(fd);
   const pid = child.pid;
+  if (pid === undefined) {
+    const outcome = await exited;
+    const failure = isSpawnFailure(outcome) ? outcome : { errno: 'EUNKNOWN', path: file, message: 'the worker process did not start' };
+    await recordSpawnFailure(path, generation, failure, formatRfc3339(ctx.now()));
+    log(`delegation ${delegationId}: ${failure.message}; not started`);
+    return 0;
+  }
   const startedAt = formatRfc3339(ctx.now());
   const identity = pid === undefined ? null : captureProcessIdentity(pid);
   const started = await updateJsonRecord(path, (current) => {
@@ -151,7 +221,8 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
     return 0;
   }
   log(`delegation ${delegationId}: worker ${pid ?? '(failed to start)'} started: ${argv.join(' ')}`);
-  const exit = await exited;
+  const outcome = await exited;
+  const exit: ExitInfo = isSpawnFailure(outcome) ? { code: null, signal: null } : outcome;
   const endedAt = formatRfc3339(ctx.now());
   log(`delegation ${delegationId}: worker exited (code ${exit.code}, signal ${exit.signal})`);
   // The worker is gone; anything it left in its group (a grandchild holding stdout) goes too.

@@ -8,7 +8,10 @@ import { decideFanIn, type FanInDecision } from '../lifecycle/fan-in.js';
 import { applyFanInStamp } from '../lifecycle/mutations.js';
 import { isTerminalChildStatus } from '../lifecycle/states.js';
 import { CaptainError } from '../errors.js';
-import { taskCardPath } from '../store/paths.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertSafeId, runLayout, taskCardPath } from '../store/paths.js';
+import { withRecordLock } from '../store/lock.js';
 import { readJsonObjectSync } from '../store/json-file.js';
 import { updateJsonRecord } from '../store/update-record.js';
 import { type JsonObject } from '../util/json.js';
@@ -50,6 +53,11 @@ const toResult = (ctx: RunContext, taskCardId: string, decision: FanInDecision, 
         errors,
       };
 
+/**
+ * Collapses fan-in for a task card exactly once: the decision and the stamps are made under one
+ * run-wide lock per task card, and a stamp once written is never replaced, so concurrent callers
+ * (a supervisor, `captain fan-in` loops, MCP) all return the first `collapsed_at`.
+ */
 export const collapseFanIn = async (
   ctx: RunContext,
   opts: { taskCardId?: string; orchestratorSummary?: string } = {},
@@ -58,6 +66,19 @@ export const collapseFanIn = async (
   if (taskCardId === null) {
     throw new CaptainError('USAGE', `${ctx.runDir}/run.json has no active_task_card_id; pass --task-card ID`);
   }
+  const lockDir = runLayout(ctx.runDir).lockDir;
+  mkdirSync(lockDir, { recursive: true });
+  const lockName = `fan-in-${assertSafeId(taskCardId, { field: 'task card id' })}`;
+  return withRecordLock(join(lockDir, lockName), async () => {
+    for (;;) {
+      const outcome = await decideAndStamp(ctx, taskCardId, opts.orchestratorSummary);
+      if (outcome !== 'raced') return outcome;
+    }
+  });
+};
+
+/** One decision and its stamps; 'raced' when a worker was restarted in between (decide again). */
+const decideAndStamp = async (ctx: RunContext, taskCardId: string, orchestratorSummary: string | undefined): Promise<FanInResult | 'raced'> => {
   const { delegations, errors } = loadRefreshedDelegations(ctx, new Set([taskCardId]), { write: true });
   const taskCard = readTaskCard(ctx.runDir, taskCardId);
   const decision = decideFanIn({
@@ -65,12 +86,13 @@ export const collapseFanIn = async (
     taskCard,
     delegations: delegations.map((d) => d.record),
     collapsedAt: formatRfc3339(ctx.now()),
-    ...(opts.orchestratorSummary === undefined ? {} : { orchestratorSummary: opts.orchestratorSummary }),
+    ...(orchestratorSummary === undefined ? {} : { orchestratorSummary }),
   });
   if (!decision.ready || decision.stamp === 'none') return toResult(ctx, taskCardId, decision, errors);
   const collapsedAt = decision.payload.collapsed_at;
   if (decision.stamp === 'task_card') {
-    await updateJsonRecord(taskCardPath(ctx.runDir, taskCardId), (card) => ({ ...card, fan_in_collapsed_at: collapsedAt, updated_at: collapsedAt }));
+    await updateJsonRecord(taskCardPath(ctx.runDir, taskCardId), (card) =>
+      typeof card.fan_in_collapsed_at === 'string' ? undefined : { ...card, fan_in_collapsed_at: collapsedAt, updated_at: collapsedAt });
     return toResult(ctx, taskCardId, decision, errors);
   }
   let raced = false;
@@ -83,9 +105,5 @@ export const collapseFanIn = async (
       return applyFanInStamp(current, collapsedAt);
     });
   }
-  if (raced) {
-    // A worker was restarted between the decision and the stamp: decide again from disk.
-    return collapseFanIn(ctx, opts);
-  }
-  return toResult(ctx, taskCardId, decision, errors);
+  return raced ? 'raced' : toResult(ctx, taskCardId, decision, errors);
 };

@@ -8,7 +8,9 @@ import { statSync, type Stats } from 'node:fs';
 import { findTerminalEventSync, snapshotFromRawEventsFileSync } from '../events/snapshot.js';
 import { applyCompletion, applyObservedSize, applyProgress } from '../lifecycle/mutations.js';
 import { childStatusOf } from '../lifecycle/derive.js';
+import { CaptainError } from '../errors.js';
 import { resolveRawEventsFile } from '../store/paths.js';
+import { fileTypeOf } from '../store/regular-file.js';
 import { updateJsonRecordSync } from '../store/update-record.js';
 import { asUnsigned, getKey, type JsonObject } from '../util/json.js';
 import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
@@ -60,6 +62,10 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
   const rawPath = resolveRawEventsFile(ctx.runDir, record, { allowOutside: ctx.allowOutsidePaths, recordPath: path });
   const stat = statOrUndefined(rawPath);
   if (stat === undefined) return { record, change: 'none' };
+  if (!stat.isFile()) {
+    // A FIFO would block the reader, /dev/zero never ends: report it and show the record as persisted.
+    throw new CaptainError('INVALID_RECORD', `${rawPath}: the raw events file is ${fileTypeOf(stat)}; expected a regular file`, { data: { path: rawPath, reason: `raw events file is ${fileTypeOf(stat)}; expected a regular file` } });
+  }
   const monitor = monitorLiveness(record);
   if (monitor !== 'alive') {
     // A live monitor finalizes with the real exit status itself; never race it.

@@ -15,7 +15,7 @@ import { readJsonObjectSync, writeJsonAtomicSync } from '../store/json-file.js';
 import { delegationPath, resolveRawEventsFile } from '../store/paths.js';
 import { listDelegationFiles } from '../store/records.js';
 import { withRecordLock } from '../store/lock.js';
-import { asString, getKey, orNull, type Json, type JsonObject } from '../util/json.js';
+import { asString, getKey, isJsonObject, orNull, type Json, type JsonObject } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
 import type { RunContext } from './context.js';
 import { workerProcessRef } from './liveness.js';
@@ -48,6 +48,11 @@ export interface CancelResult extends JsonObject {
   survivors: number[];
 }
 
+const withCancelIntent = (record: JsonObject, at: string, reason: string): JsonObject => {
+  const lifecycle = getKey(record, 'worker_lifecycle');
+  return { ...record, worker_lifecycle: { ...(isJsonObject(lifecycle) ? lifecycle : {}), cancel_requested_at: at, cancel_reason: reason } };
+};
+
 /** Stops a worker on purpose: group kill (identity-checked) and the `cancelled` state. */
 export const cancelDelegation = async (ctx: RunContext, delegationId: string, reason = 'cancelled by the captain'): Promise<CancelResult> => {
   const { path } = findDelegation(ctx, delegationId);
@@ -56,12 +61,18 @@ export const cancelDelegation = async (ctx: RunContext, delegationId: string, re
     const status = childStatusOf(current);
     if (isTerminalChildStatus(status)) return { delegation_id: delegationId, cancelled: false, termination: null, status, survivors: [] };
     const ref = workerProcessRef(current);
+    // The intent is durable before any signal: if the final write below fails (a full disk), the
+    // record still says a cancel was asked for, so the worker's end is never retried. If even this
+    // write fails, nothing is signalled and the error says so.
+    const requestedAt = formatRfc3339(ctx.now());
+    const intent = withCancelIntent(current, requestedAt, reason);
+    writeJsonAtomicSync(path, intent);
     const outcome =
       ref.pid === null
         ? { termination: 'already_exited' as const, survivors: [] as number[] }
         : await terminateWorker(ref, ctx.config.worker_kill_grace_ms);
     const at = formatRfc3339(ctx.now());
-    writeJsonAtomicSync(path, applyCancel(current, { cancelledAt: at, termination: outcome.termination, reason }));
+    writeJsonAtomicSync(path, applyCancel(intent, { cancelledAt: at, termination: outcome.termination, reason }));
     return { delegation_id: delegationId, cancelled: true, termination: outcome.termination, status: 'cancelled', survivors: outcome.survivors };
   });
 };

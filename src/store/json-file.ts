@@ -3,24 +3,20 @@
  * every failure names the file; writes are atomic (temp file + fsync + rename), so a concurrent
  * reader sees either the old or the new record, never half of one (upstream weakness 2).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, constants as fsConstants } from 'node:fs';
+import { closeSync, mkdirSync, readSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { onExit } from 'signal-exit';
 import writeFileAtomic from 'write-file-atomic';
-import { RECORD_READ_SCRATCH_BYTES } from '../config/defaults.js';
+import { MAX_RECORD_BYTES, MAX_RECORD_DEPTH, RECORD_READ_SCRATCH_BYTES } from '../config/defaults.js';
+import { assertNoSymlinkOnWritePath, openRegularFileSync } from './regular-file.js';
 import { CaptainError, describeError } from '../errors.js';
-import { isJsonObject, markFloatLiterals, mayHoldFloatLiteral, type JsonObject } from '../util/json.js';
+import { isJsonObject, jsonDepthExceeds, markFloatLiterals, mayHoldFloatLiteral, type JsonObject } from '../util/json.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const invalidRecord = (path: string, reason: string, cause?: unknown): CaptainError =>
   new CaptainError('INVALID_RECORD', `${path}: ${reason}`, { cause, data: { path, reason } });
-
-const errnoCode = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
-    ? (error as { code: string }).code
-    : undefined;
 
 /** Offset of the first byte that is not valid UTF-8 (only computed on the error path). */
 const firstInvalidUtf8Offset = (bytes: Uint8Array): number => {
@@ -64,26 +60,24 @@ export interface ReadScratch {
 
 export const createReadScratch = (): ReadScratch => ({ buffer: Buffer.allocUnsafe(RECORD_READ_SCRATCH_BYTES) });
 
-/** The whole file, read into `scratch` (or, when it does not fit, into a buffer of its own). */
-const readWholeFileInto = (path: string, scratch: ReadScratch): Uint8Array => {
-  const fd = openSync(path, fsConstants.O_RDONLY);
-  try {
-    let buffer = scratch.buffer;
-    let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, length);
-        buffer = bigger;
-      }
-      const wanted = buffer.length - length;
-      const read = readSync(fd, buffer, length, wanted, null);
-      length += read;
-      // A regular file returns less than asked only at its end: no second read to see 0 bytes.
-      if (read < wanted) return buffer.subarray(0, length);
+/**
+ * The whole of an open regular file of `size` bytes, read into `scratch` when it fits (else into a
+ * buffer of its own). Reads until end of file, so a file that grew since `fstat` is read whole.
+ */
+const readWholeFd = (fd: number, size: number, scratch: ReadScratch | undefined): Uint8Array => {
+  let buffer = scratch !== undefined && size < scratch.buffer.length ? scratch.buffer : Buffer.allocUnsafe(size + 1);
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      const bigger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, length);
+      buffer = bigger;
     }
-  } finally {
-    closeSync(fd);
+    const wanted = buffer.length - length;
+    const read = readSync(fd, buffer, length, wanted, null);
+    length += read;
+    // A regular file returns less than asked only at its end: no second read to see 0 bytes.
+    if (read < wanted) return buffer.subarray(0, length);
   }
 };
 
@@ -97,15 +91,20 @@ const readWholeFileInto = (path: string, scratch: ReadScratch): Uint8Array => {
  *   JSON, a root that is not an object).
  */
 export const readJsonObjectSync = (path: string, scratch?: ReadScratch): JsonObject => {
+  // Only a regular file of bounded size is read: a FIFO named `x.json` must not hang a reader,
+  // nor a symlink to /dev/zero cost gigabytes (openRegularFileSync throws NOT_FOUND or INVALID_RECORD).
+  const { fd, stat } = openRegularFileSync(path, { maxBytes: MAX_RECORD_BYTES, what: 'JSON record' });
   let bytes: Uint8Array;
   try {
-    bytes = scratch === undefined ? readFileSync(path) : readWholeFileInto(path, scratch);
+    bytes = readWholeFd(fd, stat.size, scratch);
   } catch (error) {
-    const code = errnoCode(error);
-    if (code === 'ENOENT') {
-      throw new CaptainError('NOT_FOUND', `${path}: no such file`, { cause: error, data: { path, reason: 'missing' } });
-    }
     throw invalidRecord(path, `unreadable (${describeError(error)})`, error);
+  } finally {
+    closeSync(fd);
+  }
+  if (bytes.length > MAX_RECORD_BYTES) throw invalidRecord(path, `grew over the ${MAX_RECORD_BYTES}-byte limit for a JSON record while being read`);
+  if (jsonDepthExceeds(bytes, MAX_RECORD_DEPTH)) {
+    throw invalidRecord(path, `nests deeper than ${MAX_RECORD_DEPTH} levels; expected a JSON record of ordinary depth`);
   }
   let text: string;
   try {
@@ -151,6 +150,7 @@ export const holdExitHandlers = (): (() => void) => onExit(() => undefined);
  * @throws CaptainError IO when the write fails.
  */
 export const writeJsonAtomicSync = (path: string, value: JsonObject): void => {
+  assertNoSymlinkOnWritePath(path);
   const content = serialize(value);
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -162,6 +162,7 @@ export const writeJsonAtomicSync = (path: string, value: JsonObject): void => {
 
 /** Async twin of {@link writeJsonAtomicSync}. */
 export const writeJsonAtomic = async (path: string, value: JsonObject): Promise<void> => {
+  assertNoSymlinkOnWritePath(path);
   const content = serialize(value);
   try {
     await mkdir(dirname(path), { recursive: true });

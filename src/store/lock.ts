@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { RECORD_LOCK_RETRY_MAX_MS, RECORD_LOCK_RETRY_MIN_MS, RECORD_LOCK_STALE_MS, RECORD_LOCK_WAIT_MS } from '../config/defaults.js';
 import { CaptainError, describeError } from '../errors.js';
+import { assertNoSymlinkOnWritePath } from './regular-file.js';
 
 /** What the callback of {@link withRecordLock} may use to check, before writing, that it still holds the lock. */
 export interface RecordLockHandle {
@@ -94,6 +95,7 @@ export const withRecordLock = async <T>(
   fn: (lock: RecordLockHandle) => T | Promise<T>,
   opts: RecordLockOptions = {},
 ): Promise<T> => {
+  assertNoSymlinkOnWritePath(recordPath);
   let lost: CaptainError | undefined;
   const settings = { waitMs: opts.waitMs ?? RECORD_LOCK_WAIT_MS, staleMs: opts.staleMs ?? RECORD_LOCK_STALE_MS };
   const release = await acquire(recordPath, settings, (error) => {
@@ -126,6 +128,7 @@ export const tryWithRecordLockSync = <T>(
   fn: () => T,
   opts: Pick<RecordLockOptions, 'staleMs'> = {},
 ): { locked: true; value: T } | { locked: false } => {
+  assertNoSymlinkOnWritePath(recordPath);
   let release: () => void;
   try {
     // A synchronous holder cannot be refreshed while `fn` runs, so compromise cannot be observed here.

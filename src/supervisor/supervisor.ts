@@ -8,6 +8,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { SUPERVISOR_ORPHAN_RECHECK_MS, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
 import { childStatusOf, deriveWorkerLifecycleView } from '../lifecycle/derive.js';
+import { attemptOf, wantsRetry } from '../lifecycle/retry.js';
 import type { RunContext } from '../ops/context.js';
 import { delegate, launchDelegation } from '../ops/delegate.js';
 import { collapseFanIn } from '../ops/fan-in.js';
@@ -55,11 +56,6 @@ const requestOf = (record: JsonObject): JsonObject => {
   return isJsonObject(request) ? request : {};
 };
 
-const attemptOf = (record: JsonObject): number => asInteger(getKey(requestOf(record), 'attempt')) ?? 1;
-
-/** Whether a terminal delegation should be retried (failed or reclaimed, under the limit, not yet retried). */
-const wantsRetry = (record: JsonObject, maxRetries: number): boolean =>
-  childStatusOf(record) === 'failed' && attemptOf(record) <= maxRetries && getKey(record, 'retried_by') === undefined;
 
 /**
  * Takes the run's supervisor slot (throws a USAGE CaptainError naming the live holder), replays

@@ -185,3 +185,34 @@ export const markFloatLiterals = (text: string, root: Json): void => {
     }
   }
 };
+
+/**
+ * Whether the JSON text in `bytes` nests arrays and objects deeper than `max` levels. One pass
+ * without recursion, jumping over strings with `indexOf`; a record nested 100,000 levels deep is
+ * refused at read time, so nothing later (serialization, cloning) overflows the stack on it.
+ */
+export const jsonDepthExceeds = (bytes: Uint8Array, max: number): boolean => {
+  const QUOTE = 0x22;
+  const BACKSLASH = 0x5c;
+  let depth = 0;
+  for (let i = 0; i < bytes.length; i += 1) {
+    const c = bytes[i];
+    if (c === QUOTE) {
+      let end = i;
+      for (;;) {
+        end = bytes.indexOf(QUOTE, end + 1);
+        if (end < 0) return false; // an unterminated string: JSON.parse reports it
+        let slashes = 0;
+        while (bytes[end - 1 - slashes] === BACKSLASH) slashes += 1;
+        if (slashes % 2 === 0) break;
+      }
+      i = end;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth -= 1;
+    }
+  }
+  return false;
+};

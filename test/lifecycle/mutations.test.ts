@@ -64,8 +64,9 @@ describe('record mutations', () => {
     assert.equal((c.child_agent as JsonObject).status, 'cancelled');
     assert.equal(lifecycleOf(c).state, 'cancelled');
     const f = applyFanInStamp(runningDelegation('f'), at(7));
-    assert.equal(f.fan_in_collapsed_at, at(7));
-    assert.equal(f.updated_at, at(7));
+    assert.equal(f?.fan_in_collapsed_at, at(7));
+    assert.equal(f?.updated_at, at(7));
+    assert.equal(f === undefined ? 'none' : applyFanInStamp(f, at(9)), undefined, 'the first stamp wins');
   });
 
   it('records whose nested objects are missing or the wrong type are written without them', () => {
