@@ -50,6 +50,9 @@ export const RECORD_READ_SCRATCH_BYTES = 64 * 1024;
  */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
+/** The longest JSON-RPC line the MCP server accepts; a longer one is skipped and answered with an error. */
+export const MCP_MAX_LINE_BYTES = 4 * 1024 * 1024;
+
 /** How deeply a record's JSON may nest; deeper ones are reported as errors (nothing recurses over untrusted depth). */
 export const MAX_RECORD_DEPTH = 256;
 

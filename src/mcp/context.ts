@@ -38,7 +38,7 @@ export const answer = (structured: object, text: string): ToolAnswer => ({
 const HINTS: Partial<Record<CaptainError['code'], string>> = {
   RUN_NOT_FOUND: 'Pass run_dir of an existing run (captain_start_run returns one).',
   NOT_FOUND: 'Use an id from the list above, or captain_status to see the workers.',
-  PATH_OUTSIDE_RUN: 'Paths must stay inside the workspace / run directory.',
+  PATH_OUTSIDE_RUN: 'Paths must stay inside the workspace (and files named by records inside their run).',
   USAGE: 'Fix the arguments and call again.',
   LOCK_TIMEOUT: 'Another captain process is busy with that record; call again in a moment.',
 };
@@ -64,16 +64,31 @@ export class McpRuns {
   readonly supervisors = new Map<string, Supervisor>();
   constructor(readonly options: McpOptions) {}
 
-  /** The folder new runs are created under. */
+  /** The folder new runs are created under (checked after symlinks: a linked `.captain` may not lead out of the workspace). */
   runsDir(): string {
-    return join(resolve(this.options.workspace ?? process.cwd()), '.captain', 'runs');
+    const runs = join(resolve(this.options.workspace ?? process.cwd()), '.captain', 'runs');
+    return this.options.workspace === undefined ? runs : this.insideWorkspace(runs, 'the runs folder (.captain/runs)');
   }
 
-  /** A path from a tool input, checked against the workspace when the server has one. */
+  /** Where a worker runs when the call names no cwd: the workspace, when the server has one. */
+  defaultCwd(): string | undefined {
+    return this.options.workspace === undefined ? undefined : resolve(this.options.workspace);
+  }
+
+  /** A path from a tool input, checked (after symlinks) against the workspace when the server has one. */
   insideWorkspace(path: string, field: string): string {
     const workspace = this.options.workspace;
     if (workspace === undefined) return resolve(path);
-    return resolveInsideRun(resolve(workspace), resolve(workspace, path), { field });
+    try {
+      return resolveInsideRun(resolve(workspace), resolve(workspace, path), { field });
+    } catch (error) {
+      if (!isCaptainError(error) || error.code !== 'PATH_OUTSIDE_RUN') throw error;
+      const resolved = typeof error.data?.['resolvedPath'] === 'string' ? error.data['resolvedPath'] : path;
+      throw new CaptainError('PATH_OUTSIDE_RUN', `${field} ${JSON.stringify(path)} resolves to ${resolved}, outside the workspace ${resolve(workspace)}; this server only works inside its workspace: pass a path inside it`, {
+        cause: error,
+        data: { field, path, resolvedPath: resolved, workspace: resolve(workspace) },
+      });
+    }
   }
 
   /** Opens the run a call names (or the server default), and starts supervising it if nobody does. */

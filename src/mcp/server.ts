@@ -4,12 +4,12 @@
  * `captain supervise` holds them.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { McpRuns, type McpOptions } from './context.js';
 import { registerControlTools } from './tools/control.js';
 import { registerObserveTools } from './tools/observe.js';
 import { registerRunTools } from './tools/runs.js';
 import { registerWorkerTools } from './tools/workers.js';
+import { CaptainStdioTransport } from './transport.js';
 
 export const createCaptainMcpServer = (options: McpOptions): { server: McpServer; runs: McpRuns } => {
   const server = new McpServer({ name: 'captain', version: '0.1.0' });
@@ -25,13 +25,13 @@ export const createCaptainMcpServer = (options: McpOptions): { server: McpServer
 export const serveMcpStdio = async (options: McpOptions): Promise<void> => {
   const { server, runs } = createCaptainMcpServer(options);
   if (options.runDir !== undefined) await runs.open(options.runDir);
-  const transport = new StdioServerTransport();
+  const transport = new CaptainStdioTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
-    process.stdin.once('end', () => resolve());
   });
   await server.connect(transport);
   await closed;
   await runs.close();
   await server.close();
+  process.stdin.destroy(); // nothing more is read: let the process end
 };

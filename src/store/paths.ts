@@ -96,14 +96,26 @@ const realpathWalk = (path: string): string => {
  * thousands of files in the same few folders (the run directory, raw-events/), and those do not
  * move under a running command.
  */
-const realFolderCache = new Map<string, { real: string; until: number }>();
+const realFolderCache = new Map<string, { real: string; until: number; dev: number; ino: number }>();
+/**
+ * The real path of a folder, remembered for a second. A hit is confirmed with one lstat of the
+ * folder itself (same inode, still not a symlink), so a folder swapped for a symlink is seen at once.
+ */
 const realFolder = (folder: string): string => {
   const now = Date.now();
   const cached = realFolderCache.get(folder);
-  if (cached !== undefined && cached.until > now) return cached.real;
+  let stat: Stats | undefined;
+  try {
+    stat = lstatSync(folder, { throwIfNoEntry: false });
+  } catch {
+    stat = undefined; // ENOTDIR and the like: the walk decides
+  }
+  if (cached !== undefined && cached.until > now && stat !== undefined && !stat.isSymbolicLink() && stat.ino === cached.ino && stat.dev === cached.dev) {
+    return cached.real;
+  }
   const real = realpathWalk(folder);
   if (realFolderCache.size > 256) realFolderCache.clear();
-  realFolderCache.set(folder, { real, until: now + 1_000 });
+  if (stat !== undefined) realFolderCache.set(folder, { real, until: now + 1_000, dev: stat.dev, ino: stat.ino });
   return real;
 };
 

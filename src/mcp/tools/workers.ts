@@ -50,7 +50,7 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         ...(input.task_card_id === undefined ? {} : { taskCardId: input.task_card_id }),
         ...(input.lane === undefined ? {} : { lane: input.lane }),
         ...(input.title === undefined ? {} : { title: input.title }),
-        ...(input.cwd === undefined ? {} : { cwd: runs.insideWorkspace(input.cwd, 'cwd') }),
+        ...(input.cwd !== undefined ? { cwd: runs.insideWorkspace(input.cwd, 'cwd') } : runs.defaultCwd() !== undefined ? { cwd: runs.defaultCwd()! } : {}),
         ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
         ...(input.idempotency_key === undefined ? {} : { idempotencyKey: input.idempotency_key }),
       });
