@@ -15,6 +15,8 @@ export type CaptainErrorCode =
   | 'PATH_OUTSIDE_RUN'
   /** A record lock could not be taken in time. */
   | 'LOCK_TIMEOUT'
+  /** A worker cannot be started: its cwd or program is missing, unusable or not executable. */
+  | 'LAUNCH_FAILED'
   /** Wrong command-line or tool arguments. */
   | 'USAGE'
   /** An I/O or process failure that is not the user's input. */

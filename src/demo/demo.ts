@@ -9,7 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_RUNTIME_CONFIG, type RuntimeConfig } from '../config/defaults.js';
 import { startFakeModelServer } from '../fake-model/server.js';
-import { codexEnv, resolveCodexBin, writeCodexHome } from '../fake-model/worker-env.js';
+import { codexEnv, resolveCodexBin, writeCodexHome, type WorkerLauncher } from '../fake-model/worker-env.js';
+import { launcherFor } from '../workers/adapters.js';
 import { openRunContext } from '../ops/context.js';
 import { delegate } from '../ops/delegate.js';
 import { createRun, DEFAULT_RUNS_DIR } from '../ops/runs.js';
@@ -50,17 +51,27 @@ const WORKERS: Array<{ title: string; prompt: string }> = [
 const progressLine = (visibility: JsonObject | null, elapsedMs: number): string =>
   `[${(elapsedMs / 1000).toFixed(1).padStart(5)} s] ${renderCountsLine(visibility ?? undefined)}`;
 
+/** The project's own Codex CLI (its native binary: one process per worker) when installed with dev dependencies, else `codex` on PATH. */
+const demoCodexLauncher = (): WorkerLauncher => {
+  try {
+    return resolveCodexBin();
+  } catch {
+    return launcherFor('codex', undefined);
+  }
+};
+
 export const runDemo = async (options: DemoOptions = {}): Promise<number> => {
   const out = options.out ?? process.stdout;
   const say = (line: string): void => void out.write(`${line}\n`);
   const started = Date.now();
+  // Fails fast (before any server or run exists) when no Codex CLI can be found, saying what to do.
+  const launcher = demoCodexLauncher();
   const server = await startFakeModelServer();
   const runsDir = resolve(options.runsDir ?? DEFAULT_RUNS_DIR);
   mkdirSync(runsDir, { recursive: true });
   const run = createRun({ baseDir: runsDir, title: 'captain demo: four real Codex CLI workers' });
   const codexHome = join(run.run_dir, 'demo-codex-home');
   writeCodexHome(codexHome, server.url);
-  const launcher = resolveCodexBin();
   say(`fake model server: ${server.url} (loopback only, no API key)`);
   say(`run: ${run.run_dir}`);
   const ctx = openRunContext(run.run_dir, DEMO_CONFIG);

@@ -27,6 +27,10 @@ import { asString, getKey, isJsonObject, type JsonObject } from '../util/json.js
 import { formatRfc3339 } from '../util/time.js';
 import type { RunContext } from '../ops/context.js';
 import { workerKindOf } from '../ops/worker-kind.js';
+import { REDACTED, restoreLaunchEnv } from '../workers/launch-env.js';
+
+const stringEntries = (value: unknown): Record<string, string> =>
+  isJsonObject(value) ? (Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string')) as Record<string, string>) : {};
 
 const generationOf = (record: JsonObject): string | undefined => asString(getKey(getKey(record, 'worker_lifecycle'), 'generation'));
 
@@ -174,6 +178,17 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
     log(`delegation ${delegationId}: ${badCwd.message}; not started`);
     return 0;
   }
+  const launchEnv = restoreLaunchEnv(stringEntries(getKey(request, 'launch_env')), stringEntries(env), process.env);
+  // Explicit `--env` secrets come through this process's environment (they are redacted on disk).
+  for (const [name, value] of Object.entries(stringEntries(env))) if (value === REDACTED && process.env[name] !== undefined) launchEnv.env[name] = process.env[name];
+  const stillRedacted = Object.entries(launchEnv.env).filter(([, value]) => value === REDACTED).map(([name]) => name);
+  const missing = [...new Set([...launchEnv.missing, ...stillRedacted])];
+  if (missing.length > 0) {
+    const failure = { errno: 'ENV_MISSING', path: '', message: `the first launch had ${missing.join(', ')} (secret, not stored on disk) but this launcher's environment lacks ${missing.length === 1 ? 'it' : 'them'}; start the supervisor (or delegate again) with ${missing.length === 1 ? 'it' : 'them'} set` };
+    await recordSpawnFailure(path, generation, failure, formatRfc3339(ctx.now()));
+    log(`delegation ${delegationId}: ${failure.message}; not started`);
+    return 0;
+  }
   const out = openSync(rawEventsFile, 'w');
   const err = openSync(stderrFile, 'w');
   const input = stdinFile === undefined ? 'ignore' : openSync(stdinFile, 'r');
@@ -181,7 +196,7 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
     cwd,
     detached: true,
     stdio: [input, out, err],
-    env: { ...process.env, ...(isJsonObject(env) ? Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string> : {}) },
+    env: launchEnv.env,
   });
   const exited = waitForExit(child);
   for (const fd of [out, err, ...(typeof input === 'number' ? [input] : [])]) closeSync(fd);

@@ -22,6 +22,8 @@ import { formatRfc3339 } from '../util/time.js';
 import { buildWorkerCommand, type WorkerSpec } from '../workers/adapters.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { newId } from './ids.js';
+import { preflightLaunch } from './preflight.js';
+import { captureLaunchEnv, isSecretName, REDACTED } from '../workers/launch-env.js';
 import { monitorCommand } from './self-command.js';
 
 export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
@@ -42,6 +44,8 @@ export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   attempt?: number;
   /** Launch at most this many workers of the run at once; the rest wait as `queued`. */
   maxParallel?: number;
+  /** The recorded launch environment of the first launch (set by the supervisor for a retry). */
+  launchEnv?: Record<string, string>;
   /** The exact argv to run, skipping the kind's command building (a retry reuses its first launch's). */
   command?: string[];
 }
@@ -56,6 +60,13 @@ export interface DelegateResult extends JsonObject {
   /** True when an earlier call with the same idempotency key already created it. */
   reused: boolean;
 }
+
+/** `--env` values as written to disk: secrets redacted (the launcher's own environment supplies them). */
+const redactSecrets = (env: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).map(([name, value]) => [name, isSecretName(name) ? REDACTED : value]));
+
+const secretsOf = (env: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter(([name, value]) => isSecretName(name) && value !== REDACTED));
 
 const activeWorkerCount = (records: JsonObject[]): number =>
   records.filter((r) => childStatusOf(r) === 'running').length;
@@ -78,7 +89,7 @@ const resultFor = (ctx: RunContext, record: JsonObject, reused: boolean): Delega
 };
 
 /** Starts the detached monitor of one delegation; it records its own identity in the record. */
-export const startMonitor = (ctx: RunContext, delegationId: string, generation: string): number => {
+export const startMonitor = (ctx: RunContext, delegationId: string, generation: string, secrets: Record<string, string> = {}): number => {
   const self = monitorCommand();
   const log = join(runLayout(ctx.runDir).rawEventsDir, `${delegationId}.monitor.log`);
   const fd = openSync(log, 'a');
@@ -87,6 +98,8 @@ export const startMonitor = (ctx: RunContext, delegationId: string, generation: 
       detached: true,
       stdio: ['ignore', fd, fd],
       cwd: ctx.runDir,
+      // Secret `--env` values are redacted on disk; the monitor gets them through its own environment.
+      env: { ...process.env, ...secrets },
     });
     child.unref();
     if (child.pid === undefined) throw new CaptainError('IO', `could not start the worker monitor for ${delegationId}; see ${log}`);
@@ -128,6 +141,8 @@ export const delegate = async (ctx: RunContext, input: DelegateInput): Promise<D
   const [presetFile, ...presetArgs] = input.command ?? [];
   const command = presetFile === undefined ? buildWorkerCommand({ ...input, cwd }) : { file: presetFile, args: presetArgs, env: {} };
   if (input.stdinFile !== undefined && !existsSync(input.stdinFile)) throw new CaptainError('USAGE', `--stdin ${input.stdinFile}: no such file`);
+  // A retry reuses a command that launched before; a first launch is checked before anything is written.
+  if (input.retryOf === undefined) preflightLaunch({ kind: input.kind, file: command.file, cwd, path: input.env?.PATH ?? command.env.PATH ?? process.env.PATH });
   if (input.idempotencyKey !== undefined) {
     // Check and create under one run-wide lock, so two concurrent calls with the same key start one worker.
     const lockDir = runLayout(ctx.runDir).lockDir;
@@ -177,7 +192,9 @@ const createDelegation = (
       cwd,
       sandbox_mode: input.sandbox ?? null,
       stdin_file: input.stdinFile ?? null,
-      env: { ...command.env, ...input.env },
+      env: redactSecrets({ ...command.env, ...input.env }),
+      // What the first launch ran with; a retry keeps it (see workers/launch-env.ts).
+      launch_env: input.launchEnv ?? captureLaunchEnv(input.kind, process.env),
       idempotency_key: input.idempotencyKey ?? null,
       retry_of: input.retryOf ?? null,
       retry_root: input.retryRoot ?? null,
@@ -217,7 +234,7 @@ const createDelegation = (
   };
   writeJsonAtomicSync(delegationPath(ctx.runDir, delegationId), record);
   appendRunEvent(ctx.runDir, { event: 'worker_delegated', at: now, delegation_id: delegationId, task_card_id: taskCardId, kind: input.kind, state: queued ? 'queued' : 'launching' });
-  if (!queued) startMonitor(ctx, delegationId, generation);
+  if (!queued) startMonitor(ctx, delegationId, generation, secretsOf(input.env ?? {}));
   return resultFor(ctx, record, false);
 };
 

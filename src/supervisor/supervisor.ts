@@ -157,6 +157,7 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
         ...(asString(getKey(request, 'stdin_file')) === undefined ? {} : { stdinFile: asString(getKey(request, 'stdin_file'))! }),
         ...(asString(getKey(d.record, 'lane_id')) === undefined ? {} : { lane: asString(getKey(d.record, 'lane_id'))! }),
         env: isJsonObject(env) ? (Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>) : {},
+        ...(isJsonObject(getKey(request, 'launch_env')) ? { launchEnv: Object.fromEntries(Object.entries(getKey(request, 'launch_env') as JsonObject).filter(([, v]) => typeof v === 'string')) as Record<string, string> } : {}),
         idempotencyKey: `retry:${root}:${attempt + 1}`,
         retryOf: id,
         retryRoot: root,

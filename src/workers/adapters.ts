@@ -7,7 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CaptainError } from '../errors.js';
 import type { WorkerKind } from '../events/types.js';
-import { resolveClaudeBin, resolveCodexBin, type WorkerLauncher } from '../fake-model/worker-env.js';
+import { resolveClaudeBin, resolveCodexBin, type WorkerLauncher } from './binaries.js';
 
 export interface WorkerSpec {
   kind: WorkerKind;
@@ -48,7 +48,8 @@ const onPath = (name: string): string | undefined => {
   return undefined;
 };
 
-const launcherFor = (kind: 'codex' | 'claude', bin: string | undefined, launcher?: WorkerLauncher): WorkerLauncher => {
+/** How to start codex / claude: an explicit launcher or binary, else `codex` / `claude` on PATH, else a node_modules copy. */
+export const launcherFor = (kind: 'codex' | 'claude', bin: string | undefined, launcher?: WorkerLauncher): WorkerLauncher => {
   if (launcher !== undefined) return launcher;
   if (bin !== undefined) return { command: bin, args: [], env: {} };
   const found = onPath(kind);
