@@ -37,6 +37,9 @@ export const RAW_EVENTS_HEAD_BYTES = 64 * 1024;
 /** How much later than a recorded RFC 3339 start time (upstream's `process_started_at`) a live process may have started and still be the worker (clock and rounding slack; earlier is always fine). */
 export const PROCESS_START_TOLERANCE_MS = 3_000;
 
+/** How far a start time computed from `/proc` clock ticks may be off (tick, uptime resolution, jitter); counted against whoever must prove an early start. */
+export const START_TIME_SLACK_MS = 50;
+
 /**
  * Size of the read buffer reused across files when a view loads many records in a row
  * (`loadDelegations`): one allocation instead of one per file. Larger files get their own buffer.
@@ -49,6 +52,9 @@ export const RECORD_READ_SCRATCH_BYTES = 64 * 1024;
  * huge file must not cost gigabytes).
  */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+/** How long the launcher waits for the worker wrapper to report the worker's pid. */
+export const WRAPPER_PID_WAIT_MS = 5_000;
 
 /** The longest JSON-RPC line the MCP server accepts; a longer one is skipped and answered with an error. */
 export const MCP_MAX_LINE_BYTES = 4 * 1024 * 1024;

@@ -10,23 +10,29 @@
  * never overwritten (upstream's supervisor has exactly that race).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { WRAPPER_PID_WAIT_MS } from '../config/defaults.js';
 import { describeError, isCaptainError } from '../errors.js';
 import { snapshotFromRawEventsFileSync } from '../events/snapshot.js';
 import type { ExitInfo } from '../events/types.js';
 import { childStatusOf } from '../lifecycle/derive.js';
 import { applyCompletion } from '../lifecycle/mutations.js';
 import { captureProcessIdentity, type ProcessIdentity } from '../process/identity.js';
-import { isGroupGone, listGroupMembers, signalGroup } from '../process/group.js';
-import { terminateWorker } from '../process/terminate.js';
+import { isGroupGone, isSignallableGroup, listGroupMembers, signalGroup } from '../process/group.js';
+import { groupProvenByMember, terminateWorker } from '../process/terminate.js';
 import { readJsonObjectSync } from '../store/json-file.js';
-import { delegationPath, resolveInsideRun } from '../store/paths.js';
+import { delegationPath, resolveInsideRun, runLayout } from '../store/paths.js';
 import { assertNoSymlinkOnWritePath } from '../store/regular-file.js';
 import { updateJsonRecord } from '../store/update-record.js';
 import { asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
 import type { RunContext } from '../ops/context.js';
 import { workerKindOf } from '../ops/worker-kind.js';
+import { workerProcessRef } from '../ops/liveness.js';
+import { monitorCommand } from '../ops/self-command.js';
+import { exitRecordedAtMs, finalizeFromWrapperExit } from './finalize.js';
+import { readWrapperExit, WRAPPER_SCRIPT, wrapperExitFile, wrapperPidFile } from './wrapper.js';
 import { REDACTED, restoreLaunchEnv } from '../workers/launch-env.js';
 
 const stringEntries = (value: unknown): Record<string, string> =>
@@ -48,32 +54,19 @@ const log = (message: string): void => {
   process.stdout.write(`${new Date().toISOString()} ${message}\n`);
 };
 
-/** The last `bytes` of a file as text ('' when unreadable). */
-const tailOf = (path: string, bytes: number): string => {
-  try {
-    const size = statSync(path).size;
-    const fd = openSync(path, 'r');
-    try {
-      const buffer = Buffer.alloc(Math.min(size, bytes));
-      readSync(fd, buffer, 0, buffer.length, Math.max(size - bytes, 0));
-      return buffer.toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return '';
-  }
-};
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * After the worker (the group leader, already reaped) exits, SIGTERM then SIGKILL whatever is left
- * in its process group. Safe: a group id cannot be reused while members of the group exist.
+ * After the worker exited, SIGTERM then SIGKILL whatever is left in its process group, but only
+ * members proven to be the worker's (started before it ended; see `groupProvenByMember`).
  */
-const reapLeftovers = async (pgid: number, graceMs: number): Promise<number[]> => {
+const reapLeftovers = async (record: JsonObject, endedAt: string, graceMs: number): Promise<number[]> => {
+  const pgid = workerProcessRef(record).pgid;
+  if (pgid === null || !isSignallableGroup(pgid)) return [];
   const leftovers = listGroupMembers(pgid);
   if (leftovers.length === 0) return [];
+  const identity = workerProcessRef(record).identity;
+  if (!groupProvenByMember(pgid, identity, endedAt)) return [];
   signalGroup(pgid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && !isGroupGone(pgid)) await sleep(25);
@@ -192,24 +185,35 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
   const out = openSync(rawEventsFile, 'w');
   const err = openSync(stderrFile, 'w');
   const input = stdinFile === undefined ? 'ignore' : openSync(stdinFile, 'r');
-  const child = spawn(file, args, {
-    cwd,
-    detached: true,
-    stdio: [input, out, err],
-    env: launchEnv.env,
-  });
-  const exited = waitForExit(child);
+  const pidFile = wrapperPidFile(ctx.runDir, delegationId, generation);
+  const finalizer = monitorCommand();
+  // The wrapper (sh, ~1.7 MB) is all that stays: it runs the worker in its own session and group,
+  // records its exit, and hands finalizing to the supervisor or the Node finalizer.
+  const wrapper = spawn('sh', [
+    '-c', WRAPPER_SCRIPT, 'captain-wrapper',
+    pidFile, wrapperExitFile(ctx.runDir, delegationId, generation), join(ctx.runDir, 'supervisor.json'),
+    finalizer.file, ...finalizer.args, ctx.runDir, delegationId, generation, String(ctx.config.worker_kill_grace_ms),
+    join(runLayout(ctx.runDir).rawEventsDir, `${delegationId}.monitor.log`),
+    file, ...args,
+  ], { cwd, detached: true, stdio: [input, out, err], env: launchEnv.env });
+  const wrapperExited = waitForExit(wrapper);
   for (const fd of [out, err, ...(typeof input === 'number' ? [input] : [])]) closeSync(fd);
-  const pid = child.pid;
-  if (pid === undefined) {
-    const outcome = await exited;
-    const failure = isSpawnFailure(outcome) ? outcome : { errno: 'EUNKNOWN', path: file, message: 'the worker process did not start' };
+  if (wrapper.pid === undefined) {
+    const outcome = await wrapperExited;
+    const failure = isSpawnFailure(outcome) ? outcome : { errno: 'EUNKNOWN', path: 'sh', message: 'the worker wrapper (sh) did not start' };
     await recordSpawnFailure(path, generation, failure, formatRfc3339(ctx.now()));
     log(`delegation ${delegationId}: ${failure.message}; not started`);
     return 0;
   }
+  const wrapperIdentity = captureProcessIdentity(wrapper.pid);
+  wrapper.unref();
+  const pid = await waitForPidFile(pidFile, WRAPPER_PID_WAIT_MS);
+  if (pid === undefined) {
+    log(`delegation ${delegationId}: the wrapper ${wrapper.pid} never reported a worker pid; the supervisor will finalize from what it finds`);
+    return 1;
+  }
   const startedAt = formatRfc3339(ctx.now());
-  const identity = pid === undefined ? null : captureProcessIdentity(pid);
+  const identity = captureProcessIdentity(pid);
   const started = await updateJsonRecord(path, (current) => {
     if (!owns(current, generation)) return undefined;
     return withLifecycle(
@@ -217,13 +221,16 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
       {
         state: 'running_active',
         started_at: startedAt,
-        process_id: pid ?? null,
-        process_group_id: pid ?? null,
+        process_id: pid,
+        process_group_id: pid,
         process_identity: identity as JsonObject | null,
         process_started_at: identity?.started_at ?? startedAt,
         process_last_seen_at: startedAt,
         last_progress_at: startedAt,
         raw_events_size: 0,
+        // While the worker runs, its wrapper stands in for the monitor: alive means "results will come".
+        monitor_identity: wrapperIdentity as JsonObject | null,
+        monitor_process_id: wrapper.pid ?? null,
         summary: 'worker started',
       },
       { updated_at: startedAt },
@@ -231,34 +238,50 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
   });
   if (!started.written) {
     // Cancelled or reclaimed while we were starting it: the worker must not outlive that decision.
-    if (pid !== undefined) await terminateWorker({ pid, pgid: pid, identity }, ctx.config.worker_kill_grace_ms);
-    log(`delegation ${delegationId}: superseded during launch; worker ${pid ?? '?'} terminated`);
+    await terminateWorker({ pid, pgid: pid, identity }, ctx.config.worker_kill_grace_ms);
+    log(`delegation ${delegationId}: superseded during launch; worker ${pid} terminated`);
     return 0;
   }
-  log(`delegation ${delegationId}: worker ${pid ?? '(failed to start)'} started: ${argv.join(' ')}`);
-  const outcome = await exited;
-  const exit: ExitInfo = isSpawnFailure(outcome) ? { code: null, signal: null } : outcome;
-  const endedAt = formatRfc3339(ctx.now());
-  log(`delegation ${delegationId}: worker exited (code ${exit.code}, signal ${exit.signal})`);
-  // The worker is gone; anything it left in its group (a grandchild holding stdout) goes too.
-  const orphans = pid === undefined ? [] : await reapLeftovers(pid, ctx.config.worker_kill_grace_ms);
-  const kind = workerKindOf(record);
-  const snapshot = snapshotFromRawEventsFileSync(rawEventsFile, kind, exit, endedAt, { stderrTail: tailOf(stderrFile, 4096) });
-  const finalized = await updateJsonRecord(path, (current) => {
+  log(`delegation ${delegationId}: worker ${pid} started under wrapper ${wrapper.pid}: ${argv.join(' ')}`);
+  return 0;
+};
+
+/** Polls for the wrapper's pid file (written right after it forks the worker). */
+const waitForPidFile = async (pidFile: string, waitMs: number): Promise<number | undefined> => {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      if (Number.isSafeInteger(pid) && pid > 1) return pid;
+    } catch {
+      // not yet
+    }
+    if (Date.now() >= deadline) return undefined;
+    await sleep(delay);
+  }
+};
+
+/**
+ * `monitor/main.js … --finalize`: run by the wrapper after the worker exited, when no live
+ * supervisor will. Removes what the worker left in its group (proven to be the worker's), then
+ * writes the result, fenced by the launch generation.
+ */
+export const runFinalizer = async (ctx: RunContext, delegationId: string, generation: string): Promise<number> => {
+  const path = delegationPath(ctx.runDir, delegationId);
+  const record = readJsonObjectSync(path);
+  if (!owns(record, generation)) {
+    log(`delegation ${delegationId}: already finalized (or superseded); nothing to do`);
+    return 0;
+  }
+  const exitFile = wrapperExitFile(ctx.runDir, delegationId, generation);
+  const exit = readWrapperExit(exitFile);
+  const endedAtMs = exitRecordedAtMs(exitFile) ?? ctx.now();
+  const orphans = await reapLeftovers(record, formatRfc3339(endedAtMs), ctx.config.worker_kill_grace_ms);
+  const { written, record: after } = await updateJsonRecord(path, (current) => {
     if (!owns(current, generation)) return undefined;
-    const done = applyCompletion(current, {
-      completedAt: endedAt,
-      status: snapshot.status,
-      summary: snapshot.summary,
-      workerResult: snapshot.worker_result,
-      latestFailure: snapshot.latest_failure,
-    });
+    const done = finalizeFromWrapperExit(ctx, path, current, exit, endedAtMs);
     return orphans.length > 0 ? withLifecycle(done, { orphans_reaped: orphans }) : done;
   });
-  if (finalized.written) {
-    log(`delegation ${delegationId}: finalized as ${snapshot.status}: ${snapshot.summary}`);
-  } else {
-    log(`delegation ${delegationId}: record was reclaimed or cancelled meanwhile; left as it is`);
-  }
+  log(written ? `delegation ${delegationId}: finalized: ${String(after.result_summary)}` : `delegation ${delegationId}: finalized by someone else meanwhile; left as it is`);
   return 0;
 };

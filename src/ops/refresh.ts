@@ -9,14 +9,16 @@ import { findTerminalEventSync, snapshotFromRawEventsFileSync } from '../events/
 import { applyCompletion, applyObservedSize, applyProgress } from '../lifecycle/mutations.js';
 import { childStatusOf } from '../lifecycle/derive.js';
 import { CaptainError } from '../errors.js';
-import { resolveRawEventsFile } from '../store/paths.js';
+import { assertSafeId, resolveRawEventsFile } from '../store/paths.js';
 import { fileTypeOf } from '../store/regular-file.js';
 import { updateJsonRecordSync } from '../store/update-record.js';
-import { asUnsigned, getKey, type JsonObject } from '../util/json.js';
+import { asString, asUnsigned, getKey, type JsonObject } from '../util/json.js';
 import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
 import type { RunContext } from './context.js';
 import { monitorLiveness, processLiveness, workerProcessRef } from './liveness.js';
 import { workerKindOf } from './worker-kind.js';
+import { exitRecordedAtMs, finalizeFromWrapperExit } from '../monitor/finalize.js';
+import { readWrapperExit, wrapperExitFile } from '../monitor/wrapper.js';
 
 export type RefreshChange = 'none' | 'progress' | 'finalized';
 
@@ -54,6 +56,30 @@ const finalize = (record: JsonObject, rawPath: string, stat: Stats, strict: bool
 };
 
 /**
+ * Captain's own launches: once the wrapper has recorded the worker's exit, the result is known
+ * whoever looks first (the Node finalizer, the supervisor, a status); the write is fenced by the
+ * record lock and the running status, so it happens once.
+ */
+const finalizeFromExitRecord = (ctx: RunContext, path: string, record: JsonObject): JsonObject | undefined => {
+  const lifecycle = getKey(record, 'worker_lifecycle');
+  const generation = asString(getKey(lifecycle, 'generation'));
+  const id = asString(getKey(record, 'delegation_id'));
+  if (generation === undefined || id === undefined || !/^[0-9a-f]+$/.test(generation)) return undefined;
+  let exitFile: string;
+  try {
+    exitFile = wrapperExitFile(ctx.runDir, assertSafeId(id, { field: 'delegation_id', recordPath: path }), generation);
+  } catch {
+    return undefined;
+  }
+  const exit = readWrapperExit(exitFile);
+  if (exit === null) return undefined;
+  // The exit record names the worker it was written for: a record relaunched under a new pid is not finalized by an old one.
+  const pid = asUnsigned(getKey(lifecycle, 'process_id'));
+  if (pid !== undefined && pid !== exit.worker_pid) return undefined;
+  return finalizeFromWrapperExit(ctx, path, record, exit, exitRecordedAtMs(exitFile) ?? ctx.now());
+};
+
+/**
  * Looks at a delegation's raw events file and process and returns what the record should become.
  * Only running children change. Throws a CaptainError when the raw events path escapes the run.
  */
@@ -66,6 +92,8 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
     // A FIFO would block the reader, /dev/zero never ends: report it and show the record as persisted.
     throw new CaptainError('INVALID_RECORD', `${rawPath}: the raw events file is ${fileTypeOf(stat)}; expected a regular file`, { data: { path: rawPath, reason: `raw events file is ${fileTypeOf(stat)}; expected a regular file` } });
   }
+  const exitFinal = finalizeFromExitRecord(ctx, path, record);
+  if (exitFinal !== undefined) return { record: exitFinal, change: 'finalized' };
   const monitor = monitorLiveness(record);
   if (monitor !== 'alive') {
     // A live monitor finalizes with the real exit status itself; never race it.

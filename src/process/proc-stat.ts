@@ -72,7 +72,11 @@ export const procAvailable = (): boolean => readProcStat(process.pid) !== null;
 let cachedBootTimeMs: number | null | undefined;
 let cachedBootId: string | null | undefined;
 
-/** Epoch milliseconds of the last boot (`btime` in `/proc/stat`, whole seconds), cached; null without `/proc`. */
+/**
+ * Epoch milliseconds of the last boot, cached; null without `/proc`. From `/proc/uptime` (10 ms
+ * resolution), checked against `btime` in `/proc/stat` (whole seconds): the finer one is used when
+ * they agree to within a second, else `btime`.
+ */
 export const bootTimeMs = (): number | null => {
   if (cachedBootTimeMs !== undefined) return cachedBootTimeMs;
   let seconds: number | undefined;
@@ -82,7 +86,18 @@ export const bootTimeMs = (): number | null => {
   } catch {
     seconds = undefined;
   }
-  cachedBootTimeMs = seconds === undefined ? null : seconds * 1000;
+  if (seconds === undefined) {
+    cachedBootTimeMs = null;
+    return null;
+  }
+  let fine: number | undefined;
+  try {
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    if (Number.isFinite(uptime)) fine = Math.round(Date.now() - uptime * 1000);
+  } catch {
+    fine = undefined;
+  }
+  cachedBootTimeMs = fine !== undefined && Math.abs(fine - seconds * 1000) < 1_000 ? fine : seconds * 1000;
   return cachedBootTimeMs;
 };
 
@@ -99,8 +114,8 @@ export const bootId = (): string | null => {
 };
 
 /**
- * Epoch milliseconds at which a process started, from its `startTicks`. Accurate to about a second
- * (`btime` has whole seconds); null when the boot time is unknown.
+ * Epoch milliseconds at which a process started, from its `startTicks`. Accurate to a few clock
+ * ticks (see {@link bootTimeMs}); null when the boot time is unknown.
  */
 export const startTimeMs = (startTicks: number): number | null => {
   const boot = bootTimeMs();

@@ -4,7 +4,7 @@
  * loop, no forked `kill`), so many workers can be terminated at once in about one grace period.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TERMINATE_KILL_WAIT_MS, TERMINATE_POLL_MS } from '../config/defaults.js';
+import { START_TIME_SLACK_MS, TERMINATE_KILL_WAIT_MS, TERMINATE_POLL_MS } from '../config/defaults.js';
 import { CaptainError } from '../errors.js';
 import { isGroupGone, isSignallableGroup, listGroupMembers, signalGroup } from './group.js';
 import { verifyProcessIdentity, type ProcessIdentity } from './identity.js';
@@ -103,8 +103,8 @@ export const groupProvenByMember = (pgid: number, identity: ProcessIdentity | nu
     if (stat === null) return false;
     if (identity !== null && stat.startTicks < identity.start_ticks) return false;
     const startMs = startTimeMs(stat.startTicks);
-    // `startTimeMs` may read up to a second early (whole-second btime): count that second against the member.
-    return startMs !== null && startMs + 1_000 <= lastSeenMs;
+    // `startTimeMs` is exact to a few clock ticks: count that slack against the member.
+    return startMs !== null && startMs + START_TIME_SLACK_MS <= lastSeenMs;
   });
 };
 

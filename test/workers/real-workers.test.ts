@@ -122,7 +122,7 @@ describe('real workers launched by captain', () => {
     const record = findDelegation(ctx, hang.delegation_id).record;
     assert.equal(lifecycleOf(record).reclaim_state, 'reclaimed', 'the monitor did not overwrite the reclaim when codex exited');
     assert.equal((record.child_agent as JsonObject).status, 'failed');
-    assert.match(readFileSync(join(ctx.runDir, 'raw-events', `${hang.delegation_id}.monitor.log`), 'utf8'), /reclaimed or cancelled meanwhile/);
+    assert.match(readFileSync(join(ctx.runDir, 'raw-events', `${hang.delegation_id}.monitor.log`), 'utf8'), /already finalized \(or superseded\)|reclaimed or cancelled meanwhile/);
   });
 
   it('claude success and model error', async () => {
