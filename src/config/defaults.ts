@@ -114,3 +114,20 @@ export const SUPERVISOR_MAX_RELAUNCHES = 1;
 export const STATUS_SLICE_FILES = 250;
 /** From this many delegation files on, `captain status` writes refreshed records from a writer thread (below: inline). */
 export const STATUS_WRITER_THREAD_MIN_FILES = 2_000;
+
+/**
+ * The largest record file (delegation, task card, run.json, supervisor.json) captain reads, in bytes.
+ * A bigger one is reported as an error instead of being read (a record is a few KB; a link to
+ * `/dev/zero` or a runaway writer must not cost gigabytes). @default 16 MiB
+ */
+export const RECORD_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * The deepest nesting of arrays and objects a record may have. A deeper one is reported as an error
+ * at read time: serializing it again (JSON.stringify recurses) would exhaust the stack. @default 512
+ */
+export const RECORD_MAX_DEPTH = 512;
+/**
+ * Record locks: the file inside a lock directory that names its holder (pid, start ticks, boot id),
+ * so a waiter can tell at once that the holder died and break the lock.
+ */
+export const RECORD_LOCK_OWNER_FILE = 'owner';

@@ -55,12 +55,15 @@ export const readHeadTailSync = (
 ): HeadTail => {
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    // Non-blocking: a FIFO named like a raw events file must not hang the open (regular files ignore it).
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
   } catch (error) {
     throw ioError(path, 'open', error);
   }
   try {
     const stat = fs.fstatSync(fd);
+    // Only regular files: a FIFO, socket or device (/dev/zero) is refused before any read.
+    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
     const size = stat.size;
     const head = Math.max(0, Math.floor(headBytes));
     const tail = Math.max(0, Math.floor(tailBytes));

@@ -3,24 +3,21 @@
  * every failure names the file; writes are atomic (temp file + fsync + rename), so a concurrent
  * reader sees either the old or the new record, never half of one (upstream weakness 2).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, constants as fsConstants } from 'node:fs';
+import { closeSync, mkdirSync, readSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { onExit } from 'signal-exit';
 import writeFileAtomic from 'write-file-atomic';
-import { RECORD_READ_SCRATCH_BYTES } from '../config/defaults.js';
-import { CaptainError, describeError } from '../errors.js';
-import { isJsonObject, markFloatLiterals, mayHoldFloatLiteral, type JsonObject } from '../util/json.js';
+import { RECORD_MAX_BYTES, RECORD_MAX_DEPTH, RECORD_READ_SCRATCH_BYTES } from '../config/defaults.js';
+import { assertWritableInsideRun, recordRunDir } from './paths.js';
+import { openRegularFileSync } from './regular-file.js';
+import { CaptainError, describeError, isCaptainError } from '../errors.js';
+import { exceedsNestingDepth, isJsonObject, markFloatLiterals, mayHoldFloatLiteral, type JsonObject } from '../util/json.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const invalidRecord = (path: string, reason: string, cause?: unknown): CaptainError =>
   new CaptainError('INVALID_RECORD', `${path}: ${reason}`, { cause, data: { path, reason } });
-
-const errnoCode = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
-    ? (error as { code: string }).code
-    : undefined;
 
 /** Offset of the first byte that is not valid UTF-8 (only computed on the error path). */
 const firstInvalidUtf8Offset = (bytes: Uint8Array): number => {
@@ -64,49 +61,63 @@ export interface ReadScratch {
 
 export const createReadScratch = (): ReadScratch => ({ buffer: Buffer.allocUnsafe(RECORD_READ_SCRATCH_BYTES) });
 
-/** The whole file, read into `scratch` (or, when it does not fit, into a buffer of its own). */
-const readWholeFileInto = (path: string, scratch: ReadScratch): Uint8Array => {
-  const fd = openSync(path, fsConstants.O_RDONLY);
+/**
+ * The whole record file: a regular file of at most RECORD_MAX_BYTES (see `openRegularFileSync`),
+ * read into `scratch` when it fits (or a buffer of its own). open + fstat + read + close.
+ */
+const readRecordBytes = (path: string, scratch: ReadScratch | undefined): Uint8Array => {
+  const { fd, stat } = openRegularFileSync(path, { what: 'record', maxBytes: RECORD_MAX_BYTES });
   try {
-    let buffer = scratch.buffer;
+    // One byte more than the size, so a file read whole ends in a short read (no read of 0 bytes).
+    const wantedSize = stat.size + 1;
+    let buffer = scratch !== undefined && scratch.buffer.length >= wantedSize ? scratch.buffer : Buffer.allocUnsafe(Math.min(wantedSize, RECORD_MAX_BYTES + 1));
     let length = 0;
     for (;;) {
       if (length === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        // The file grew after the fstat.
+        if (length > RECORD_MAX_BYTES) throw invalidRecord(path, `over the ${RECORD_MAX_BYTES}-byte limit for a record file`);
+        const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 2, RECORD_MAX_BYTES + 1));
         buffer.copy(bigger, 0, 0, length);
         buffer = bigger;
       }
       const wanted = buffer.length - length;
       const read = readSync(fd, buffer, length, wanted, null);
       length += read;
-      // A regular file returns less than asked only at its end: no second read to see 0 bytes.
+      // A regular file returns less than asked only at its end.
       if (read < wanted) return buffer.subarray(0, length);
     }
+  } catch (error) {
+    if (isCaptainError(error)) throw error;
+    throw invalidRecord(path, `unreadable (${describeError(error)})`, error);
   } finally {
     closeSync(fd);
   }
 };
 
 /**
- * Reads one JSON record: bytes → strict UTF-8 → JSON.parse → an object at the root (float-form
- * literals of the seed's integer fields marked, see `markFloatLiterals`). Pass a
- * `scratch` (see {@link createReadScratch}) when reading many records in a row: same result, no
- * buffer allocated per file.
+ * What went wrong in JSON.parse, without quoting the file: V8's messages carry a snippet of the
+ * text (`Unexpected token 's', "{"a": secret..." is not valid JSON`), and a record may point at
+ * any file, so only the kind of error and the position are kept.
+ */
+const describeParseError = (message: string): string => {
+  if (message.startsWith('Unexpected end of JSON input')) return 'unexpected end of input';
+  if (message.startsWith('Unexpected token')) return 'unexpected character';
+  const head = message.split(' in JSON')[0] ?? '';
+  return head.length > 0 && head.length < 80 && !head.includes('"') && head !== message ? head : 'syntax error';
+};
+
+/**
+ * Reads one JSON record: a regular file (not a FIFO, device, directory or socket; at most
+ * RECORD_MAX_BYTES) → strict UTF-8 → JSON.parse → an object at the root, nested at most
+ * RECORD_MAX_DEPTH levels (float-form literals of the seed's integer fields marked, see
+ * `markFloatLiterals`). Pass a `scratch` (see {@link createReadScratch}) when reading many records
+ * in a row: same result, no buffer allocated per file. Error messages never quote the file's content.
  * @throws CaptainError NOT_FOUND when the file does not exist; INVALID_RECORD (message names the path
- *   and what was wrong, `data: {path, reason}`) for anything else (unreadable, invalid UTF-8, invalid
- *   JSON, a root that is not an object).
+ *   and what was wrong, `data: {path, reason}`) for anything else (a dangling symlink, not a regular
+ *   file, too large, unreadable, invalid UTF-8, invalid JSON, too deep, a root that is not an object).
  */
 export const readJsonObjectSync = (path: string, scratch?: ReadScratch): JsonObject => {
-  let bytes: Uint8Array;
-  try {
-    bytes = scratch === undefined ? readFileSync(path) : readWholeFileInto(path, scratch);
-  } catch (error) {
-    const code = errnoCode(error);
-    if (code === 'ENOENT') {
-      throw new CaptainError('NOT_FOUND', `${path}: no such file`, { cause: error, data: { path, reason: 'missing' } });
-    }
-    throw invalidRecord(path, `unreadable (${describeError(error)})`, error);
-  }
+  const bytes = readRecordBytes(path, scratch);
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -120,10 +131,14 @@ export const readJsonObjectSync = (path: string, scratch?: ReadScratch): JsonObj
     const message = describeError(error);
     const position = parseErrorPosition(message, text);
     const where = position === undefined ? '' : ` at position ${position}`;
-    throw invalidRecord(path, `invalid JSON${where} (${message}); expected one JSON object`, error);
+    // No `cause`: the SyntaxError's message quotes the content.
+    throw invalidRecord(path, `invalid JSON${where} (${describeParseError(message)}); expected one JSON object`);
   }
   if (!isJsonObject(value)) {
     throw invalidRecord(path, `the root is ${describeRoot(value)}; expected one JSON object`);
+  }
+  if (exceedsNestingDepth(text, RECORD_MAX_DEPTH)) {
+    throw invalidRecord(path, `nested more than ${RECORD_MAX_DEPTH} levels deep; expected a record of at most ${RECORD_MAX_DEPTH} levels`);
   }
   // serde_json keeps `10000.0` / `2e4` as f64, which the seed's as_i64 / as_u64 do not read: remember
   // where such literals sit in the fields it reads that way (almost never; the check is cheap).
@@ -145,12 +160,28 @@ const writeFailed = (path: string, error: unknown): CaptainError =>
  */
 export const holdExitHandlers = (): (() => void) => onExit(() => undefined);
 
+/** Where a record write may land. */
+export interface WriteOptions {
+  /** The run directory the file must stay inside (after symlinks). @default recordRunDir(path) */
+  runDir?: string;
+  /** Skip the inside-the-run check (`--allow-outside-paths`). */
+  allowOutside?: boolean;
+}
+
+/** Every record write goes through the inside-the-run guard first (see `assertWritableInsideRun`). */
+export const guardWrite = (path: string, opts: WriteOptions = {}): void => {
+  assertWritableInsideRun(opts.runDir ?? recordRunDir(path), path, opts.allowOutside === undefined ? {} : { allowOutside: opts.allowOutside });
+};
+
 /**
  * Writes `value` as pretty JSON plus a newline, atomically (write-file-atomic: temp file in the same
  * folder, fsync, rename; an existing file's mode is kept). Creates the parent folder when missing.
- * @throws CaptainError IO when the write fails.
+ * The file, after symlinks, must lie inside its run directory (`opts.runDir`, by default the one
+ * the record layout names, see `recordRunDir`): a symlink never carries the write outside the run.
+ * @throws CaptainError PATH_OUTSIDE_RUN when it would not; IO when the write fails.
  */
-export const writeJsonAtomicSync = (path: string, value: JsonObject): void => {
+export const writeJsonAtomicSync = (path: string, value: JsonObject, opts: WriteOptions = {}): void => {
+  guardWrite(path, opts);
   const content = serialize(value);
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -161,7 +192,8 @@ export const writeJsonAtomicSync = (path: string, value: JsonObject): void => {
 };
 
 /** Async twin of {@link writeJsonAtomicSync}. */
-export const writeJsonAtomic = async (path: string, value: JsonObject): Promise<void> => {
+export const writeJsonAtomic = async (path: string, value: JsonObject, opts: WriteOptions = {}): Promise<void> => {
+  guardWrite(path, opts);
   const content = serialize(value);
   try {
     await mkdir(dirname(path), { recursive: true });
