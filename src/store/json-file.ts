@@ -100,8 +100,8 @@ const readRecordBytes = (path: string, scratch: ReadScratch | undefined): Uint8A
  * any file, so only the kind of error and the position are kept.
  */
 const describeParseError = (message: string): string => {
-  if (message.startsWith('Unexpected end of JSON input')) return 'unexpected end of input';
-  if (message.startsWith('Unexpected token')) return 'unexpected character';
+  if (message.startsWith('Unexpected end of JSON input')) return 'Unexpected end of JSON input';
+  if (message.startsWith('Unexpected token')) return 'Unexpected token';
   const head = message.split(' in JSON')[0] ?? '';
   return head.length > 0 && head.length < 80 && !head.includes('"') && head !== message ? head : 'syntax error';
 };
