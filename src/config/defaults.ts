@@ -46,21 +46,6 @@ export const START_TIME_SLACK_MS = 50;
  */
 export const RECORD_READ_SCRATCH_BYTES = 64 * 1024;
 
-/**
- * The largest JSON file captain reads from a run (records, task cards, run.json, supervisor.json):
- * a bigger one is reported as an error instead of being read (a record is a few KiB; a symlink to a
- * huge file must not cost gigabytes).
- */
-export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
-
-/** How long the launcher waits for the worker wrapper to report the worker's pid. */
-export const WRAPPER_PID_WAIT_MS = 5_000;
-
-/** The longest JSON-RPC line the MCP server accepts; a longer one is skipped and answered with an error. */
-export const MCP_MAX_LINE_BYTES = 4 * 1024 * 1024;
-
-/** How deeply a record's JSON may nest; deeper ones are reported as errors (nothing recurses over untrusted depth). */
-export const MAX_RECORD_DEPTH = 256;
 
 /** Record locks: how long a writer waits for a lock, and when a dead holder's lock is taken over. */
 export const RECORD_LOCK_WAIT_MS = 30_000;
@@ -133,3 +118,26 @@ export const SUPERVISOR_MAX_RELAUNCHES = 1;
 export const STATUS_SLICE_FILES = 250;
 /** From this many delegation files on, `captain status` writes refreshed records from a writer thread (below: inline). */
 export const STATUS_WRITER_THREAD_MIN_FILES = 2_000;
+
+/**
+ * The largest record file (delegation, task card, run.json, supervisor.json) captain reads, in bytes.
+ * A bigger one is reported as an error instead of being read (a record is a few KB; a link to
+ * `/dev/zero` or a runaway writer must not cost gigabytes). @default 16 MiB
+ */
+export const RECORD_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * The deepest nesting of arrays and objects a record may have. A deeper one is reported as an error
+ * at read time: serializing it again (JSON.stringify recurses) would exhaust the stack. @default 512
+ */
+export const RECORD_MAX_DEPTH = 512;
+/**
+ * Record locks: the file inside a lock directory that names its holder (pid, start ticks, boot id),
+ * so a waiter can tell at once that the holder died and break the lock.
+ */
+export const RECORD_LOCK_OWNER_FILE = 'owner';
+
+/** How long the launcher waits for the worker wrapper to report the worker's pid. */
+export const WRAPPER_PID_WAIT_MS = 5_000;
+
+/** The longest JSON-RPC line the MCP server accepts; a longer one is skipped and answered with an error. */
+export const MCP_MAX_LINE_BYTES = 4 * 1024 * 1024;

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import { RAW_EVENTS_HEAD_BYTES, RAW_EVENTS_TAIL_BYTES } from '../config/defaults.js';
 import { CaptainError } from '../errors.js';
-import { openRegularFileSync } from '../store/regular-file.js';
 import { rustLines } from './text.js';
 
 /** The part of a raw events file that parsers see. */
@@ -54,9 +53,17 @@ export const readHeadTailSync = (
   headBytes: number = RAW_EVENTS_HEAD_BYTES,
   tailBytes: number = RAW_EVENTS_TAIL_BYTES,
 ): HeadTail => {
-  // Regular files only, opened non-blocking: a FIFO or /dev/zero named as raw events never hangs a reader.
-  const { fd, stat } = openRegularFileSync(path, { what: 'raw events file' });
+  let fd: number;
   try {
+    // Non-blocking: a FIFO named like a raw events file must not hang the open (regular files ignore it).
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
+  } catch (error) {
+    throw ioError(path, 'open', error);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    // Only regular files: a FIFO, socket or device (/dev/zero) is refused before any read.
+    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
     const size = stat.size;
     const head = Math.max(0, Math.floor(headBytes));
     const tail = Math.max(0, Math.floor(tailBytes));
@@ -93,7 +100,7 @@ const ioError = (path: string, action: string, error: unknown): CaptainError => 
 
 /** True when `error` is the `CaptainError` thrown by `readHeadTailSync` for a file that does not exist. */
 export const isMissingFileError = (error: unknown): boolean =>
-  error instanceof CaptainError && (error.data?.code === 'ENOENT' || error.code === 'NOT_FOUND');
+  error instanceof CaptainError && error.data?.code === 'ENOENT';
 
 /**
  * The lines parsers should look at, in file order: the head's lines (without a possibly cut last line

@@ -22,8 +22,7 @@ import { captureProcessIdentity, type ProcessIdentity } from '../process/identit
 import { isGroupGone, isSignallableGroup, listGroupMembers, signalGroup } from '../process/group.js';
 import { groupProvenByMember, terminateWorker } from '../process/terminate.js';
 import { readJsonObjectSync } from '../store/json-file.js';
-import { delegationPath, resolveInsideRun, runLayout } from '../store/paths.js';
-import { assertNoSymlinkOnWritePath } from '../store/regular-file.js';
+import { delegationPath, resolveLaunchFiles, runLayout } from '../store/paths.js';
 import { updateJsonRecord } from '../store/update-record.js';
 import { asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
@@ -141,21 +140,14 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
   const command = getKey(evidence, 'command');
   const argv = Array.isArray(command) ? command.filter((a): a is string => typeof a === 'string') : [];
   const [file, ...args] = argv;
-  const namedRaw = asString(getKey(evidence, 'raw_events_file'));
-  const namedStderr = asString(getKey(evidence, 'stderr_file'));
-  if (file === undefined || namedRaw === undefined || namedStderr === undefined) {
-    throw new Error(`${path}: worker_launch_evidence needs command, raw_events_file and stderr_file`);
-  }
+  if (file === undefined) throw new Error(`${path}: worker_launch_evidence.command is missing; expected the argv to run`);
   // The files the worker writes are truncated: they must lie inside the run (after symlinks), as
   // every path read from a record does, unless the user opted out.
-  const inside = (candidate: string, field: string): string =>
-    resolveInsideRun(ctx.runDir, candidate, { allowOutside: ctx.allowOutsidePaths, recordPath: path, field });
   let rawEventsFile: string;
   let stderrFile: string;
+  let stdinFile: string | undefined;
   try {
-    rawEventsFile = inside(namedRaw, 'worker_launch_evidence.raw_events_file');
-    stderrFile = inside(namedStderr, 'worker_launch_evidence.stderr_file');
-    for (const target of [rawEventsFile, stderrFile]) assertNoSymlinkOnWritePath(target);
+    ({ rawEventsFile, stderrFile, stdinFile } = resolveLaunchFiles(ctx.runDir, record, { allowOutside: ctx.allowOutsidePaths, recordPath: path }));
   } catch (error) {
     const failure = { errno: isCaptainError(error) ? error.code : 'EINVAL', path: '', message: describeError(error) };
     await recordSpawnFailure(path, generation, failure, formatRfc3339(ctx.now()));
@@ -163,7 +155,6 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
     return 0;
   }
   const env = getKey(request, 'env');
-  const stdinFile = asString(getKey(request, 'stdin_file'));
   const cwd = asString(getKey(request, 'cwd')) ?? ctx.runDir;
   const badCwd = checkCwd(cwd);
   if (badCwd !== null) {

@@ -6,7 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
+import { openRegularFileSync } from '../store/regular-file.js';
 import { join, resolve } from 'node:path';
 import { CaptainError } from '../errors.js';
 import { childStatusOf } from '../lifecycle/derive.js';
@@ -67,6 +68,15 @@ const redactSecrets = (env: Record<string, string>): Record<string, string> =>
 
 const secretsOf = (env: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(env).filter(([name, value]) => isSecretName(name) && value !== REDACTED));
+
+/** Copies the worker's stdin file into the run (only a regular file; a FIFO or device is refused). */
+const copyStdin = (source: string, target: string): string => {
+  const { fd, stat } = openRegularFileSync(source, { what: '--stdin', code: 'IO' });
+  closeSync(fd);
+  if (!stat.isFile()) throw new CaptainError('USAGE', `--stdin ${source}: expected a regular file`);
+  copyFileSync(source, target);
+  return target;
+};
 
 const activeWorkerCount = (records: JsonObject[]): number =>
   records.filter((r) => childStatusOf(r) === 'running').length;
@@ -172,6 +182,12 @@ const createDelegation = (
   const layout = runLayout(ctx.runDir);
   mkdirSync(layout.rawEventsDir, { recursive: true });
   const rawEventsFile = defaultRawEventsPath(ctx.runDir, delegationId);
+  let stdinCopy: string | null = null;
+  if (input.stdinFile !== undefined) {
+    const inRun = join(layout.rawEventsDir, `${delegationId}.stdin`);
+    // A retry passes the copy its first launch made: reuse it as it is.
+    stdinCopy = resolve(input.stdinFile) === inRun ? inRun : copyStdin(input.stdinFile, join(layout.rawEventsDir, `${delegationId}.stdin`));
+  }
   const stderrFile = join(layout.rawEventsDir, `${delegationId}.stderr.txt`);
   const title = input.title ?? (input.prompt ?? (input.argv ?? []).join(' ')).slice(0, 80);
   const status = queued ? 'queued' : 'running';
@@ -191,7 +207,9 @@ const createDelegation = (
       argv: input.argv ?? [],
       cwd,
       sandbox_mode: input.sandbox ?? null,
-      stdin_file: input.stdinFile ?? null,
+      // A copy inside the run: paths read from records stay inside it, and a retry reads the same input.
+      stdin_file: stdinCopy,
+      ...(input.stdinFile === undefined || input.stdinFile === stdinCopy ? {} : { stdin_source: resolve(input.stdinFile) }),
       env: redactSecrets({ ...command.env, ...input.env }),
       // What the first launch ran with; a retry keeps it (see workers/launch-env.ts).
       launch_env: input.launchEnv ?? captureLaunchEnv(input.kind, process.env),

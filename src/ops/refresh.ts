@@ -10,7 +10,7 @@ import { applyCompletion, applyObservedSize, applyProgress } from '../lifecycle/
 import { childStatusOf } from '../lifecycle/derive.js';
 import { CaptainError } from '../errors.js';
 import { assertSafeId, resolveRawEventsFile } from '../store/paths.js';
-import { fileTypeOf } from '../store/regular-file.js';
+import { describeFileType } from '../store/regular-file.js';
 import { updateJsonRecordSync } from '../store/update-record.js';
 import { asString, asUnsigned, getKey, type JsonObject } from '../util/json.js';
 import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
@@ -90,7 +90,7 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
   if (stat === undefined) return { record, change: 'none' };
   if (!stat.isFile()) {
     // A FIFO would block the reader, /dev/zero never ends: report it and show the record as persisted.
-    throw new CaptainError('INVALID_RECORD', `${rawPath}: the raw events file is ${fileTypeOf(stat)}; expected a regular file`, { data: { path: rawPath, reason: `raw events file is ${fileTypeOf(stat)}; expected a regular file` } });
+    throw new CaptainError('INVALID_RECORD', `${rawPath}: the raw events file is ${describeFileType(stat)}; expected a regular file`, { data: { path: rawPath, reason: `raw events file is ${describeFileType(stat)}; expected a regular file` } });
   }
   const exitFinal = finalizeFromExitRecord(ctx, path, record);
   if (exitFinal !== undefined) return { record: exitFinal, change: 'finalized' };

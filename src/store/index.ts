@@ -1,9 +1,14 @@
 /** The run store: reading, locking and atomically updating upstream-compatible run records. */
-export { readJsonObjectSync, writeJsonAtomic, writeJsonAtomicSync } from './json-file.js';
+export { guardWrite, readJsonObjectSync, writeJsonAtomic, writeJsonAtomicSync, type WriteOptions } from './json-file.js';
+export { openRegularFileSync, type OpenFailure, type OpenedFile, type OpenRegularOptions } from './regular-file.js';
 export { recordLockPath, tryWithRecordLockSync, withRecordLock, type RecordLockHandle, type RecordLockOptions } from './lock.js';
 export { updateJsonRecord, updateJsonRecordSync, type RecordMutation, type RecordUpdate } from './update-record.js';
 export {
   assertSafeId,
+  assertWritableInsideRun,
+  recordRunDir,
+  resolveLaunchFiles,
+  type LaunchFiles,
   defaultRawEventsPath,
   delegationPath,
   resolveInsideRun,

@@ -8,10 +8,11 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { onExit } from 'signal-exit';
 import writeFileAtomic from 'write-file-atomic';
-import { MAX_RECORD_BYTES, MAX_RECORD_DEPTH, RECORD_READ_SCRATCH_BYTES } from '../config/defaults.js';
-import { assertNoSymlinkOnWritePath, openRegularFileSync } from './regular-file.js';
-import { CaptainError, describeError } from '../errors.js';
-import { isJsonObject, jsonDepthExceeds, markFloatLiterals, mayHoldFloatLiteral, type JsonObject } from '../util/json.js';
+import { RECORD_MAX_BYTES, RECORD_MAX_DEPTH, RECORD_READ_SCRATCH_BYTES } from '../config/defaults.js';
+import { assertWritableInsideRun, recordRunDir } from './paths.js';
+import { openRegularFileSync } from './regular-file.js';
+import { CaptainError, describeError, isCaptainError } from '../errors.js';
+import { exceedsNestingDepth, isJsonObject, markFloatLiterals, mayHoldFloatLiteral, type JsonObject } from '../util/json.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -61,51 +62,62 @@ export interface ReadScratch {
 export const createReadScratch = (): ReadScratch => ({ buffer: Buffer.allocUnsafe(RECORD_READ_SCRATCH_BYTES) });
 
 /**
- * The whole of an open regular file of `size` bytes, read into `scratch` when it fits (else into a
- * buffer of its own). Reads until end of file, so a file that grew since `fstat` is read whole.
+ * The whole record file: a regular file of at most RECORD_MAX_BYTES (see `openRegularFileSync`),
+ * read into `scratch` when it fits (or a buffer of its own). open + fstat + read + close.
  */
-const readWholeFd = (fd: number, size: number, scratch: ReadScratch | undefined): Uint8Array => {
-  let buffer = scratch !== undefined && size < scratch.buffer.length ? scratch.buffer : Buffer.allocUnsafe(size + 1);
-  let length = 0;
-  for (;;) {
-    if (length === buffer.length) {
-      const bigger = Buffer.allocUnsafe(buffer.length * 2);
-      buffer.copy(bigger, 0, 0, length);
-      buffer = bigger;
-    }
-    const wanted = buffer.length - length;
-    const read = readSync(fd, buffer, length, wanted, null);
-    length += read;
-    // A regular file returns less than asked only at its end: no second read to see 0 bytes.
-    if (read < wanted) return buffer.subarray(0, length);
-  }
-};
-
-/**
- * Reads one JSON record: bytes → strict UTF-8 → JSON.parse → an object at the root (float-form
- * literals of the seed's integer fields marked, see `markFloatLiterals`). Pass a
- * `scratch` (see {@link createReadScratch}) when reading many records in a row: same result, no
- * buffer allocated per file.
- * @throws CaptainError NOT_FOUND when the file does not exist; INVALID_RECORD (message names the path
- *   and what was wrong, `data: {path, reason}`) for anything else (unreadable, invalid UTF-8, invalid
- *   JSON, a root that is not an object).
- */
-export const readJsonObjectSync = (path: string, scratch?: ReadScratch): JsonObject => {
-  // Only a regular file of bounded size is read: a FIFO named `x.json` must not hang a reader,
-  // nor a symlink to /dev/zero cost gigabytes (openRegularFileSync throws NOT_FOUND or INVALID_RECORD).
-  const { fd, stat } = openRegularFileSync(path, { maxBytes: MAX_RECORD_BYTES, what: 'JSON record' });
-  let bytes: Uint8Array;
+const readRecordBytes = (path: string, scratch: ReadScratch | undefined): Uint8Array => {
+  const { fd, stat } = openRegularFileSync(path, { what: 'record', maxBytes: RECORD_MAX_BYTES });
   try {
-    bytes = readWholeFd(fd, stat.size, scratch);
+    // One byte more than the size, so a file read whole ends in a short read (no read of 0 bytes).
+    const wantedSize = stat.size + 1;
+    let buffer = scratch !== undefined && scratch.buffer.length >= wantedSize ? scratch.buffer : Buffer.allocUnsafe(Math.min(wantedSize, RECORD_MAX_BYTES + 1));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        // The file grew after the fstat.
+        if (length > RECORD_MAX_BYTES) throw invalidRecord(path, `over the ${RECORD_MAX_BYTES}-byte limit for a record file`);
+        const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 2, RECORD_MAX_BYTES + 1));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const wanted = buffer.length - length;
+      const read = readSync(fd, buffer, length, wanted, null);
+      length += read;
+      // A regular file returns less than asked only at its end.
+      if (read < wanted) return buffer.subarray(0, length);
+    }
   } catch (error) {
+    if (isCaptainError(error)) throw error;
     throw invalidRecord(path, `unreadable (${describeError(error)})`, error);
   } finally {
     closeSync(fd);
   }
-  if (bytes.length > MAX_RECORD_BYTES) throw invalidRecord(path, `grew over the ${MAX_RECORD_BYTES}-byte limit for a JSON record while being read`);
-  if (jsonDepthExceeds(bytes, MAX_RECORD_DEPTH)) {
-    throw invalidRecord(path, `nests deeper than ${MAX_RECORD_DEPTH} levels; expected a JSON record of ordinary depth`);
-  }
+};
+
+/**
+ * What went wrong in JSON.parse, without quoting the file: V8's messages carry a snippet of the
+ * text (`Unexpected token 's', "{"a": secret..." is not valid JSON`), and a record may point at
+ * any file, so only the kind of error and the position are kept.
+ */
+const describeParseError = (message: string): string => {
+  if (message.startsWith('Unexpected end of JSON input')) return 'Unexpected end of JSON input';
+  if (message.startsWith('Unexpected token')) return 'Unexpected token';
+  const head = message.split(' in JSON')[0] ?? '';
+  return head.length > 0 && head.length < 80 && !head.includes('"') && head !== message ? head : 'syntax error';
+};
+
+/**
+ * Reads one JSON record: a regular file (not a FIFO, device, directory or socket; at most
+ * RECORD_MAX_BYTES) → strict UTF-8 → JSON.parse → an object at the root, nested at most
+ * RECORD_MAX_DEPTH levels (float-form literals of the seed's integer fields marked, see
+ * `markFloatLiterals`). Pass a `scratch` (see {@link createReadScratch}) when reading many records
+ * in a row: same result, no buffer allocated per file. Error messages never quote the file's content.
+ * @throws CaptainError NOT_FOUND when the file does not exist; INVALID_RECORD (message names the path
+ *   and what was wrong, `data: {path, reason}`) for anything else (a dangling symlink, not a regular
+ *   file, too large, unreadable, invalid UTF-8, invalid JSON, too deep, a root that is not an object).
+ */
+export const readJsonObjectSync = (path: string, scratch?: ReadScratch): JsonObject => {
+  const bytes = readRecordBytes(path, scratch);
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -119,10 +131,14 @@ export const readJsonObjectSync = (path: string, scratch?: ReadScratch): JsonObj
     const message = describeError(error);
     const position = parseErrorPosition(message, text);
     const where = position === undefined ? '' : ` at position ${position}`;
-    throw invalidRecord(path, `invalid JSON${where} (${message}); expected one JSON object`, error);
+    // No `cause`: the SyntaxError's message quotes the content.
+    throw invalidRecord(path, `invalid JSON${where} (${describeParseError(message)}); expected one JSON object`);
   }
   if (!isJsonObject(value)) {
     throw invalidRecord(path, `the root is ${describeRoot(value)}; expected one JSON object`);
+  }
+  if (exceedsNestingDepth(text, RECORD_MAX_DEPTH)) {
+    throw invalidRecord(path, `nested more than ${RECORD_MAX_DEPTH} levels deep; expected a record of at most ${RECORD_MAX_DEPTH} levels`);
   }
   // serde_json keeps `10000.0` / `2e4` as f64, which the seed's as_i64 / as_u64 do not read: remember
   // where such literals sit in the fields it reads that way (almost never; the check is cheap).
@@ -144,13 +160,28 @@ const writeFailed = (path: string, error: unknown): CaptainError =>
  */
 export const holdExitHandlers = (): (() => void) => onExit(() => undefined);
 
+/** Where a record write may land. */
+export interface WriteOptions {
+  /** The run directory the file must stay inside (after symlinks). @default recordRunDir(path) */
+  runDir?: string;
+  /** Skip the inside-the-run check (`--allow-outside-paths`). */
+  allowOutside?: boolean;
+}
+
+/** Every record write goes through the inside-the-run guard first (see `assertWritableInsideRun`). */
+export const guardWrite = (path: string, opts: WriteOptions = {}): void => {
+  assertWritableInsideRun(opts.runDir ?? recordRunDir(path), path, opts.allowOutside === undefined ? {} : { allowOutside: opts.allowOutside });
+};
+
 /**
  * Writes `value` as pretty JSON plus a newline, atomically (write-file-atomic: temp file in the same
  * folder, fsync, rename; an existing file's mode is kept). Creates the parent folder when missing.
- * @throws CaptainError IO when the write fails.
+ * The file, after symlinks, must lie inside its run directory (`opts.runDir`, by default the one
+ * the record layout names, see `recordRunDir`): a symlink never carries the write outside the run.
+ * @throws CaptainError PATH_OUTSIDE_RUN when it would not; IO when the write fails.
  */
-export const writeJsonAtomicSync = (path: string, value: JsonObject): void => {
-  assertNoSymlinkOnWritePath(path);
+export const writeJsonAtomicSync = (path: string, value: JsonObject, opts: WriteOptions = {}): void => {
+  guardWrite(path, opts);
   const content = serialize(value);
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -161,8 +192,8 @@ export const writeJsonAtomicSync = (path: string, value: JsonObject): void => {
 };
 
 /** Async twin of {@link writeJsonAtomicSync}. */
-export const writeJsonAtomic = async (path: string, value: JsonObject): Promise<void> => {
-  assertNoSymlinkOnWritePath(path);
+export const writeJsonAtomic = async (path: string, value: JsonObject, opts: WriteOptions = {}): Promise<void> => {
+  guardWrite(path, opts);
   const content = serialize(value);
   try {
     await mkdir(dirname(path), { recursive: true });

@@ -151,6 +151,8 @@ export interface InsideRunOptions {
   field: string;
   /** The record file the path came from, for the message. */
   recordPath?: string;
+  /** What captain is about to do with the file, for the message. @default 'read' */
+  access?: 'read' | 'write';
 }
 
 /**
@@ -170,8 +172,8 @@ export const resolveInsideRun = (runDir: string, candidate: string, opts: Inside
   throw new CaptainError(
     'PATH_OUTSIDE_RUN',
     `${where}: ${opts.field} ${JSON.stringify(candidate)} resolves to ${resolved}, outside the run directory ${realRun}; ` +
-      'captain only reads files inside the run directory unless --allow-outside-paths is given',
-    { data: { path: opts.recordPath, field: opts.field, candidate, resolvedPath: resolved, runDir: realRun } },
+      `captain only ${opts.access === 'write' ? 'writes' : 'reads'} files inside the run directory unless --allow-outside-paths is given`,
+    { data: { path: opts.recordPath, field: opts.field, candidate, resolvedPath: resolved, runDir: realRun, access: opts.access ?? 'read' } },
   );
 };
 
@@ -202,4 +204,79 @@ export const resolveRawEventsFile = (
   }
   const fallback = defaultRawEventsPath(runDir, id, { field, recordPath });
   return resolveInsideRun(runDir, fallback, { ...opts, field });
+};
+
+/**
+ * The run directory a record file belongs to, from the fixed layout: `<run>/delegations/<id>.json`
+ * and `<run>/task-cards/<id>.json` belong to `<run>`, every other file (`run.json`,
+ * `supervisor.json`) to its folder. Lexical: the path as written, symlinks not followed.
+ */
+export const recordRunDir = (recordPath: string): string => {
+  const folder = dirname(resolve(recordPath));
+  const name = basename(folder);
+  return name === 'delegations' || name === 'task-cards' ? dirname(folder) : folder;
+};
+
+/**
+ * The guard every write goes through: `path` (after symlinks, its folder's included) must lie inside
+ * the real run directory `runDir`, so neither a `delegations/<id>.json` symlink to a file elsewhere
+ * nor a symlinked `delegations/` folder makes captain write outside the run. The atomic writes and
+ * locked updates of the store call it with {@link recordRunDir}; launch code checks the files it
+ * opens for writing with {@link resolveLaunchFiles}.
+ * @returns the real path the write will land on.
+ * @throws CaptainError PATH_OUTSIDE_RUN naming the path, where it resolves to, and the run directory.
+ */
+export const assertWritableInsideRun = (
+  runDir: string,
+  path: string,
+  opts: { allowOutside?: boolean; field?: string; recordPath?: string } = {},
+): string =>
+  resolveInsideRun(runDir, path, {
+    field: opts.field ?? 'record file',
+    recordPath: opts.recordPath ?? path,
+    access: 'write',
+    ...(opts.allowOutside === undefined ? {} : { allowOutside: opts.allowOutside }),
+  });
+
+/** The files a worker launch opens, resolved to real paths inside the run (see {@link resolveLaunchFiles}). */
+export interface LaunchFiles {
+  /** `worker_launch_evidence.raw_events_file` (opened for writing: the worker's stdout). */
+  rawEventsFile: string;
+  /** `worker_launch_evidence.stderr_file` (opened for writing: the worker's stderr). */
+  stderrFile: string;
+  /** `worker_request.stdin_file` (opened for reading), when the record names one. */
+  stdinFile: string | undefined;
+}
+
+/**
+ * Checks, before a launch, the files a delegation record makes the launcher open: its
+ * `worker_launch_evidence.raw_events_file` and `stderr_file` (truncated and written) and its
+ * `worker_request.stdin_file` (read) must resolve, after symlinks, inside the run directory, unless
+ * `allowOutside` (`--allow-outside-paths`). Call it right before opening them, and open the returned
+ * real paths.
+ * @throws CaptainError INVALID_RECORD when raw_events_file or stderr_file is missing or not a
+ *   non-empty string; PATH_OUTSIDE_RUN naming the record, the field and where it resolves.
+ */
+export const resolveLaunchFiles = (
+  runDir: string,
+  record: JsonObject,
+  opts: { allowOutside?: boolean; recordPath?: string } = {},
+): LaunchFiles => {
+  const recordPath = opts.recordPath ?? 'delegation record';
+  const evidence = getKey(record, 'worker_launch_evidence');
+  const required = (field: 'raw_events_file' | 'stderr_file'): string => {
+    const value = asString(getKey(evidence, field));
+    if (value === undefined || value.length === 0) {
+      throw new CaptainError('INVALID_RECORD', `${recordPath}: worker_launch_evidence.${field} is missing; expected the path of a file inside the run`, {
+        data: { path: opts.recordPath, field: `worker_launch_evidence.${field}`, reason: 'missing' },
+      });
+    }
+    return resolveInsideRun(runDir, value, { ...opts, recordPath, field: `worker_launch_evidence.${field}`, access: 'write' });
+  };
+  const stdin = asString(getKey(getKey(record, 'worker_request'), 'stdin_file'));
+  return {
+    rawEventsFile: required('raw_events_file'),
+    stderrFile: required('stderr_file'),
+    stdinFile: stdin === undefined ? undefined : resolveInsideRun(runDir, stdin, { ...opts, recordPath, field: 'worker_request.stdin_file' }),
+  };
 };

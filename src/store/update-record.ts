@@ -3,7 +3,7 @@
  * process may also change. The mutation sees the record as it is on disk under the lock, so no
  * update is lost, and it receives the whole object, so keys captain does not know survive.
  */
-import { readJsonObjectSync, writeJsonAtomic, writeJsonAtomicSync } from './json-file.js';
+import { guardWrite, readJsonObjectSync, writeJsonAtomic, writeJsonAtomicSync } from './json-file.js';
 import { tryWithRecordLockSync, withRecordLock, type RecordLockOptions } from './lock.js';
 import type { JsonObject } from '../util/json.js';
 
@@ -22,10 +22,13 @@ export interface RecordUpdate {
 
 /**
  * Under the record lock: re-reads `path`, applies `mutate`, writes the result atomically.
- * @throws CaptainError NOT_FOUND / INVALID_RECORD from the read, LOCK_TIMEOUT from the lock, IO from the write.
+ * @throws CaptainError PATH_OUTSIDE_RUN when `path` (after symlinks) leaves its run (see `guardWrite`),
+ *   NOT_FOUND / INVALID_RECORD from the read, LOCK_TIMEOUT from the lock, IO from the write.
  */
-export const updateJsonRecord = (path: string, mutate: RecordMutation, opts: RecordLockOptions = {}): Promise<RecordUpdate> =>
-  withRecordLock(
+export const updateJsonRecord = async (path: string, mutate: RecordMutation, opts: RecordLockOptions = {}): Promise<RecordUpdate> => {
+  // Before the lock, so not even the lock directory is made outside the run.
+  guardWrite(path);
+  return withRecordLock(
     path,
     async (lock) => {
       const current = readJsonObjectSync(path);
@@ -37,6 +40,7 @@ export const updateJsonRecord = (path: string, mutate: RecordMutation, opts: Rec
     },
     opts,
   );
+};
 
 /**
  * Synchronous variant that never waits: `{locked: false}` when another process holds the record.
@@ -47,6 +51,7 @@ export const updateJsonRecordSync = (
   mutate: RecordMutation,
   opts: Pick<RecordLockOptions, 'staleMs'> = {},
 ): ({ locked: true } & RecordUpdate) | { locked: false } => {
+  guardWrite(path);
   const outcome = tryWithRecordLockSync(path, () => {
     const current = readJsonObjectSync(path);
     const next = mutate(current);

@@ -5,12 +5,12 @@
  * name; a holder that died (even by SIGKILL) is recognised from its recorded identity (so a reused
  * pid does not count) and replaced at once, without waiting for a timeout.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SUPERVISOR_SLOT_LOCK_WAIT_MS } from '../config/defaults.js';
 import { CaptainError } from '../errors.js';
 import { captureProcessIdentity, verifyProcessIdentity, type ProcessIdentity } from '../process/identity.js';
-import { writeJsonAtomicSync } from '../store/json-file.js';
+import { readJsonObjectSync, writeJsonAtomicSync } from '../store/json-file.js';
 import { withRecordLock } from '../store/lock.js';
 import { isJsonObject, type JsonObject } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
@@ -26,7 +26,7 @@ export interface Holder extends JsonObject {
 
 const readHolder = (path: string): Holder | null => {
   try {
-    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    const value: unknown = readJsonObjectSync(path); // a regular file only (a FIFO there must not hang the supervisor)
     return isJsonObject(value) && typeof value.pid === 'number' && typeof value.started_at === 'string' ? (value as Holder) : null;
   } catch {
     return null;

@@ -187,31 +187,27 @@ export const markFloatLiterals = (text: string, root: Json): void => {
 };
 
 /**
- * Whether the JSON text in `bytes` nests arrays and objects deeper than `max` levels. One pass
- * without recursion, jumping over strings with `indexOf`; a record nested 100,000 levels deep is
- * refused at read time, so nothing later (serialization, cloning) overflows the stack on it.
+ * Whether the JSON `text` (valid JSON) nests arrays and objects deeper than `limit` levels.
+ * Iterative, and cheap for ordinary records: nesting can only be as deep as the number of `{` and
+ * `[` in the text, so the exact walk (which skips strings) runs only when there are more than
+ * `limit` of them, counted with native `indexOf` scans that stop at the limit.
  */
-export const jsonDepthExceeds = (bytes: Uint8Array, max: number): boolean => {
-  const QUOTE = 0x22;
-  const BACKSLASH = 0x5c;
+export const exceedsNestingDepth = (text: string, limit: number): boolean => {
+  let openers = 0;
+  for (let i = text.indexOf('{'); i >= 0 && openers <= limit; i = text.indexOf('{', i + 1)) openers += 1;
+  for (let i = text.indexOf('['); i >= 0 && openers <= limit; i = text.indexOf('[', i + 1)) openers += 1;
+  if (openers <= limit) return false;
   let depth = 0;
-  for (let i = 0; i < bytes.length; i += 1) {
-    const c = bytes[i];
-    if (c === QUOTE) {
-      let end = i;
-      for (;;) {
-        end = bytes.indexOf(QUOTE, end + 1);
-        if (end < 0) return false; // an unterminated string: JSON.parse reports it
-        let slashes = 0;
-        while (bytes[end - 1 - slashes] === BACKSLASH) slashes += 1;
-        if (slashes % 2 === 0) break;
-      }
-      i = end;
-    } else if (c === 0x7b || c === 0x5b) {
+  const length = text.length;
+  for (let i = 0; i < length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) {
       depth += 1;
-      if (depth > max) return true;
+      if (depth > limit) return true;
     } else if (c === 0x7d || c === 0x5d) {
       depth -= 1;
+    } else if (c === 0x22) {
+      i = stringEnd(text, i) - 1;
     }
   }
   return false;

@@ -56,9 +56,9 @@ describe('hostile files in a run directory', () => {
       assert.match(byFile.get('fifo.json') ?? '', /a FIFO/);
       assert.match(byFile.get('zero.json') ?? '', /a character device/);
       assert.match(byFile.get('urandom.json') ?? '', /a character device/);
-      assert.match(byFile.get('dangling.json') ?? '', /dangling symlink/);
+      assert.match(byFile.get('dangling.json') ?? '', /symbolic link whose target does not exist/);
       assert.match(byFile.get('folder.json') ?? '', /a directory/);
-      assert.match(byFile.get('deep.json') ?? '', /nests deeper than/);
+      assert.match(byFile.get('deep.json') ?? '', /nested more than \d+ levels deep/);
       if (!args.includes('--snapshot')) {
         assert.match(byFile.get('fifo-raw.json') ?? '', /raw-events\/fifo-raw\.jsonl: the raw events file is a FIFO/);
         assert.match(byFile.get('zero-raw.json') ?? '', /resolves to \/dev\/zero, outside the run directory/);
@@ -78,7 +78,7 @@ describe('hostile files in a run directory', () => {
     const cancel = runCaptain(['cancel', '--run-dir', run.runDir, '--delegation', 'linked'], { timeoutMs: T });
     assert.equal(readFileSync(secret, 'utf8'), secretBefore, 'cancel did not write through the symlink');
     assert.notEqual(cancel.code, 0);
-    assert.match(cancel.stderr, /symlink/);
+    assert.match(cancel.stderr, /outside the run directory/);
   });
 });
 

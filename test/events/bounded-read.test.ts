@@ -75,7 +75,7 @@ describe('readHeadTailSync', () => {
     const file = path.join(dir, 'nope.jsonl');
     assert.throws(
       () => readHeadTailSync(file),
-      (error: unknown) => isCaptainError(error) && error.code === 'NOT_FOUND' && error.message.includes(file) && error.data?.code === 'ENOENT',
+      (error: unknown) => isCaptainError(error) && error.code === 'IO' && error.message.includes(file) && error.data?.code === 'ENOENT',
     );
     assert.equal(findTerminalEventSync(file, 'codex'), null);
     const snap = snapshotFromRawEventsFileSync(file, 'codex', null, COMPLETED_AT);

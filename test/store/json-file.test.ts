@@ -88,7 +88,7 @@ test('an unreadable path (a folder) is INVALID_RECORD, not a crash', (t) => {
   mkdirSync(dir);
   const error = captainError(() => readJsonObjectSync(dir));
   assert.equal(error.code, 'INVALID_RECORD');
-  assert.match(error.message, /folder\.json: is a directory; captain reads only regular files/);
+  assert.match(error.message, /folder\.json: a directory, not a regular file/);
 });
 
 test('a reader in another process never sees a half-written record during many atomic writes', async (t) => {

@@ -43,7 +43,7 @@ test('corrupt or unreadable files become error entries with path and reason; the
   assert.match(reasons[0] ?? '', /^invalid JSON at position 40 \(.*\); expected one JSON object$/);
   assert.match(reasons[1] ?? '', /^not valid UTF-8 \(first bad byte at offset 2\)/);
   assert.match(reasons[2] ?? '', /^the root is an array; expected one JSON object$/);
-  assert.match(reasons[3] ?? '', /^is a directory; captain reads only regular files/);
+  assert.match(reasons[3] ?? '', /^a directory, not a regular file/);
 });
 
 test('loadTaskCards reads task-cards/ the same way', (t) => {
