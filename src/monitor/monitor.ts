@@ -49,9 +49,17 @@ const withLifecycle = (record: JsonObject, patch: JsonObject, top: JsonObject = 
   worker_lifecycle: { ...(getKey(record, 'worker_lifecycle') as JsonObject), ...patch },
 });
 
-const log = (message: string): void => {
+const stdoutLog = (message: string): void => {
   process.stdout.write(`${new Date().toISOString()} ${message}\n`);
 };
+
+/** Where a launch runs: in its own process (`monitor/main.js`), or inside the delegating process. */
+export interface LaunchOptions {
+  /** Where progress lines go. @default this process's stdout */
+  log?: (message: string) => void;
+  /** Secret `--env` values (redacted on disk) the delegating process holds. */
+  secrets?: Record<string, string>;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -127,7 +135,9 @@ const claim = async (path: string, generation: string, monitor: ProcessIdentity 
   return written;
 };
 
-export const runMonitor = async (ctx: RunContext, delegationId: string, generation: string): Promise<number> => {
+export const runMonitor = async (ctx: RunContext, delegationId: string, generation: string, opts: LaunchOptions = {}): Promise<number> => {
+  const log = opts.log ?? stdoutLog;
+  const secrets = opts.secrets ?? {};
   const path = delegationPath(ctx.runDir, delegationId);
   const me = captureProcessIdentity(process.pid);
   if (!(await claim(path, generation, me))) {
@@ -162,9 +172,10 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
     log(`delegation ${delegationId}: ${badCwd.message}; not started`);
     return 0;
   }
-  const launchEnv = restoreLaunchEnv(stringEntries(getKey(request, 'launch_env')), stringEntries(env), process.env);
-  // Explicit `--env` secrets come through this process's environment (they are redacted on disk).
-  for (const [name, value] of Object.entries(stringEntries(env))) if (value === REDACTED && process.env[name] !== undefined) launchEnv.env[name] = process.env[name];
+  const current = { ...process.env, ...secrets };
+  const launchEnv = restoreLaunchEnv(stringEntries(getKey(request, 'launch_env')), stringEntries(env), current);
+  // Explicit `--env` secrets come from the delegating process (they are redacted on disk).
+  for (const [name, value] of Object.entries(stringEntries(env))) if (value === REDACTED && current[name] !== undefined) launchEnv.env[name] = current[name];
   const stillRedacted = Object.entries(launchEnv.env).filter(([, value]) => value === REDACTED).map(([name]) => name);
   const missing = [...new Set([...launchEnv.missing, ...stillRedacted])];
   if (missing.length > 0) {
@@ -258,6 +269,7 @@ const waitForPidFile = async (pidFile: string, waitMs: number): Promise<number |
  * writes the result, fenced by the launch generation.
  */
 export const runFinalizer = async (ctx: RunContext, delegationId: string, generation: string): Promise<number> => {
+  const log = stdoutLog;
   const path = delegationPath(ctx.runDir, delegationId);
   const record = readJsonObjectSync(path);
   if (!owns(record, generation)) {

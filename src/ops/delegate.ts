@@ -6,10 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, openSync, closeSync, mkdirSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, closeSync, mkdirSync } from 'node:fs';
 import { openRegularFileSync } from '../store/regular-file.js';
 import { join, resolve } from 'node:path';
-import { CaptainError } from '../errors.js';
+import { CaptainError, describeError } from '../errors.js';
 import { childStatusOf } from '../lifecycle/derive.js';
 import { isTerminalChildStatus } from '../lifecycle/states.js';
 import { appendRunEvent } from '../store/events-log.js';
@@ -25,7 +25,7 @@ import { targetTaskCardId, type RunContext } from './context.js';
 import { newId } from './ids.js';
 import { preflightLaunch } from './preflight.js';
 import { captureLaunchEnv, isSecretName, REDACTED } from '../workers/launch-env.js';
-import { monitorCommand } from './self-command.js';
+import { runMonitor } from '../monitor/monitor.js';
 
 export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   cwd?: string;
@@ -98,24 +98,27 @@ const resultFor = (ctx: RunContext, record: JsonObject, reused: boolean): Delega
   };
 };
 
-/** Starts the detached monitor of one delegation; it records its own identity in the record. */
-export const startMonitor = (ctx: RunContext, delegationId: string, generation: string, secrets: Record<string, string> = {}): number => {
-  const self = monitorCommand();
-  const log = join(runLayout(ctx.runDir).rawEventsDir, `${delegationId}.monitor.log`);
-  const fd = openSync(log, 'a');
+/**
+ * Launches one delegation from this process: spawns its detached `sh` wrapper (which outlives
+ * this process and runs the worker), waits the few milliseconds until the worker's pid is known,
+ * and records its identity (see monitor/monitor.ts). No Node process is started per worker, so
+ * a hundred launches at once cost a hundred small shells, not a hundred Node start-ups. Progress
+ * lines go to `raw-events/<id>.monitor.log`; a failure is logged there and leaves the record
+ * `launching`, which the supervisor relaunches or times out.
+ */
+export const startMonitor = async (ctx: RunContext, delegationId: string, generation: string, secrets: Record<string, string> = {}): Promise<void> => {
+  const logFile = join(runLayout(ctx.runDir).rawEventsDir, `${delegationId}.monitor.log`);
+  const log = (message: string): void => {
+    try {
+      appendFileSync(logFile, `${new Date().toISOString()} ${message}\n`);
+    } catch {
+      // the log is best effort
+    }
+  };
   try {
-    const child = spawn(self.file, [...self.args, ctx.runDir, delegationId, generation, String(ctx.config.worker_kill_grace_ms)], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      cwd: ctx.runDir,
-      // Secret `--env` values are redacted on disk; the monitor gets them through its own environment.
-      env: { ...process.env, ...secrets },
-    });
-    child.unref();
-    if (child.pid === undefined) throw new CaptainError('IO', `could not start the worker monitor for ${delegationId}; see ${log}`);
-    return child.pid;
-  } finally {
-    closeSync(fd);
+    await runMonitor(ctx, delegationId, generation, { log, secrets });
+  } catch (error) {
+    log(`delegation ${delegationId}: launch failed: ${describeError(error)}`);
   }
 };
 
@@ -137,7 +140,7 @@ export const launchDelegation = async (ctx: RunContext, delegationId: string): P
     };
   });
   if (!written) return false;
-  startMonitor(ctx, delegationId, generation);
+  await startMonitor(ctx, delegationId, generation);
   return true;
 };
 
@@ -166,13 +169,13 @@ export const delegate = async (ctx: RunContext, input: DelegateInput): Promise<D
   return createDelegation(ctx, input, taskCardId, cwd, command);
 };
 
-const createDelegation = (
+const createDelegation = async (
   ctx: RunContext,
   input: DelegateInput,
   taskCardId: string,
   cwd: string,
   command: { file: string; args: string[]; env: Record<string, string> },
-): DelegateResult => {
+): Promise<DelegateResult> => {
   const existing = input.maxParallel === undefined ? [] : loadDelegations(ctx.runDir).records.map((r) => r.record);
   const nowMs = ctx.now();
   const now = formatRfc3339(nowMs);
@@ -252,7 +255,7 @@ const createDelegation = (
   };
   writeJsonAtomicSync(delegationPath(ctx.runDir, delegationId), record);
   appendRunEvent(ctx.runDir, { event: 'worker_delegated', at: now, delegation_id: delegationId, task_card_id: taskCardId, kind: input.kind, state: queued ? 'queued' : 'launching' });
-  if (!queued) startMonitor(ctx, delegationId, generation, secretsOf(input.env ?? {}));
+  if (!queued) await startMonitor(ctx, delegationId, generation, secretsOf(input.env ?? {}));
   return resultFor(ctx, record, false);
 };
 

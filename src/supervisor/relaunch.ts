@@ -62,6 +62,6 @@ export const relaunchLostLaunch = async (ctx: RunContext, path: string, staleAft
     };
   });
   if (id === undefined) return undefined;
-  startMonitor(ctx, id, generation);
+  await startMonitor(ctx, id, generation);
   return id;
 };

@@ -308,7 +308,8 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
   const layout = runLayout(ctx.runDir);
   for (const [dir, delay] of [[layout.delegationsDir, SUPERVISOR_RECORD_DEBOUNCE_MS], [layout.rawEventsDir, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS]] as const) {
     try {
-      watchers.push(watch(dir, () => trigger(delay)));
+      // A wrapper's exit record means a result to write now: it gets the short delay, not the raw-events one.
+      watchers.push(watch(dir, (_event, name) => trigger(typeof name === 'string' && name.endsWith('.exit.json') ? SUPERVISOR_RECORD_DEBOUNCE_MS : delay)));
     } catch {
       // A missing folder: the timer still drives the passes.
     }
