@@ -10,6 +10,9 @@ import type { ExitInfo } from '../events/types.js';
 import { applyCompletion } from '../lifecycle/mutations.js';
 import type { RunContext } from '../ops/context.js';
 import { workerKindOf } from '../ops/worker-kind.js';
+import { workerProcessRef } from '../ops/liveness.js';
+import { isSignallableGroup, listGroupMembers, signalGroup } from '../process/group.js';
+import { groupProvenByMember } from '../process/terminate.js';
 import { resolveInsideRun } from '../store/paths.js';
 import { openRegularFileSync } from '../store/regular-file.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
@@ -87,4 +90,23 @@ export const exitRecordedAtMs = (exitFile: string): number | undefined => {
   } catch {
     return undefined;
   }
+};
+
+/**
+ * What a worker left in its process group after it exited (a grandchild holding its stdout), killed
+ * at once, for finalizers that cannot wait out a grace period (the supervisor, a status refresh).
+ * Only a group proven to be the worker's is signalled (a member started before the worker ended).
+ * Returns the pids that were there.
+ */
+export const killProvenLeftovers = (record: JsonObject, endedAtMs: number): number[] => {
+  const { pgid, identity } = workerProcessRef(record);
+  if (pgid === null || !isSignallableGroup(pgid)) return [];
+  const members = listGroupMembers(pgid);
+  if (members.length === 0 || !groupProvenByMember(pgid, identity, formatRfc3339(endedAtMs))) return [];
+  try {
+    signalGroup(pgid, 'SIGKILL');
+  } catch {
+    return [];
+  }
+  return members;
 };

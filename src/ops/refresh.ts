@@ -12,12 +12,12 @@ import { CaptainError } from '../errors.js';
 import { assertSafeId, resolveRawEventsFile } from '../store/paths.js';
 import { describeFileType } from '../store/regular-file.js';
 import { updateJsonRecordSync } from '../store/update-record.js';
-import { asString, asUnsigned, getKey, type JsonObject } from '../util/json.js';
+import { asString, asUnsigned, getKey, isJsonObject, type JsonObject } from '../util/json.js';
 import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
 import type { RunContext } from './context.js';
 import { monitorLiveness, processLiveness, workerProcessRef } from './liveness.js';
 import { workerKindOf } from './worker-kind.js';
-import { exitRecordedAtMs, finalizeFromWrapperExit } from '../monitor/finalize.js';
+import { exitRecordedAtMs, finalizeFromWrapperExit, killProvenLeftovers } from '../monitor/finalize.js';
 import { readWrapperExit, wrapperExitFile } from '../monitor/wrapper.js';
 
 export type RefreshChange = 'none' | 'progress' | 'finalized';
@@ -25,6 +25,8 @@ export type RefreshChange = 'none' | 'progress' | 'finalized';
 export interface Observation {
   record: JsonObject;
   change: RefreshChange;
+  /** Set when the result came from the wrapper's exit record: when the worker ended. */
+  endedAtMs?: number;
 }
 
 const statOrUndefined = (path: string): Stats | undefined => {
@@ -60,7 +62,7 @@ const finalize = (record: JsonObject, rawPath: string, stat: Stats, strict: bool
  * whoever looks first (the Node finalizer, the supervisor, a status); the write is fenced by the
  * record lock and the running status, so it happens once.
  */
-const finalizeFromExitRecord = (ctx: RunContext, path: string, record: JsonObject): JsonObject | undefined => {
+const finalizeFromExitRecord = (ctx: RunContext, path: string, record: JsonObject): { record: JsonObject; endedAtMs: number } | undefined => {
   const lifecycle = getKey(record, 'worker_lifecycle');
   const generation = asString(getKey(lifecycle, 'generation'));
   const id = asString(getKey(record, 'delegation_id'));
@@ -76,7 +78,8 @@ const finalizeFromExitRecord = (ctx: RunContext, path: string, record: JsonObjec
   // The exit record names the worker it was written for: a record relaunched under a new pid is not finalized by an old one.
   const pid = asUnsigned(getKey(lifecycle, 'process_id'));
   if (pid !== undefined && pid !== exit.worker_pid) return undefined;
-  return finalizeFromWrapperExit(ctx, path, record, exit, exitRecordedAtMs(exitFile) ?? ctx.now());
+  const endedAtMs = exitRecordedAtMs(exitFile) ?? ctx.now();
+  return { record: finalizeFromWrapperExit(ctx, path, record, exit, endedAtMs), endedAtMs };
 };
 
 /**
@@ -93,7 +96,7 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
     throw new CaptainError('INVALID_RECORD', `${rawPath}: the raw events file is ${describeFileType(stat)}; expected a regular file`, { data: { path: rawPath, reason: `raw events file is ${describeFileType(stat)}; expected a regular file` } });
   }
   const exitFinal = finalizeFromExitRecord(ctx, path, record);
-  if (exitFinal !== undefined) return { record: exitFinal, change: 'finalized' };
+  if (exitFinal !== undefined) return { record: exitFinal.record, change: 'finalized', endedAtMs: exitFinal.endedAtMs };
   const monitor = monitorLiveness(record);
   if (monitor !== 'alive') {
     // A live monitor finalizes with the real exit status itself; never race it.
@@ -134,7 +137,13 @@ export const refreshDelegationSync = (
   const result = updateJsonRecordSync(path, (current) => {
     const again = observeDelegation(ctx, path, current);
     change = again.change;
-    return again.change === 'none' ? undefined : again.record;
+    if (again.change === 'none') return undefined;
+    if (again.endedAtMs === undefined) return again.record;
+    // Finalizing from the wrapper's exit record: what the worker left in its group goes too.
+    const orphans = killProvenLeftovers(current, again.endedAtMs);
+    if (orphans.length === 0) return again.record;
+    const lifecycle = getKey(again.record, 'worker_lifecycle');
+    return isJsonObject(lifecycle) ? { ...again.record, worker_lifecycle: { ...lifecycle, orphans_reaped: orphans } } : again.record;
   });
   if (!result.locked) return first;
   return { record: result.record, change };
