@@ -122,7 +122,10 @@ describe('real workers launched by captain', () => {
     const record = findDelegation(ctx, hang.delegation_id).record;
     assert.equal(lifecycleOf(record).reclaim_state, 'reclaimed', 'the monitor did not overwrite the reclaim when codex exited');
     assert.equal((record.child_agent as JsonObject).status, 'failed');
-    assert.match(readFileSync(join(ctx.runDir, 'raw-events', `${hang.delegation_id}.monitor.log`), 'utf8'), /already finalized \(or superseded\)|reclaimed or cancelled meanwhile/);
+    // The wrapper's finalizer (a Node start-up after the worker died) finds the record reclaimed and leaves it.
+    const monitorLog = join(ctx.runDir, 'raw-events', `${hang.delegation_id}.monitor.log`);
+    await waitFor(() => /already finalized \(or superseded\)/.test(readFileSync(monitorLog, 'utf8')), 'the finalizer to leave the reclaimed record alone', 10_000);
+    assert.equal(lifecycleOf(findDelegation(ctx, hang.delegation_id).record).reclaim_state, 'reclaimed');
   });
 
   it('claude success and model error', async () => {
