@@ -68,7 +68,9 @@ const pct = (values: number[], p: number): number => values[Math.min(values.leng
 
 console.log('| workers | launch | captain RSS per running worker | wrappers | launchers alive | supervisor CPU | supervisor RSS (peak) | exit → record p50 / p95 / max |');
 console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |');
+const stormSeen = new Map<string, number>();
 for (const n of sizes) {
+  stormSeen.clear();
   const root = mkdtempSync(join(tmpdir(), 'captain-bench-scale-'));
   const run = createRun({ runDir: join(root, 'run'), title: `worker scale ${n}` });
   const ctx = openRunContext(run.run_dir, { ...DEFAULT_RUNTIME_CONFIG, worker_stuck_after_ms: 600_000, worker_max_retries_per_phase: 0 });
@@ -79,7 +81,35 @@ for (const n of sizes) {
   const wait = storm ? 'sleep $(awk "BEGIN{srand(); print 0.2+rand()*1.8}")' : `while [ ! -f ${gate} ]; do sleep 0.2; done; sleep $(awk "BEGIN{srand($$); print 0.2+rand()*1.8}")`;
   const script = `${wait}; printf '{"exit_at":%s}\\n' $(date +%s%3N)`;
   const launchStarted = Date.now();
-  const ids = await Promise.all(Array.from({ length: n }, async () => (await delegate(ctx, { kind: 'command', argv: ['sh', '-c', script], cwd: root })).delegation_id));
+  let ids: string[];
+  if (storm) {
+    // Launched from another process, so this one notices terminal records while launches go on.
+    const launcher = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+      const { openRunContext } = await import(${JSON.stringify(new URL('../src/ops/context.ts', import.meta.url).pathname)});
+      const { delegate } = await import(${JSON.stringify(new URL('../src/ops/delegate.ts', import.meta.url).pathname)});
+      const ctx = openRunContext(${JSON.stringify(run.run_dir)}, ${JSON.stringify({ ...DEFAULT_RUNTIME_CONFIG, worker_stuck_after_ms: 600_000 })});
+      for (let i = 0; i < ${n}; i += 1) await delegate(ctx, { kind: 'command', argv: ['sh', '-c', ${JSON.stringify(script)}], cwd: ${JSON.stringify(root)} });
+    `], { stdio: 'inherit' });
+    const seenEarly = new Map<string, number>();
+    const dir = join(run.run_dir, 'delegations');
+    while (launcher.exitCode === null || seenEarly.size < n) {
+      for (const name of readdirSync(dir)) {
+        if (!name.endsWith('.json') || seenEarly.has(name)) continue;
+        try {
+          const record = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { child_agent?: { status?: string } };
+          if (record.child_agent?.status === 'completed' || record.child_agent?.status === 'failed') seenEarly.set(name, Date.now());
+        } catch {
+          // mid-rename
+        }
+      }
+      if (launcher.exitCode !== null && Date.now() - launchStarted > 60_000) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    ids = [...seenEarly.keys()].map((name) => name.slice(0, -'.json'.length));
+    for (const [name, at] of seenEarly) stormSeen.set(name.slice(0, -'.json'.length), at);
+  } else {
+    ids = await Promise.all(Array.from({ length: n }, async () => (await delegate(ctx, { kind: 'command', argv: ['sh', '-c', script], cwd: root })).delegation_id));
+  }
   const launchMs = Date.now() - launchStarted;
   let rssPerWorker = Number.NaN;
   let wrappers = 0;
@@ -102,7 +132,7 @@ for (const n of sizes) {
     rssPerWorker = peak / 1024 / n;
     writeFileSync(gate, '');
   }
-  const seen = new Map<string, number>();
+  const seen = new Map<string, number>(stormSeen);
   const deadline = Date.now() + 60_000;
   while (seen.size < ids.length && Date.now() < deadline) {
     for (const id of ids) {
