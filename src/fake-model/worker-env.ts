@@ -10,7 +10,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FAKE_CODEX_STREAM_IDLE_TIMEOUT_MS } from '../config/defaults.js';
 import { CaptainError } from '../errors.js';
 

@@ -14,7 +14,6 @@ import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WRAPPER_PID_WAIT_MS } from '../config/defaults.js';
 import { describeError, isCaptainError } from '../errors.js';
-import { snapshotFromRawEventsFileSync } from '../events/snapshot.js';
 import type { ExitInfo } from '../events/types.js';
 import { childStatusOf } from '../lifecycle/derive.js';
 import { applyCompletion } from '../lifecycle/mutations.js';

@@ -4,7 +4,6 @@
  * the two leaves a visible `launching` delegation that times out and is reclaimed, never a
  * worker nobody knows about.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, copyFileSync, existsSync, closeSync, mkdirSync } from 'node:fs';
 import { openRegularFileSync } from '../store/regular-file.js';

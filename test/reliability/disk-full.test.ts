@@ -20,20 +20,8 @@ import { startSupervisor } from '../../src/supervisor/supervisor.js';
 import { describeError } from '../../src/errors.js';
 import { formatRfc3339 } from '../../src/util/time.js';
 import { runningDelegation } from '../helpers/records.js';
+import { fillDisk } from '../helpers/disk.js';
 
-const fill = (dir: string): string => {
-  const filler = join(dir, 'filler');
-  const fd = openSync(filler, 'w');
-  const block = Buffer.alloc(4096, 0x78);
-  try {
-    for (;;) writeSync(fd, block);
-  } catch {
-    // ENOSPC
-  } finally {
-    closeSync(fd);
-  }
-  return filler;
-};
 
 describe('reliability: a full disk', () => {
   const mount = mkdtempSync(join(tmpdir(), 'captain-full-'));
@@ -65,7 +53,7 @@ describe('reliability: a full disk', () => {
     }
     const snapshot = (): Map<string, string> => new Map(readdirSync(delegations).filter((f) => f.endsWith('.json')).map((f) => [f, readFileSync(join(delegations, f), 'utf8')]));
     const before = snapshot();
-    const filler = fill(mount);
+    const filler = fillDisk(mount);
 
     const status = getStatus(ctx); // the refresh cannot write: reported, not thrown
     assert.ok(status.errors.length > 0, 'the failed refresh writes are reported');

@@ -5,31 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isCaptainError } from '../../src/errors.js';
 import { appendRunEvent, readRunEvents } from '../../src/store/events-log.js';
 import { tempDir } from './helpers.js';
+import { fillDisk } from '../helpers/disk.js';
 
 const event = (n: number, padding = 0) => ({ event: 'worker_transition', at: '2026-12-02T00:00:00.000Z', n, pad: 'x'.repeat(padding) });
 const numbers = (runDir: string): number[] => readRunEvents(runDir, 0, { limit: 10_000 }).events.map((e) => e['n'] as number);
 
-/** Fills the file system holding `dir` until a write fails; returns the filler's path. */
-const fillDisk = (dir: string): string => {
-  const filler = join(dir, 'filler');
-  const fd = openSync(filler, 'w');
-  const block = Buffer.alloc(4096, 0x61);
-  try {
-    for (;;) writeSync(fd, block);
-  } catch {
-    // ENOSPC: full
-  } finally {
-    closeSync(fd);
-  }
-  return filler;
-};
 
 test('on a full tmpfs, an append that does not fit leaves nothing, and the next one (after space is freed) is whole', (t) => {
   const mount = mkdtempSync(join(tmpdir(), 'captain-tmpfs-'));
