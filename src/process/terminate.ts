@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { START_TIME_SLACK_MS, TERMINATE_KILL_WAIT_MS, TERMINATE_POLL_MS } from '../config/defaults.js';
 import { CaptainError } from '../errors.js';
 import { isGroupGone, isSignallableGroup, listGroupMembers, signalGroup } from './group.js';
+import { descendantsOutsideGroup, type PinnedProcess } from './descendants.js';
 import { verifyProcessIdentity, type ProcessIdentity } from './identity.js';
 import { bootId, isValidPid, readProcStat, startTimeMs } from './proc-stat.js';
 import { parseRfc3339Millis } from '../util/time.js';
@@ -57,6 +58,8 @@ export interface TerminateOptions {
 interface KillPlan {
   group: number | null;
   leader: { pid: number; startTicks: number } | null;
+  /** Descendants that left the group (`setsid`), found by parentage before the first signal. */
+  strays: PinnedProcess[];
 }
 
 type Plan = KillPlan | 'already_exited' | 'identity_mismatch';
@@ -83,10 +86,21 @@ const planTermination = (target: TerminateTarget): Plan => {
     // (= the leader's pid) to a new process; but once the group emptied, the id may now name an
     // unrelated group. Signal it only when a member proves it is the worker's group.
     if (recordedGroup === null || !isSignallableGroup(recordedGroup) || isGroupGone(recordedGroup)) return 'already_exited';
-    return groupProvenByMember(recordedGroup, identity, target.lastSeenAliveAt ?? null) ? { group: recordedGroup, leader: null } : 'identity_mismatch';
+    return groupProvenByMember(recordedGroup, identity, target.lastSeenAliveAt ?? null) ? withStrays({ group: recordedGroup, leader: null, strays: [] }) : 'identity_mismatch';
   }
   const group = recordedGroup ?? (stat.pgrp === pid ? pid : null);
-  return { group: group !== null && isSignallableGroup(group) ? group : null, leader: { pid, startTicks: stat.startTicks } };
+  return withStrays({ group: group !== null && isSignallableGroup(group) ? group : null, leader: { pid, startTicks: stat.startTicks }, strays: [] });
+};
+
+/** The plan plus the descendants of its group members and leader that left the group. */
+const withStrays = (plan: KillPlan): KillPlan => {
+  const roots = [...(plan.group === null ? [] : listGroupMembers(plan.group)), ...(plan.leader === null ? [] : [plan.leader.pid])];
+  return { ...plan, strays: descendantsOutsideGroup(roots, plan.group).filter((p) => p.pid !== process.pid) };
+};
+
+const pinnedAlive = (p: PinnedProcess): boolean => {
+  const stat = readProcStat(p.pid);
+  return stat !== null && stat.startTicks === p.startTicks && stat.state !== 'Z' && stat.state !== 'X';
 };
 
 /**
@@ -114,11 +128,12 @@ const leaderAlive = (plan: KillPlan): boolean => {
   return stat !== null && stat.startTicks === plan.leader.startTicks && stat.state !== 'Z' && stat.state !== 'X';
 };
 
-const isGone = (plan: KillPlan): boolean => (plan.group === null || isGroupGone(plan.group)) && !leaderAlive(plan);
+const isGone = (plan: KillPlan): boolean => (plan.group === null || isGroupGone(plan.group)) && !leaderAlive(plan) && !plan.strays.some(pinnedAlive);
 
 const survivorsOf = (plan: KillPlan): number[] => {
   const pids = new Set(plan.group === null ? [] : listGroupMembers(plan.group));
   if (leaderAlive(plan) && plan.leader !== null) pids.add(plan.leader.pid);
+  for (const stray of plan.strays) if (pinnedAlive(stray)) pids.add(stray.pid);
   return [...pids].sort((a, b) => a - b);
 };
 
@@ -139,6 +154,15 @@ const send = (plan: KillPlan, signal: NodeJS.Signals): boolean => {
       delivered = true;
     } catch {
       // ESRCH: it just exited; EPERM: reported in `survivors`.
+    }
+  }
+  for (const stray of plan.strays) {
+    if (!pinnedAlive(stray)) continue;
+    try {
+      process.kill(stray.pid, signal);
+      delivered = true;
+    } catch {
+      // it just exited, or EPERM: reported in `survivors`
     }
   }
   return delivered;

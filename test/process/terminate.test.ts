@@ -83,6 +83,26 @@ describe('terminateWorker', () => {
     assert.equal(procAlive(grandchild), false);
   });
 
+  it('a grandchild that left the group with setsid is still found by parentage and ended', async () => {
+    // The worker starts a child in a new session (detached: setsid) that ignores SIGTERM, then hangs.
+    const script = `const {spawn}=require('child_process');const g=spawn(process.execPath,['-e','process.on("SIGTERM",()=>{});setInterval(()=>{},1e6)'],{detached:true,stdio:'ignore'});console.log(JSON.stringify({type:'fixture.grandchild',pid:g.pid}));setInterval(()=>{},1e6)`;
+    const worker = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.ok(worker.pid);
+    trackPid(worker.pid);
+    const grandchild = await new Promise<number>((resolve) => {
+      worker.stdout.setEncoding('utf8');
+      worker.stdout.once('data', (text: string) => resolve(Number((JSON.parse(text.trim()) as { pid: number }).pid)));
+    });
+    trackPid(grandchild);
+    assert.notEqual(readProcStat(grandchild)?.pgrp, worker.pid, 'the grandchild left the group');
+    const identity = captureProcessIdentity(worker.pid);
+    assert.ok(identity);
+    const result = await terminateWorker({ pid: worker.pid, pgid: worker.pid, identity }, 200);
+    assert.ok(['terminated', 'killed'].includes(result.termination), result.termination);
+    assert.deepEqual(result.survivors, []);
+    await waitFor(() => !procAlive(grandchild), 'the setsid grandchild to be gone');
+  });
+
   it('a reused group id (an unrelated session leader took the pid and left a child in its group) is never signalled', async () => {
     // The worker ran as pid W, was SIGKILLed with its monitor, and its group emptied. Then an
     // unrelated program became session leader W and left a child behind in group W.
