@@ -11,6 +11,7 @@ import { DEFAULT_RUNTIME_CONFIG, type RuntimeConfig } from '../config/defaults.j
 import { startFakeModelServer } from '../fake-model/server.js';
 import { codexEnv, resolveCodexBin, writeCodexHome, type WorkerLauncher } from '../fake-model/worker-env.js';
 import { launcherFor } from '../workers/adapters.js';
+import { isSecretName } from '../workers/launch-env.js';
 import { openRunContext } from '../ops/context.js';
 import { delegate } from '../ops/delegate.js';
 import { createRun, DEFAULT_RUNS_DIR } from '../ops/runs.js';
@@ -75,6 +76,9 @@ export const runDemo = async (options: DemoOptions = {}): Promise<number> => {
   say(`fake model server: ${server.url} (loopback only, no API key)`);
   say(`run: ${run.run_dir}`);
   const ctx = openRunContext(run.run_dir, DEMO_CONFIG);
+  // Secrets passed with `env` are never written to disk; the supervisor that retries a worker takes
+  // them from its own environment, as a real one would have OPENAI_API_KEY. This one runs here.
+  for (const [name, value] of Object.entries(codexEnv(codexHome))) if (isSecretName(name)) process.env[name] ??= value;
   const supervisor = await startSupervisor(ctx, {});
   try {
     for (const worker of WORKERS) {
