@@ -2,7 +2,7 @@
  * `captain status --json` at scale, as a fresh process: wall time and peak RSS for runs of 1k, 10k
  * and 100k delegations in upstream CCC's layout (see bench/lib/ccc-run.ts for the mix of states).
  *
- *   npm run build && node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/bin/captain.js] [--baseline OTHER_CLI]
+ *   npm run build && node --import tsx bench/status-scale.ts [--sizes 1000,10000,100000] [--runs 5] [--keep] [--profile] [--cli dist/bin/captain.js] [--baseline OTHER_CLI] [--floor]
  *
  * Per size, three modes, `--runs` fresh processes each (median/min/max):
  * - `snapshot`: `--snapshot`, read-only;
@@ -52,7 +52,13 @@ for (const cli of [CLI, ...(BASELINE === undefined ? [] : [BASELINE])]) {
   }
 }
 /** The builds measured, this one first. */
-const BUILDS: { label: string; cli: string }[] = [{ label: 'captain', cli: CLI }, ...(BASELINE === undefined ? [] : [{ label: 'baseline', cli: BASELINE }])];
+const FLOOR = process.argv.includes('--floor') ? fileURLToPath(new URL('./status-floor.mjs', import.meta.url)) : undefined;
+const BUILDS: { label: string; cli: string }[] = [
+  { label: 'captain', cli: CLI },
+  ...(BASELINE === undefined ? [] : [{ label: 'baseline', cli: BASELINE }]),
+  // --floor: a bare scan of the same files (bench/status-floor.mjs), the yardstick of issue 8 section 6.
+  ...(FLOOR === undefined ? [] : [{ label: 'floor (bare scan)', cli: FLOOR }]),
+];
 
 type Mode = 'snapshot' | 'refresh, first' | 'refresh, steady';
 interface Cell {
