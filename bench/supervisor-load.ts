@@ -104,7 +104,7 @@ try {
   const idle = await idleCost(quiet, seconds);
   console.log(`| supervisor CPU with ${quiet} live quiet workers over ${seconds} s | ${idle.cpuPercent.toFixed(2)} % of one core | ≤ 2 % |`);
   console.log(`| supervisor RSS (peak) | ${idle.rssMb.toFixed(0)} MB (${idle.hwmMb.toFixed(0)} MB) | ≤ 120 MB |`);
-  console.log(`| one worker monitor's RSS (mean) | ${idle.monitorRssMb.toFixed(0)} MB | - |`);
+  console.log(`| one worker wrapper's RSS (mean) | ${idle.monitorRssMb.toFixed(0)} MB | - |`);
 } finally {
   await sleep(500);
   rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
