@@ -59,6 +59,29 @@ export const applyCompletion = (delegation: JsonObject, completion: Completion):
   return record;
 };
 
+/** Why a worker could not be started: the errno (or captain's code) and the path it concerns. */
+export interface SpawnFailure {
+  errno: string;
+  path: string;
+  message: string;
+}
+
+/**
+ * A delegation whose worker never ran: failed, `failure_reason: spawn_failed` (not retried: the
+ * same launch fails the same way), the errno and path kept in `worker_result.spawn_error`.
+ */
+export const applySpawnFailure = (delegation: JsonObject, failure: SpawnFailure, at: string, kind: string, processExit: JsonObject | null = null): JsonObject => {
+  const where = failure.path === '' ? '' : ` ${failure.path}`;
+  const summary = `Worker could not be started: ${failure.message} (${failure.errno}${where}). Check the command or --cwd and delegate again.`;
+  return applyCompletion(delegation, {
+    completedAt: at,
+    status: 'failed',
+    summary,
+    workerResult: { status: 'failed', recorded_at: at, kind, failure_reason: 'spawn_failed', spawn_error: { errno: failure.errno, path: failure.path }, process_exit: processExit, terminal_event: null },
+    latestFailure: { stage: 'launch', reason: 'spawn_failed', summary, recorded_at: at },
+  });
+};
+
 /**
  * The seed's progress write: progress was observed at `observedAt` (the raw events file's mtime).
  * Returns undefined when the record has no `worker_lifecycle` object (nothing to write).

@@ -7,7 +7,7 @@
 import { closeSync, readSync, statSync } from 'node:fs';
 import { snapshotFromRawEventsFileSync } from '../events/snapshot.js';
 import type { ExitInfo } from '../events/types.js';
-import { applyCompletion } from '../lifecycle/mutations.js';
+import { applyCompletion, applySpawnFailure } from '../lifecycle/mutations.js';
 import type { RunContext } from '../ops/context.js';
 import { workerKindOf } from '../ops/worker-kind.js';
 import { workerProcessRef } from '../ops/liveness.js';
@@ -64,14 +64,8 @@ export const finalizeFromWrapperExit = (ctx: RunContext, path: string, record: J
   const endedAt = formatRfc3339(endedAtMs);
   const spawnFailure = spawnFailureOf(exit, stderrTail);
   if (spawnFailure !== null) {
-    const summary = `Worker could not be started: ${spawnFailure} (exit ${String(exit.code)}). Check the command and delegate again.`;
-    return applyCompletion(record, {
-      completedAt: endedAt,
-      status: 'failed',
-      summary,
-      workerResult: { status: 'failed', recorded_at: endedAt, kind: workerKindOf(record), failure_reason: 'spawn_failed', spawn_error: { errno: exit.code === 126 ? 'EACCES' : 'ENOENT', message: spawnFailure }, process_exit: { success: false, exit_code: exit.code, signal: null }, terminal_event: null },
-      latestFailure: { stage: 'launch', reason: 'spawn_failed', summary, recorded_at: endedAt },
-    });
+    const failure = { errno: exit.code === 126 ? 'EACCES' : 'ENOENT', path: '', message: spawnFailure };
+    return applySpawnFailure(record, failure, endedAt, workerKindOf(record), { success: false, exit_code: exit.code, signal: null });
   }
   const snapshot = snapshotFromRawEventsFileSync(rawEventsFile, workerKindOf(record), exit, endedAt, { stderrTail });
   return applyCompletion(record, {

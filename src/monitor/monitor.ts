@@ -16,7 +16,7 @@ import { WRAPPER_PID_WAIT_MS } from '../config/defaults.js';
 import { describeError, isCaptainError } from '../errors.js';
 import type { ExitInfo } from '../events/types.js';
 import { childStatusOf } from '../lifecycle/derive.js';
-import { applyCompletion } from '../lifecycle/mutations.js';
+import { applySpawnFailure, type SpawnFailure } from '../lifecycle/mutations.js';
 import { captureProcessIdentity, type ProcessIdentity } from '../process/identity.js';
 import { isGroupGone, isSignallableGroup, listGroupMembers, signalGroup } from '../process/group.js';
 import { groupProvenByMember, terminateWorker } from '../process/terminate.js';
@@ -80,12 +80,6 @@ const reapLeftovers = async (record: JsonObject, endedAt: string, graceMs: numbe
   return leftovers;
 };
 
-/** Why a worker could not be started: the errno and the path it concerns. */
-interface SpawnFailure {
-  errno: string;
-  path: string;
-  message: string;
-}
 
 /** Waits for the child's exit; resolves with its code or signal, or with why it could not start. */
 const waitForExit = (child: ReturnType<typeof spawn>): Promise<ExitInfo | SpawnFailure> =>
@@ -111,17 +105,7 @@ const checkCwd = (cwd: string): SpawnFailure | null => {
 
 /** Finalizes a delegation whose worker never started: failed, `failure_reason: spawn_failed`, errno and path recorded. */
 const recordSpawnFailure = async (path: string, generation: string, failure: SpawnFailure, at: string): Promise<boolean> => {
-  const summary = `Worker could not be started: ${failure.message} (${failure.errno}${failure.path === '' ? '' : ` ${failure.path}`}). Check the command or --cwd and delegate again.`;
-  const { written } = await updateJsonRecord(path, (current) => {
-    if (!owns(current, generation)) return undefined;
-    return applyCompletion(current, {
-      completedAt: at,
-      status: 'failed',
-      summary,
-      workerResult: { status: 'failed', recorded_at: at, kind: workerKindOf(current), failure_reason: 'spawn_failed', spawn_error: { errno: failure.errno, path: failure.path }, process_exit: null, terminal_event: null },
-      latestFailure: { stage: 'launch', reason: 'spawn_failed', summary, recorded_at: at },
-    });
-  });
+  const { written } = await updateJsonRecord(path, (current) => (owns(current, generation) ? applySpawnFailure(current, failure, at, workerKindOf(current)) : undefined));
   return written;
 };
 
