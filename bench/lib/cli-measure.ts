@@ -75,13 +75,14 @@ export const measureCli = (
   wrapper: string,
   cli: string,
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[] } = {},
+  opts: { env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[]; cwd?: string } = {},
 ): Promise<CliMeasurement> =>
   new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), wrapper, cli, ...args], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
     });
     const { stdout, stderr: stderrStream } = child;
     if (stdout === null || stderrStream === null) throw new Error('no stdout/stderr pipes');

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { RUNTIME_CONFIG_FLAGS, resolveRuntimeConfig } from '../config/index.js';
 import { openRunContext, type RunContext } from '../ops/context.js';
+import { latestRun } from '../ops/run-list.js';
 
 export interface CommonOptions {
   runDir?: string;
@@ -14,10 +15,12 @@ export interface CommonOptions {
   [flag: string]: unknown;
 }
 
+export const RUN_DIR_HELP = 'the run directory (or an upstream run_ref `ccc-run:<dir>`); default: the latest run of the workspace (the nearest .captain/ from here up)';
+
 /** Adds --run-dir, --config, --allow-outside-paths, --json and one flag per runtime config key. */
 export const withRunOptions = (command: Command, opts: { runDirRequired?: boolean } = {}): Command => {
-  const runDir = new Option('--run-dir <dir>', 'the run directory (or an upstream run_ref `ccc-run:<dir>`)');
-  if (opts.runDirRequired ?? true) runDir.makeOptionMandatory(true);
+  const runDir = new Option('--run-dir <dir>', RUN_DIR_HELP);
+  if (opts.runDirRequired ?? false) runDir.makeOptionMandatory(true);
   command
     .addOption(runDir)
     .option('--config <file>', 'runtime config file (.json or .toml; keys under [runtime] or at top level)')
@@ -37,5 +40,17 @@ export const resolveConfigFromOptions = (options: CommonOptions) => {
   return resolveRuntimeConfig({ env: process.env, flags, ...(options.config === undefined ? {} : { configFile: options.config }) }).config;
 };
 
+/**
+ * The run a command works on: `--run-dir` as given, else the latest run of the workspace found from
+ * the working directory up, named on stderr (never on stdout, which may be JSON).
+ * @throws CaptainError USAGE when no run is given and none can be found.
+ */
+export const resolveRunDirOption = (runDir: string | undefined, stderr: NodeJS.WritableStream = process.stderr): string => {
+  if (runDir !== undefined) return runDir;
+  const latest = latestRun({ cwd: process.cwd() });
+  stderr.write(`using run ${latest.run_dir} (latest of ${latest.run_count} in ${latest.workspace})\n`);
+  return latest.run_dir;
+};
+
 export const contextFromOptions = (options: CommonOptions): RunContext =>
-  openRunContext(options.runDir ?? '.', resolveConfigFromOptions(options), { allowOutsidePaths: options.allowOutsidePaths ?? false });
+  openRunContext(resolveRunDirOption(options.runDir), resolveConfigFromOptions(options), { allowOutsidePaths: options.allowOutsidePaths ?? false });

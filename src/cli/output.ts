@@ -1,4 +1,5 @@
 /** How commands print: JSON (stable, for scripts and agents) or text (for people, coloured on a TTY). */
+import { TEXT_TABLE_WIDTH } from '../config/defaults.js';
 import { materializeDocument, writeJsonDocument, writeJsonStream } from './json-stream.js';
 import type { Style } from './render/format.js';
 
@@ -26,3 +27,7 @@ export const printJsonDocument = async (document: unknown): Promise<void> => {
 export const printText = (text: string): void => {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 };
+
+/** Columns a table may use: the terminal's width up to TEXT_TABLE_WIDTH; TEXT_TABLE_WIDTH when piped. */
+export const textWidthFor = (stream: NodeJS.WriteStream = process.stdout): number =>
+  stream.isTTY && typeof stream.columns === 'number' && stream.columns > 0 ? Math.max(Math.min(stream.columns, TEXT_TABLE_WIDTH), 40) : TEXT_TABLE_WIDTH;

@@ -141,3 +141,11 @@ export const WRAPPER_PID_WAIT_MS = 5_000;
 
 /** The longest JSON-RPC line the MCP server accepts; a longer one is skipped and answered with an error. */
 export const MCP_MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+/** Human text output (status table, `captain runs`): the widest it is laid out to fit. */
+export const TEXT_TABLE_WIDTH = 100;
+/** The status table reads at most this many failed workers' records for their reasons (a status of thousands of failures stays fast). */
+export const FAILURE_REASONS_MAX_READS = 500;
+/** `captain wait`'s closing report: lines of each worker's final message shown, and characters per line. */
+export const WAIT_FINAL_MESSAGE_LINES = 3;
+export const WAIT_FINAL_MESSAGE_WIDTH = 96;

@@ -18,6 +18,7 @@ import { createRun, DEFAULT_RUNS_DIR } from '../ops/runs.js';
 import { getStatus } from '../ops/status.js';
 import { findDelegation, getWorkerResult } from '../ops/worker.js';
 import { readRunEvents } from '../store/events-log.js';
+import { progressUpdate } from '../cli/render/progress.js';
 import { renderCountsLine } from '../cli/render/status-text.js';
 import { startSupervisor } from '../supervisor/index.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
@@ -104,7 +105,7 @@ export const runDemo = async (options: DemoOptions = {}): Promise<number> => {
         return result.fan_in_collapsed_at !== null;
       });
       const line = progressLine(visibility, Date.now() - started);
-      if (out.isTTY) out.write(`\r${line}`);
+      if (out.isTTY) out.write(progressUpdate(line, { tty: true, columns: out.columns }));
       else if (line.slice(10) !== last) say(line);
       last = line.slice(10);
       if (collapsed) break;

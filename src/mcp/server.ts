@@ -3,7 +3,9 @@
  * a thin call into the library; the server supervises the runs it touches while no
  * `captain supervise` holds them.
  */
+import { existsSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { captainDirOf, ensureCaptainGitignore } from '../store/workspace.js';
 import { McpRuns, type McpOptions } from './context.js';
 import { registerControlTools } from './tools/control.js';
 import { registerObserveTools } from './tools/observe.js';
@@ -24,6 +26,8 @@ export const createCaptainMcpServer = (options: McpOptions): { server: McpServer
 /** Serves on stdin/stdout until the client goes away, then stops the supervisors it started. */
 export const serveMcpStdio = async (options: McpOptions): Promise<void> => {
   const { server, runs } = createCaptainMcpServer(options);
+  // An existing .captain/ of the workspace gets its .gitignore too (never replacing one).
+  if (options.workspace !== undefined && existsSync(captainDirOf(options.workspace))) ensureCaptainGitignore(captainDirOf(options.workspace));
   if (options.runDir !== undefined) await runs.open(options.runDir);
   const transport = new CaptainStdioTransport();
   const closed = new Promise<void>((resolve) => {

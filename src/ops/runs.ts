@@ -1,14 +1,15 @@
 /**
- * Runs and task cards: `captain start`, `captain task`, `captain runs`. Records use upstream CCC's
- * field names so upstream tools (and captain's own status) read them alike.
+ * Runs and task cards: `captain start`, `captain task` (listing: run-list.ts). Records use upstream
+ * CCC's field names so upstream tools (and captain's own status) read them alike.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CaptainError } from '../errors.js';
 import { appendRunEvent } from '../store/events-log.js';
 import { readJsonObjectSync, writeJsonAtomicSync } from '../store/json-file.js';
 import { runLayout, taskCardPath } from '../store/paths.js';
 import { updateJsonRecord } from '../store/update-record.js';
+import { enclosingCaptainDir, ensureCaptainGitignore } from '../store/workspace.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
 import { newId } from './ids.js';
@@ -56,7 +57,10 @@ const parseLanes = (lanes: readonly string[] | undefined): string[] => {
   return out;
 };
 
-/** Creates a run directory with run.json, a first task card and events.jsonl. */
+/**
+ * Creates a run directory with run.json, a first task card and events.jsonl. A run under a
+ * `.captain` folder makes sure that folder has its `.gitignore` (`*`), so runs stay out of `git status`.
+ */
 export const createRun = (input: { runDir?: string; baseDir?: string; title: string; goal?: string; parallelLanes?: string[]; nowMs?: number }): CreatedRun => {
   const nowMs = input.nowMs ?? Date.now();
   const now = formatRfc3339(nowMs);
@@ -65,6 +69,8 @@ export const createRun = (input: { runDir?: string; baseDir?: string; title: str
   const layout = runLayout(runDir);
   if (existsSync(layout.runJson)) throw new CaptainError('USAGE', `${layout.runJson} already exists; pick another --run-dir or use \`captain task\` to add work to it`);
   for (const dir of [layout.taskCardsDir, layout.delegationsDir, layout.rawEventsDir]) mkdirSync(dir, { recursive: true });
+  const captainDir = enclosingCaptainDir(runDir);
+  if (captainDir !== null) ensureCaptainGitignore(captainDir);
   const taskCardId = newId('card', nowMs);
   const lanes = parseLanes(input.parallelLanes);
   writeJsonAtomicSync(taskCardPath(runDir, taskCardId), taskCardRecord({ taskCardId, runId, title: input.title, lanes, now }));
@@ -103,37 +109,4 @@ export const addTaskCard = async (
   });
   appendRunEvent(runDir, { event: 'task_card_added', at: now, task_card_id: taskCardId, title: input.title });
   return { task_card_id: taskCardId, task_card: card };
-};
-
-export interface RunSummary extends JsonObject {
-  run_id: string;
-  run_dir: string;
-  title: string | null;
-  status: string | null;
-  created_at: string | null;
-  active_task_card_id: string | null;
-}
-
-/** The runs under a runs folder (default `.captain/runs`), oldest first; unreadable ones are skipped. */
-export const listRuns = (baseDir: string = DEFAULT_RUNS_DIR): RunSummary[] => {
-  const root = resolve(baseDir);
-  if (!existsSync(root)) return [];
-  const runs: RunSummary[] = [];
-  for (const name of readdirSync(root).sort()) {
-    const runDir = join(root, name);
-    try {
-      const run = readJsonObjectSync(runLayout(runDir).runJson);
-      runs.push({
-        run_id: asString(getKey(run, 'run_id')) ?? name,
-        run_dir: runDir,
-        title: asString(getKey(run, 'title')) ?? asString(getKey(run, 'goal')) ?? null,
-        status: asString(getKey(run, 'status')) ?? null,
-        created_at: asString(getKey(run, 'created_at')) ?? null,
-        active_task_card_id: asString(getKey(run, 'active_task_card_id')) ?? null,
-      });
-    } catch {
-      // not a run directory
-    }
-  }
-  return runs;
 };

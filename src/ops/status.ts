@@ -131,6 +131,8 @@ export interface StatusOptions {
   refresh?: StatusRefresh;
   /** Shorthand for `refresh: 'none'`: the seed's snapshot payload, from the records as persisted. */
   snapshot?: boolean;
+  /** Every task card (`task_cards`), even when run.json names an active one. Not with `taskCardId`. */
+  allCards?: boolean;
 }
 
 interface StatusPlan {
@@ -141,7 +143,7 @@ interface StatusPlan {
 }
 
 const planStatus = (ctx: RunContext, opts: StatusOptions): StatusPlan => {
-  const taskCardId = targetTaskCardId(ctx, opts.taskCardId);
+  const taskCardId = opts.allCards === true ? null : targetTaskCardId(ctx, opts.taskCardId);
   return {
     taskCardId,
     paths: listDelegationFilesOrNull(ctx.runDir),

@@ -15,6 +15,7 @@ import { currentHolder } from '../supervisor/holder.js';
 import { startSupervisor, type Supervisor } from '../supervisor/supervisor.js';
 import { asInteger, asString, getKey, type JsonObject } from '../util/json.js';
 import { targetTaskCardId, type RunContext } from './context.js';
+import { failureReasonOf } from './failure-reasons.js';
 import { getStatus, type StatusResult } from './status.js';
 
 export type WaitOutcome = 'completed' | 'failed' | 'timeout';
@@ -25,7 +26,13 @@ export interface WaitWorker extends JsonObject {
   /** completed | failed | reclaimed | cancelled, or the child status while still going (timeout). */
   state: string;
   attempt: number;
+  /** The delegation's title (`summary`). */
+  title: string | null;
   summary: string | null;
+  /** The worker's last message (`worker_result.final_message`), when it left one. */
+  final_message: string | null;
+  /** Why it failed, was reclaimed or cancelled (see `failureReasonOf`); null otherwise. */
+  failure_reason: string | null;
 }
 
 export interface WaitResult extends JsonObject {
@@ -60,7 +67,10 @@ const workerOf = (record: JsonObject): WaitWorker => {
     delegation_id: asString(getKey(record, 'delegation_id')) ?? '',
     state: status === 'failed' && reclaimed ? 'reclaimed' : status,
     attempt: asInteger(getKey(getKey(record, 'worker_request'), 'attempt')) ?? 1,
+    title: asString(getKey(record, 'summary')) ?? null,
     summary: asString(getKey(record, 'result_summary')) ?? null,
+    final_message: asString(getKey(getKey(record, 'worker_result'), 'final_message')) ?? null,
+    failure_reason: status === 'completed' ? null : failureReasonOf(record),
   };
 };
 

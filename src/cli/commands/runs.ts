@@ -1,21 +1,28 @@
 import { Command, Option } from 'commander';
-import { addTaskCard, createRun, DEFAULT_RUNS_DIR, listRuns } from '../../ops/runs.js';
+import { addTaskCard, createRun, DEFAULT_RUNS_DIR } from '../../ops/runs.js';
+import { listRuns } from '../../ops/run-list.js';
 import { openRunDir } from '../../store/run-dir.js';
-import { printJson, printText } from '../output.js';
+import { findWorkspace, workspaceRunsDir } from '../../store/workspace.js';
+import { RUN_DIR_HELP, resolveConfigFromOptions, resolveRunDirOption } from '../common.js';
+import { printJson, printText, styleFor, textWidthFor } from '../output.js';
+import { renderRunsText } from '../render/runs-text.js';
 
 const lanes = (value: string): string[] => value.split(',');
 
 export const startCommand = (): Command =>
   new Command('start')
-    .description(`create a run (default: ${DEFAULT_RUNS_DIR}/<run_id>/ under the current directory) with a first task card`)
+    .description(`create a run (default: ${DEFAULT_RUNS_DIR}/<run_id>/ in the workspace: the nearest folder from here up holding .captain/, else here) with a first task card`)
     .requiredOption('--title <text>', 'what the run is for; also the first task card title')
     .option('--goal <text>', 'a longer goal (default: the title)')
     .option('--run-dir <dir>', 'create the run exactly here instead')
+    .option('--workspace <dir>', `create the run under <dir>/${DEFAULT_RUNS_DIR}`)
     .addOption(new Option('--parallel-lanes <ids>', 'declare a parallel fan-out gate on the first task card: comma-separated lane ids').argParser(lanes))
     .option('--json', 'print JSON')
-    .action((options: { title: string; goal?: string; runDir?: string; parallelLanes?: string[]; json?: boolean }) => {
+    .action((options: { title: string; goal?: string; runDir?: string; workspace?: string; parallelLanes?: string[]; json?: boolean }) => {
+      const workspace = options.workspace ?? findWorkspace(process.cwd()) ?? process.cwd();
       const run = createRun({
         title: options.title,
+        baseDir: workspaceRunsDir(workspace),
         ...(options.goal === undefined ? {} : { goal: options.goal }),
         ...(options.runDir === undefined ? {} : { runDir: options.runDir }),
         ...(options.parallelLanes === undefined ? {} : { parallelLanes: options.parallelLanes }),
@@ -27,12 +34,12 @@ export const startCommand = (): Command =>
 export const taskCommand = (): Command =>
   new Command('task')
     .description("add a task card to a run and make it the run's active one")
-    .requiredOption('--run-dir <dir>', 'the run directory')
+    .option('--run-dir <dir>', RUN_DIR_HELP)
     .requiredOption('--title <text>', 'what this task card is for')
     .addOption(new Option('--parallel-lanes <ids>', 'declare a parallel fan-out gate: comma-separated lane ids that each need a terminal worker before fan-in').argParser(lanes))
     .option('--json', 'print JSON')
-    .action(async (options: { runDir: string; title: string; parallelLanes?: string[]; json?: boolean }) => {
-      const { runDir } = openRunDir(options.runDir);
+    .action(async (options: { runDir?: string; title: string; parallelLanes?: string[]; json?: boolean }) => {
+      const { runDir } = openRunDir(resolveRunDirOption(options.runDir));
       const card = await addTaskCard(runDir, { title: options.title, ...(options.parallelLanes === undefined ? {} : { parallelLanes: options.parallelLanes }) });
       if (options.json) return printJson(card);
       printText(`task card ${card.task_card_id} (now active)`);
@@ -40,12 +47,15 @@ export const taskCommand = (): Command =>
 
 export const runsCommand = (): Command =>
   new Command('runs')
-    .description(`list the runs under ${DEFAULT_RUNS_DIR} (or --dir)`)
-    .option('--dir <dir>', 'the folder holding runs', DEFAULT_RUNS_DIR)
-    .option('--json', 'print JSON')
-    .action((options: { dir: string; json?: boolean }) => {
-      const runs = listRuns(options.dir);
-      if (options.json) return printJson(runs);
-      if (runs.length === 0) return printText(`no runs under ${options.dir}; start one with \`captain start --title ...\``);
-      printText(runs.map((r) => `${r.run_id}  ${r.status ?? '-'}  ${r.created_at ?? '-'}  ${r.title ?? ''}\n  ${r.run_dir}`).join('\n'));
+    .description(`list the runs of the workspace (${DEFAULT_RUNS_DIR} in the nearest folder from here up holding .captain/), newest first: outcome, workers by state, age, tokens, cost`)
+    .option('--workspace <dir>', 'the workspace (the folder holding .captain/) instead of searching from here up')
+    .option('--config <file>', 'runtime config file (thresholds used to judge running workers)')
+    .option('--json', 'print JSON: {workspace, runs_dir, runs: [...]}')
+    .action((options: { workspace?: string; config?: string; json?: boolean }) => {
+      const list = listRuns({
+        config: resolveConfigFromOptions(options),
+        ...(options.workspace === undefined ? { cwd: process.cwd() } : { workspace: options.workspace }),
+      });
+      if (options.json) return printJson(list);
+      printText(renderRunsText(list, styleFor(), { width: textWidthFor() }));
     });

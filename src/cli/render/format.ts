@@ -42,8 +42,85 @@ const STATE_COLOURS: Record<string, (s: string) => string> = {
   stale: pc.red,
   timed_out: pc.red,
   returned: pc.green,
+  completed: pc.green,
   failed: pc.red,
   cancelled: pc.magenta,
+  reclaimed: pc.red,
 };
 
 export const paintState = (style: Style, state: string): string => paint(style, STATE_COLOURS[state] ?? ((s) => s), state);
+
+/** Like {@link formatAge}, with days past 48 hours ("3d 04h"). */
+export const formatLongAge = (ms: number | null | undefined): string => {
+  if (ms === null || ms === undefined || ms < 48 * 3_600_000) return formatAge(ms);
+  const hours = Math.floor(ms / 3_600_000);
+  return `${Math.floor(hours / 24)}d ${String(hours % 24).padStart(2, '0')}h`;
+};
+
+/** Text on one line: runs of whitespace (newlines included) become one space. */
+export const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+/** A column that gives up width when the table is too wide (its cells must carry no colour codes). */
+export interface FlexColumn {
+  index: number;
+  /** It never shrinks below this. */
+  min: number;
+  /** It never grows past this, even with room to spare. */
+  max?: number;
+  /** Lower gives up width first (down to its `min`) before higher ones shrink. @default 0 */
+  order?: number;
+}
+
+/**
+ * Like {@link table}, but at most `width` columns wide (indent included) when the flexible columns
+ * can shrink that far: flexible columns give up width in `order`, the widest first among equals,
+ * and their cells are cut with "…". Columns listed in `hideEmpty` are left out when no row has a
+ * value there ("" or "-"). Every line is indented by `indent` spaces.
+ */
+export const fitTable = (
+  header: string[],
+  rows: string[][],
+  style: Style,
+  opts: { width: number; indent?: number; flex: FlexColumn[]; hideEmpty?: number[] },
+): string => {
+  const hidden = new Set((opts.hideEmpty ?? []).filter((i) => rows.every((r) => (r[i] ?? '') === '' || r[i] === '-')));
+  if (hidden.size > 0) {
+    const keep = (cells: string[]): string[] => cells.filter((_, i) => !hidden.has(i));
+    const shift = (index: number): number => index - [...hidden].filter((h) => h < index).length;
+    return fitTable(keep(header), rows.map(keep), style, {
+      ...opts,
+      hideEmpty: [],
+      flex: opts.flex.filter((f) => !hidden.has(f.index)).map((f) => ({ ...f, index: shift(f.index) })),
+    });
+  }
+  const indent = opts.indent ?? 0;
+  const widths = header.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  for (const f of opts.flex) if (f.max !== undefined) widths[f.index] = Math.min(widths[f.index] ?? 0, Math.max(f.max, f.min));
+  const total = (): number => indent + widths.reduce((a, b) => a + b, 0) + 2 * Math.max(widths.length - 1, 0);
+  const orders = [...new Set(opts.flex.map((f) => f.order ?? 0))].sort((a, b) => a - b);
+  for (const order of orders) {
+    const group = opts.flex.filter((f) => (f.order ?? 0) === order);
+    while (total() > opts.width) {
+      let widest: FlexColumn | undefined;
+      for (const f of group) {
+        const w = widths[f.index] ?? 0;
+        if (w > f.min && (widest === undefined || w > (widths[widest.index] ?? 0))) widest = f;
+      }
+      if (widest === undefined) break;
+      widths[widest.index] = (widths[widest.index] ?? 0) - 1;
+    }
+  }
+  const flexIndexes = new Set(opts.flex.map((f) => f.index));
+  const cut = (cells: string[]): string[] => cells.map((c, i) => (flexIndexes.has(i) ? truncate(c, widths[i] ?? 0) : c));
+  const pad = ' '.repeat(indent);
+  const line = (cells: string[]): string =>
+    pad +
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(Math.max((widths[i] ?? 0) - visibleLength(cell), 0))))
+      .join('  ')
+      .trimEnd();
+  return [paint(style, pc.bold, line(cut(header))), ...rows.map((r) => line(cut(r)))].join('\n');
+};
+
+/** The visible width of text that may hold colour codes. */
+export const displayWidth = visibleLength;

@@ -1,84 +1,98 @@
-/** The human rendering of `captain status`: one block per task card, a table per worker. */
+/**
+ * The human rendering of `captain status`: one block per task card, a table of its workers that
+ * fits the width it is given (100 columns by default): title first, state, age, a note (pid and
+ * reclaim need while active; the failure reason once failed), the delegation id.
+ */
 import pc from 'picocolors';
+import { TEXT_TABLE_WIDTH } from '../../config/defaults.js';
+import { countPhases, describePhaseCounts, isFailurePhase, isTerminalPhase, workerPhase } from '../../lifecycle/phase.js';
 import { asInteger, asString, getKey, type Json, type JsonObject } from '../../util/json.js';
-import { formatAge, paint, paintState, table, truncate, type Style } from './format.js';
+import { parseRfc3339Millis } from '../../util/time.js';
+import { fitTable, formatAge, oneLine, paint, paintState, type Style } from './format.js';
 
-/** Visibility counts shown to people, in order, with their short labels. */
-export const COUNT_ORDER: Array<[string, string]> = [
-  ['total_worker_count', 'total'],
-  ['active_worker_count', 'active'],
-  ['queued_worker_count', 'queued'],
-  ['launching_worker_count', 'launching'],
-  ['running_worker_count', 'running'],
-  ['running_quiet_worker_count', 'quiet'],
-  ['stale_worker_count', 'stale'],
-  ['timed_out_worker_count', 'timed out'],
-  ['returned_worker_count', 'returned'],
-  ['failed_worker_count', 'failed'],
-  ['cancelled_worker_count', 'cancelled'],
-];
+/** What the table needs beyond the status payload. */
+export interface StatusTextOptions {
+  /** Columns the table may use. @default 100 */
+  width?: number;
+  /** The clock, for "ended … ago" of finished workers. @default Date.now() */
+  nowMs?: number;
+  /** Why each failed / reclaimed / cancelled worker ended, by delegation id (read from the records by the command). */
+  reasons?: ReadonlyMap<string, string>;
+}
 
-/** Each worker counted once, by phase: its derived state, or `reclaimed` once reclaimed. */
-const PHASE_ORDER: Array<[string, string]> = [
-  ['queued', 'queued'],
-  ['launching', 'launching'],
-  ['running_active', 'running'],
-  ['running', 'running'],
-  ['running_quiet', 'quiet'],
-  ['stale', 'stale'],
-  ['timed_out', 'timed out'],
-  ['returned', 'returned'],
-  ['failed', 'failed'],
-  ['reclaimed', 'reclaimed'],
-  ['cancelled', 'cancelled'],
-];
 
-/** "2 running · 1 quiet · 1 reclaimed": how many workers are in each phase (no worker counted twice). */
-export const renderCountsLine = (visibility: Json | undefined): string => {
-  const workers = getKey(visibility, 'workers');
-  const counts = new Map<string, number>();
-  for (const worker of Array.isArray(workers) ? workers : []) {
-    const lifecycle = getKey(worker, 'worker_lifecycle');
-    const phase = asString(getKey(lifecycle, 'reclaim_state')) === 'reclaimed' ? 'reclaimed' : (asString(getKey(lifecycle, 'state')) ?? 'unknown');
-    const label = PHASE_ORDER.find(([p]) => p === phase)?.[1] ?? phase;
-    counts.set(label, (counts.get(label) ?? 0) + 1);
-  }
-  const labels = [...new Set([...PHASE_ORDER.map(([, l]) => l), ...counts.keys()])];
-  return labels.filter((l) => (counts.get(l) ?? 0) > 0).map((l) => `${counts.get(l)} ${l}`).join(' · ') || 'no workers yet';
+/** The phase of a `worker_visibility.workers` entry (a reclaimed worker is `reclaimed`). */
+export const phaseOfVisibleWorker = (worker: Json): string => {
+  const lifecycle = getKey(worker, 'worker_lifecycle');
+  if (lifecycle === undefined || lifecycle === null) return workerPhase(null, asString(getKey(worker, 'status')));
+  return workerPhase({ state: asString(getKey(lifecycle, 'state')), reclaim_state: asString(getKey(lifecycle, 'reclaim_state')) });
 };
 
-const workerRow = (worker: Json, style: Style): string[] => {
-  const lifecycle = getKey(worker, 'worker_lifecycle');
-  const state = asString(getKey(lifecycle, 'state')) ?? '(no lifecycle)';
-  const thresholds = ['quiet_after_ms', 'stale_after_ms', 'timeout_after_ms']
-    .map((k) => formatAge(asInteger(getKey(lifecycle, k))))
-    .join(' / ');
+const workersOf = (visibility: Json | undefined): Json[] => {
+  const workers = getKey(visibility, 'workers');
+  return Array.isArray(workers) ? workers : [];
+};
+
+/** "2 running · 1 quiet · 1 reclaimed": how many workers are in each phase (no worker counted twice). */
+export const renderCountsLine = (visibility: Json | undefined): string =>
+  describePhaseCounts(countPhases(workersOf(visibility).map(phaseOfVisibleWorker)));
+
+/** Active: since its last progress; finished: since it ended ("ended 3m 02s"), frozen at its end. */
+const ageCell = (lifecycle: Json | undefined, phase: string, nowMs: number): string => {
+  if (!isTerminalPhase(phase)) return formatAge(asInteger(getKey(lifecycle, 'elapsed_since_progress_ms')));
+  const endedAt = parseRfc3339Millis(getKey(lifecycle, 'returned_at'));
+  return endedAt === undefined ? 'ended' : `ended ${formatAge(Math.max(nowMs - endedAt, 0))}`;
+};
+
+/** Active: its pid and whether it needs reclaim; finished: why it failed (nothing when it returned). */
+const noteCell = (worker: Json, lifecycle: Json | undefined, phase: string, reasons: ReadonlyMap<string, string> | undefined): string => {
+  if (isTerminalPhase(phase)) {
+    if (!isFailurePhase(phase)) return '';
+    return oneLine(reasons?.get(asString(getKey(worker, 'delegation_id')) ?? '') ?? '');
+  }
   const pid = getKey(lifecycle, 'process_id');
-  const summary = asString(getKey(worker, 'summary')) ?? asString(getKey(lifecycle, 'summary')) ?? '';
+  const reclaim = asString(getKey(lifecycle, 'reclaim_state'));
+  return [reclaim !== undefined && reclaim !== 'not_needed' ? reclaim : '', typeof pid === 'number' ? `pid ${pid}` : ''].filter((s) => s !== '').join(', ');
+};
+
+const workerRow = (worker: Json, style: Style, opts: StatusTextOptions): string[] => {
+  const lifecycle = getKey(worker, 'worker_lifecycle');
+  const phase = phaseOfVisibleWorker(worker);
   return [
+    oneLine(asString(getKey(worker, 'summary')) ?? ''),
+    paintState(style, phase),
+    ageCell(lifecycle, phase, opts.nowMs ?? Date.now()),
+    noteCell(worker, lifecycle, phase, opts.reasons),
     asString(getKey(worker, 'delegation_id')) ?? '?',
-    paintState(style, state),
-    asString(getKey(lifecycle, 'reclaim_state')) ?? '-',
-    formatAge(asInteger(getKey(lifecycle, 'elapsed_since_progress_ms'))),
-    lifecycle === undefined || lifecycle === null ? '-' : thresholds,
-    pid === undefined || pid === null ? '-' : String(pid),
-    truncate(summary, 60),
   ];
 };
 
+/** "quiet / stale / timeout: 22.5 s / 45.0 s / 45.0 s" for the active workers (each distinct set once). */
+const thresholdsLine = (workers: Json[]): string | null => {
+  const sets = new Map<string, number>();
+  for (const worker of workers) {
+    if (isTerminalPhase(phaseOfVisibleWorker(worker))) continue;
+    const lifecycle = getKey(worker, 'worker_lifecycle');
+    if (lifecycle === undefined || lifecycle === null) continue;
+    const set = ['quiet_after_ms', 'stale_after_ms', 'timeout_after_ms'].map((k) => formatAge(asInteger(getKey(lifecycle, k)))).join(' / ');
+    sets.set(set, (sets.get(set) ?? 0) + 1);
+  }
+  if (sets.size === 0) return null;
+  const list = [...sets].map(([set, n]) => (sets.size === 1 ? set : `${set} (${n})`)).join('; ');
+  return `thresholds (quiet / stale / timeout): ${list}`;
+};
+
 /** One task card's visibility block. */
-export const renderVisibility = (visibility: JsonObject | null, reclaimPlan: JsonObject | null, style: Style): string => {
+export const renderVisibility = (visibility: JsonObject | null, reclaimPlan: JsonObject | null, style: Style, opts: StatusTextOptions = {}): string => {
   if (visibility === null) return '  no workers';
-  const counts = COUNT_ORDER.map(([key, label]) => [label, asInteger(getKey(visibility, key)) ?? 0] as const)
-    .filter(([label, n]) => n > 0 || label === 'total')
-    .map(([label, n]) => `${n} ${label}`)
-    .join(', ');
-  const workers = getKey(visibility, 'workers');
-  const rows = (Array.isArray(workers) ? workers : []).map((w) => workerRow(w, style));
-  const parts = [`  workers: ${counts}`];
-  if (rows.length > 0) {
-    const text = table(['DELEGATION', 'STATE', 'RECLAIM', 'SINCE PROGRESS', 'QUIET / STALE / TIMEOUT', 'PID', 'SUMMARY'], rows, style);
-    parts.push(text.split('\n').map((l) => `  ${l}`).join('\n'));
+  const workers = workersOf(visibility);
+  const parts = [`  workers: ${workers.length} total${workers.length > 0 ? `: ${renderCountsLine(visibility)}` : ''}`];
+  if (workers.length > 0) {
+    const rows = workers.map((w) => workerRow(w, style, opts));
+    const width = opts.width ?? TEXT_TABLE_WIDTH;
+    parts.push(fitTable(['TITLE', 'STATE', 'AGE', 'NOTE', 'DELEGATION'], rows, style, { width, indent: 2, flex: [{ index: 0, min: 16, max: 40 }, { index: 3, min: 14, order: 1 }] }));
+    const thresholds = thresholdsLine(workers);
+    if (thresholds !== null) parts.push(`  ${thresholds}`);
   }
   const planSummary = asString(getKey(reclaimPlan, 'summary'));
   if (planSummary) {
@@ -106,21 +120,36 @@ export interface StatusView extends JsonObject {
   errors: JsonObject[];
 }
 
+/** The delegation ids of the failed, reclaimed and cancelled workers shown (whose reasons the table prints). */
+export const failedWorkerIds = (status: StatusView): string[] => {
+  const visibilities = [status.worker_visibility, ...((getKey(status, 'task_cards') as Json[] | undefined) ?? []).map((c) => getKey(c, 'worker_visibility'))];
+  const ids: string[] = [];
+  for (const v of visibilities) {
+    for (const w of workersOf(v ?? undefined)) {
+      const id = asString(getKey(w, 'delegation_id'));
+      if (id !== undefined && isFailurePhase(phaseOfVisibleWorker(w))) ids.push(id);
+    }
+  }
+  return ids;
+};
+
 /** The whole `captain status` text. */
-export const renderStatusText = (status: StatusView, style: Style): string => {
+export const renderStatusText = (status: StatusView, style: Style, opts: StatusTextOptions & { allCards?: boolean } = {}): string => {
   const out: string[] = [paint(style, pc.bold, `run ${status.run_dir}`)];
   const cards = getKey(status, 'task_cards');
   if (status.task_card_id !== null) {
-    out.push(`task card ${status.task_card_id}`, renderVisibility(status.worker_visibility, status.reclaim_plan, style));
+    out.push(`task card ${status.task_card_id}`, renderVisibility(status.worker_visibility, status.reclaim_plan, style, opts));
     const cardUsage = renderUsageTotals(getKey(status, 'usage'));
     if (cardUsage) out.push(`  usage: ${cardUsage}`);
   } else if (Array.isArray(cards) && cards.length > 0) {
-    out.push('no active task card; every task card:');
+    out.push(opts.allCards ? `every task card (${cards.length}):` : 'no active task card; every task card:');
     for (const card of cards) {
       out.push(
         `task card ${asString(getKey(card, 'task_card_id')) ?? '?'}`,
-        renderVisibility((getKey(card, 'worker_visibility') as JsonObject | null) ?? null, (getKey(card, 'reclaim_plan') as JsonObject | null) ?? null, style),
+        renderVisibility((getKey(card, 'worker_visibility') as JsonObject | null) ?? null, (getKey(card, 'reclaim_plan') as JsonObject | null) ?? null, style, opts),
       );
+      const cardUsage = renderUsageTotals(getKey(card, 'usage'));
+      if (cardUsage) out.push(`  usage: ${cardUsage}`);
     }
   } else {
     out.push('no task cards and no delegations in this run');

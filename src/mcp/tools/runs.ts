@@ -1,9 +1,29 @@
-/** captain_start_run, captain_add_task. */
+/** captain_start_run, captain_add_task, captain_list_runs. */
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { openRunContext } from '../../ops/context.js';
+import { listRuns } from '../../ops/run-list.js';
 import { addTaskCard, createRun } from '../../ops/runs.js';
 import { answer, guarded, type McpRuns } from '../context.js';
+
+/** captain_list_runs answers at most this many runs unless asked for more. */
+const LIST_RUNS_DEFAULT_LIMIT = 20;
+
+const runRow = z.object({
+  run_id: z.string(),
+  run_dir: z.string(),
+  title: z.string().nullable(),
+  status: z.string().nullable(),
+  created_at: z.string().nullable(),
+  age_ms: z.number(),
+  outcome: z.enum(['running', 'fanned_in', 'failed', 'idle', 'unreadable']),
+  worker_count: z.number(),
+  counts: z.record(z.string(), z.number()),
+  total_tokens: z.number(),
+  cost_usd: z.number().nullable(),
+  record_errors: z.number(),
+  error: z.string().nullable(),
+});
 
 const lanes = z.array(z.string().min(1)).max(16).optional().describe('declare a parallel fan-out gate: lane ids that each need a terminal worker before fan-in');
 
@@ -35,6 +55,28 @@ export const registerRunTools = (server: McpServer, runs: McpRuns): void => {
       const ctx = await runs.open(run_dir);
       const card = await addTaskCard(ctx.runDir, { title, ...(parallel_lanes === undefined ? {} : { parallelLanes: parallel_lanes }) });
       return answer({ task_card_id: card.task_card_id, run_dir: ctx.runDir }, `Added task card ${card.task_card_id} (now active)`);
+    }),
+  );
+
+  server.registerTool(
+    'captain_list_runs',
+    {
+      title: 'List runs',
+      description:
+        "The runs of the workspace (<workspace>/.captain/runs), newest first: outcome (running, fanned_in, failed, idle; unreadable with its error), workers by state (each counted once), age, tokens, cost. Judged from the records as persisted: nothing is refreshed or written. Pass a run_dir from here to the other tools.",
+      inputSchema: {
+        workspace: z.string().optional().describe("the folder holding .captain/ (default: the server's workspace, else the nearest one from the server's working directory up)"),
+        limit: z.number().int().min(1).max(500).optional().describe(`at most this many runs, newest first (default ${LIST_RUNS_DEFAULT_LIMIT})`),
+      },
+      outputSchema: { workspace: z.string(), runs_dir: z.string(), runs: z.array(runRow), runs_omitted: z.number() },
+    },
+    guarded(async ({ workspace, limit }) => {
+      const given = workspace === undefined ? runs.options.workspace : runs.insideWorkspace(workspace, 'workspace');
+      const list = listRuns({ config: runs.options.config, ...(given === undefined ? { cwd: process.cwd() } : { workspace: given }) });
+      const shown = list.runs.slice(0, limit ?? LIST_RUNS_DEFAULT_LIMIT);
+      const lines = shown.map((r) => `- ${r.run_id} ${r.outcome}${r.error === null ? ` (${r.worker_count} workers)` : `: ${r.error}`}${r.title === null ? '' : ` "${r.title.slice(0, 80)}"`}\n  run_dir: ${r.run_dir}`);
+      const text = shown.length === 0 ? `No runs in ${list.runs_dir}; captain_start_run creates one.` : `${list.runs.length} run(s) in ${list.runs_dir}, newest first:\n${lines.join('\n')}`;
+      return answer({ ...list, runs: shown, runs_omitted: list.runs.length - shown.length }, text);
     }),
   );
 };
