@@ -4,6 +4,7 @@ import { runningDelegation } from '../helpers/records.js';
 import { CODEX_OK_STREAM, makeTempRun } from '../helpers/run-dir.js';
 import { runCaptain } from '../helpers/cli.js';
 import { formatRfc3339 } from '../../src/util/time.js';
+import { tmpdir } from 'node:os';
 
 describe('captain CLI: status, reclaim, fan-in', () => {
   const run = makeTempRun();
@@ -23,7 +24,9 @@ describe('captain CLI: status, reclaim, fan-in', () => {
   });
 
   it('usage errors exit 2; operational errors exit 1 with a hint', () => {
-    assert.equal(runCaptain(['status']).code, 2, 'missing --run-dir');
+    const noWorkspace = runCaptain(['status'], { cwd: tmpdir() });
+    assert.equal(noWorkspace.code, 2, 'no --run-dir and no workspace to default to');
+    assert.match(noWorkspace.stderr, /no \.captain\/ folder in .* or above; pass --run-dir DIR/);
     assert.equal(runCaptain(['no-such-command']).code, 2);
     assert.equal(runCaptain(['status', '--run-dir', run.runDir, '--bogus']).code, 2);
     const missing = runCaptain(['status', '--run-dir', '/nonexistent/run']);
@@ -57,8 +60,8 @@ describe('captain CLI: status, reclaim, fan-in', () => {
   it('status text is a table with thresholds and a next step', () => {
     const result = runCaptain(['status', '--run-dir', run.runDir, '--snapshot']);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /DELEGATION\s+STATE\s+RECLAIM\s+SINCE PROGRESS/);
-    assert.match(result.stdout, /w-stuck\s+timed_out\s+reclaim_needed\s+10m 0\ds/);
+    assert.match(result.stdout, /TITLE\s+STATE\s+AGE\s+NOTE\s+DELEGATION/);
+    assert.match(result.stdout, /worker w-stuck\s+timed_out\s+10m 0\ds\s+reclaim_needed\s+w-stuck/);
     assert.match(result.stdout, /22\.5 s \/ 45\.0 s \/ 45\.0 s/);
     assert.match(result.stdout, /next: captain reclaim/);
     assert.doesNotMatch(result.stdout, /\u001b\[/, 'no colour when stdout is not a TTY');

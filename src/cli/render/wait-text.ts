@@ -12,7 +12,7 @@ export const messageExcerpt = (message: string, maxLines = WAIT_FINAL_MESSAGE_LI
 };
 
 const workerBlock = (w: WaitWorker, style: Style): string[] => {
-  const head = `  ${paintState(style, w.state)}  ${w.delegation_id}${w.attempt > 1 ? ` (attempt ${w.attempt})` : ''}${w.title === null ? '' : `  ${truncate(oneLine(w.title), 60)}`}`;
+  const head = `  ${w.delegation_id}  ${paintState(style, w.state)}${w.attempt > 1 ? ` (attempt ${w.attempt})` : ''}${w.title === null ? '' : `  ${truncate(oneLine(w.title), 60)}`}`;
   if (w.failure_reason !== null) return [head, `    reason: ${truncate(oneLine(w.failure_reason), WAIT_FINAL_MESSAGE_WIDTH - 8)}`];
   const message = w.final_message ?? w.summary;
   if (message === null || message.trim() === '') return [head, '    (no final message)'];
