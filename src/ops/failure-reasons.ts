@@ -26,14 +26,36 @@ export const failureReasonOf = (record: JsonObject): string | null => {
 };
 
 /**
- * The failure reasons of the given delegations, read from their records (the first
+ * The short form for a table cell: "execution_failed (exit 1)", "timed out, reclaimed",
+ * "cancelled: by user", "spawn_failed: ENOENT …"; null for a worker that did not fail.
+ */
+export const failureNoteOf = (record: JsonObject): string | null => {
+  const status = childStatusOf(record);
+  if (status === 'cancelled') return failureReasonOf(record);
+  const lifecycle = getKey(record, 'worker_lifecycle');
+  if (asString(getKey(lifecycle, 'reclaim_state')) === 'reclaimed') {
+    return `${asString(getKey(lifecycle, 'state')) === 'stale' ? 'stale' : 'timed out'}, reclaimed`;
+  }
+  if (status !== 'failed') return null;
+  const result = getKey(record, 'worker_result');
+  const reason = asString(getKey(result, 'failure_reason')) ?? asString(getKey(getKey(record, 'latest_failure'), 'reason')) ?? 'failed';
+  const exit = getKey(result, 'process_exit');
+  const code = getKey(exit, 'exit_code');
+  const signal = asString(getKey(exit, 'signal'));
+  const how = signal !== undefined ? ` (${signal})` : typeof code === 'number' && code !== 0 ? ` (exit ${code})` : '';
+  const message = asString(getKey(result, 'error_message')) ?? asString(getKey(getKey(result, 'spawn_error'), 'message'));
+  return `${reason}${how}${message === undefined || message.trim() === '' ? '' : `: ${message}`}`;
+};
+
+/**
+ * The failure reasons (short form, {@link failureNoteOf}) of the given delegations, read from their records (the first
  * FAILURE_REASONS_MAX_READS); a record that cannot be read is left out.
  */
 export const readFailureReasons = (ctx: RunContext, delegationIds: readonly string[]): Map<string, string> => {
   const reasons = new Map<string, string>();
   for (const id of delegationIds.slice(0, FAILURE_REASONS_MAX_READS)) {
     try {
-      const reason = failureReasonOf(readJsonObjectSync(delegationPath(ctx.runDir, id)));
+      const reason = failureNoteOf(readJsonObjectSync(delegationPath(ctx.runDir, id)));
       if (reason !== null) reasons.set(id, reason);
     } catch {
       // unreadable or an unsafe id: status reports the record itself

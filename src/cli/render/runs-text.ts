@@ -34,5 +34,5 @@ export const renderRunsText = (list: RunList, style: Style, opts: { width?: numb
     flex: [{ index: 0, min: 16, max: 40 }, { index: 2, min: 14, order: 1 }],
     hideEmpty: [4, 5],
   });
-  return `${head}\n${table}\nnext: captain status --run-dir ${list.runs_dir}/<RUN>   (no --run-dir: the newest run)`;
+  return `${head}\n${table}\nnext: captain status --run-dir <runs dir>/<RUN>   (without --run-dir: the newest run)`;
 };

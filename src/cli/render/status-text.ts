@@ -90,7 +90,7 @@ export const renderVisibility = (visibility: JsonObject | null, reclaimPlan: Jso
   if (workers.length > 0) {
     const rows = workers.map((w) => workerRow(w, style, opts));
     const width = opts.width ?? TEXT_TABLE_WIDTH;
-    parts.push(fitTable(['TITLE', 'STATE', 'AGE', 'NOTE', 'DELEGATION'], rows, style, { width, indent: 2, flex: [{ index: 0, min: 16, max: 40 }, { index: 3, min: 14, order: 1 }] }));
+    parts.push(fitTable(['TITLE', 'STATE', 'AGE', 'NOTE', 'DELEGATION'], rows, style, { width, indent: 2, flex: [{ index: 0, min: 16, max: 40 }, { index: 3, min: 26 }] }));
     const thresholds = thresholdsLine(workers);
     if (thresholds !== null) parts.push(`  ${thresholds}`);
   }
