@@ -145,6 +145,18 @@ describe('captain runs, the default run, status and wait text on a real run', ()
     assert.match(latest.stderr, /latest of 2 in /, 'start from a subfolder created the run in the workspace');
   });
 
+  it('wait on a terminal: the progress line goes back and clears what it overwrites', () => {
+    const run = JSON.parse(captain(['start', '--title', 'tty', '--run-dir', join(root, 'tty-run'), '--json']).stdout).run_dir as string;
+    assert.equal(captain(['delegate', '--run-dir', run, '--kind', 'command', '--', process.execPath, fixturePath('emit-jsonl.mjs'), '4', '300']).code, 0);
+    // `script` gives the command a pseudo-terminal; its output is what a terminal would receive.
+    const command = [process.execPath, CLI, 'wait', '--run-dir', run, '--timeout', '30'].map((a) => `'${a}'`).join(' ');
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    const updates = result.stdout.split('\r\u001b[K').slice(1);
+    assert.ok(updates.length >= 2, `several updates, each after \\r + erase to end of line: ${JSON.stringify(result.stdout)}`);
+    assert.match(updates.at(-1) ?? '', /^1 returned\r?\nfan-in collapsed at /);
+  });
+
   it('without a workspace: a clear usage error', () => {
     const outside = mkdtempSync(join(tmpdir(), 'captain-nows-'));
     try {

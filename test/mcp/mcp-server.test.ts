@@ -1,7 +1,7 @@
 /** The MCP SDK's own Client over stdio against a real `captain mcp` process. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -47,7 +47,7 @@ describe('captain mcp over stdio', () => {
     const names = tools.map((t) => t.name).sort();
     assert.deepEqual(names, [
       'captain_add_task', 'captain_cancel', 'captain_delegate', 'captain_events', 'captain_fan_in',
-      'captain_reclaim', 'captain_result', 'captain_start_run', 'captain_status', 'captain_wait',
+      'captain_list_runs', 'captain_reclaim', 'captain_result', 'captain_start_run', 'captain_status', 'captain_wait',
     ]);
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, 'object', tool.name);
@@ -154,5 +154,24 @@ describe('captain mcp over stdio', () => {
     const noRun = await call('captain_status', {});
     assert.equal(noRun.isError, true);
     assert.match(String(noRun.content[0]?.text), /captain_start_run/);
+  });
+
+  it('captain_list_runs: the workspace runs newest first, with outcome and counts; .captain/ is git-ignored', async () => {
+    const listed = await ok('captain_list_runs', {});
+    assert.equal(listed.workspace, workspace);
+    const runs = listed.runs as Array<Record<string, unknown>>;
+    assert.ok(runs.length >= 3, `every run made above: ${runs.length}`);
+    assert.equal(runs[0]?.title, 'bad', 'newest first');
+    const e2e = runs.find((r) => r.title === 'mcp e2e');
+    assert.ok(e2e, 'the end-to-end run is listed');
+    assert.equal(e2e.outcome, 'failed', 'its crashing worker failed');
+    assert.equal(Object.values(e2e.counts as Record<string, number>).reduce((a, b) => a + b, 0), e2e.worker_count);
+    const one = await ok('captain_list_runs', { limit: 1 });
+    assert.equal((one.runs as unknown[]).length, 1);
+    assert.equal(one.runs_omitted, runs.length - 1);
+    const outside = await call('captain_list_runs', { workspace: '/etc' });
+    assert.equal(outside.isError, true);
+    assert.match(String(outside.content[0]?.text), /outside the workspace/);
+    assert.equal(readFileSync(join(workspace, '.captain', '.gitignore'), 'utf8'), '*\n');
   });
 });
