@@ -97,12 +97,13 @@ describe('captain runs, the default run, status and wait text on a real run', ()
     assert.match(out, /thresholds \(quiet \/ stale \/ timeout\): 22\.5 s \/ 45\.0 s \/ 45\.0 s/);
   });
 
-  it('runs (from a subfolder) lists the run with outcome, counts, tokens; --json; narrow widths hold', () => {
+  it('runs (from a subfolder) lists the run with outcome, counts, tokens; --json', () => {
     const text = captain(['runs']);
     assert.equal(text.code, 0, text.stderr);
     assert.ok(widest(text.stdout.split('\n').slice(1).join('\n')) <= WIDTH, text.stdout);
     assert.match(text.stdout, /^TITLE\s+OUTCOME\s+WORKERS\s+AGE\s+TOKENS\s+RUN$/m, 'no COST column when no run has a cost');
-    assert.match(text.stdout, /fix the flaky t\S*…\s+running\s+4: 1 running · 1 returned · \S*…?\s+\S+( s| ms)\s+120\s+run-/);
+    // Four phases do not fit beside the other columns: the counts are cut (the title first gave up width); --json has them all.
+    assert.match(text.stdout, /^fix the f\S*…\s+running\s+1 running · 1 returned · 1 f\S*…\s+\S+( s| ms)\s+120\s+run-/m);
     const json = captain(['runs', '--json']);
     const list = JSON.parse(json.stdout);
     assert.equal(list.workspace, ws);

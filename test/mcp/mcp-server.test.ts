@@ -1,7 +1,8 @@
 /** The MCP SDK's own Client over stdio against a real `captain mcp` process. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -173,5 +174,27 @@ describe('captain mcp over stdio', () => {
     assert.equal(outside.isError, true);
     assert.match(String(outside.content[0]?.text), /outside the workspace/);
     assert.equal(readFileSync(join(workspace, '.captain', '.gitignore'), 'utf8'), '*\n');
+  });
+});
+
+describe('captain mcp --workspace with an existing .captain/', () => {
+  it('adds the missing .gitignore at start, and keeps one that is there', () => {
+    const ws = mkdtempSync(join(tmpdir(), 'captain-mcp-gi-'));
+    const other = mkdtempSync(join(tmpdir(), 'captain-mcp-gi-'));
+    try {
+      mkdirSync(join(ws, '.captain', 'runs'), { recursive: true });
+      mkdirSync(join(other, '.captain'), { recursive: true });
+      writeFileSync(join(other, '.captain', '.gitignore'), 'mine\n');
+      for (const dir of [ws, other]) {
+        // stdin closes at once: the server starts, then stops.
+        const result = spawnSync(process.execPath, [CLI, 'mcp', '--workspace', dir], { input: '', encoding: 'utf8', timeout: 20_000 });
+        assert.equal(result.status, 0, result.stderr);
+      }
+      assert.equal(readFileSync(join(ws, '.captain', '.gitignore'), 'utf8'), '*\n');
+      assert.equal(readFileSync(join(other, '.captain', '.gitignore'), 'utf8'), 'mine\n');
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 });

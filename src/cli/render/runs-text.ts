@@ -1,4 +1,7 @@
-/** The human rendering of `captain runs`: one row per run, newest first, at most 100 columns wide. */
+/**
+ * The human rendering of `captain runs`: one row per run, newest first, at most 100 columns wide
+ * (the title gives up width first, then the worker counts; empty TOKENS / COST columns are left out).
+ */
 import pc from 'picocolors';
 import { TEXT_TABLE_WIDTH } from '../../config/defaults.js';
 import { describePhaseCounts } from '../../lifecycle/phase.js';
@@ -13,14 +16,18 @@ const OUTCOME_COLOURS: Record<string, (s: string) => string> = {
   unreadable: pc.yellow,
 };
 
+/** 950, 12.3k, 4.5M: a token count in at most 6 characters. */
+const compactCount = (n: number): string =>
+  n < 1_000 ? String(n) : n < 1_000_000 ? `${(n / 1_000).toFixed(n < 10_000 ? 1 : 0)}k` : `${(n / 1_000_000).toFixed(n < 10_000_000 ? 1 : 0)}M`;
+
 const outcomeLabel = (outcome: string): string => outcome.replace(/_/g, ' ');
 
 const row = (run: RunListEntry, style: Style): string[] => [
   oneLine(run.title ?? ''),
   paint(style, OUTCOME_COLOURS[run.outcome] ?? ((s) => s), outcomeLabel(run.outcome)),
-  run.error !== null ? run.error : `${run.worker_count}${run.worker_count > 0 ? `: ${describePhaseCounts(run.counts)}` : ''}${run.record_errors > 0 ? ` (+${run.record_errors} unreadable)` : ''}`,
+  run.error !== null ? run.error : `${describePhaseCounts(run.counts, 'none')}${run.record_errors > 0 ? ` (+${run.record_errors} unreadable)` : ''}`,
   formatLongAge(run.age_ms),
-  run.total_tokens > 0 ? run.total_tokens.toLocaleString('en-US') : '-',
+  run.total_tokens > 0 ? compactCount(run.total_tokens) : '-',
   run.cost_usd === null ? '-' : `$${run.cost_usd.toFixed(2)}`,
   run.run_id,
 ];
@@ -31,7 +38,7 @@ export const renderRunsText = (list: RunList, style: Style, opts: { width?: numb
   const head = paint(style, pc.bold, `${list.runs.length} run${list.runs.length === 1 ? '' : 's'} in ${list.runs_dir} (newest first)`);
   const table = fitTable(['TITLE', 'OUTCOME', 'WORKERS', 'AGE', 'TOKENS', 'COST', 'RUN'], list.runs.map((r) => row(r, style)), style, {
     width: opts.width ?? TEXT_TABLE_WIDTH,
-    flex: [{ index: 0, min: 16, max: 40 }, { index: 2, min: 14, order: 1 }],
+    flex: [{ index: 0, min: 12, max: 40 }, { index: 2, min: 14, order: 1 }],
     hideEmpty: [4, 5],
   });
   return `${head}\n${table}\nnext: captain status --run-dir <runs dir>/<RUN>   (without --run-dir: the newest run)`;
