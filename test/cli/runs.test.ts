@@ -24,7 +24,7 @@ describe('captain runs, the default run, status and wait text on a real run', ()
   const captain = (args: string[], cwd = sub) => runCaptain(args, { cwd, timeoutMs: 60_000 });
   const git = (...args: string[]) => spawnSync('git', args, { cwd: ws, encoding: 'utf8' });
   let runDir = '';
-  const ids: Record<string, string> = {};
+  const ids = { ok: '', crash: '', hang: '', live: '' };
   let waited: ReturnType<typeof runCaptain>;
 
   before(() => {
@@ -50,7 +50,7 @@ describe('captain runs, the default run, status and wait text on a real run', ()
     const start = captain(['start', '--title', 'fix the flaky tests across the whole repository, then report', '--json'], ws);
     assert.equal(start.code, 0, start.stderr);
     runDir = JSON.parse(start.stdout).run_dir;
-    const delegate = (name: string, args: string[]): void => {
+    const delegate = (name: keyof typeof ids, args: string[]): void => {
       const result = captain(['delegate', '--json', ...args]);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stderr, new RegExp(`^using run ${runDir} \\(latest of 1 in ${ws}\\)$`, 'm'));

@@ -8,7 +8,7 @@ import { TEXT_TABLE_WIDTH } from '../../config/defaults.js';
 import { countPhases, describePhaseCounts, isFailurePhase, isTerminalPhase, workerPhase } from '../../lifecycle/phase.js';
 import { asInteger, asString, getKey, type Json, type JsonObject } from '../../util/json.js';
 import { parseRfc3339Millis } from '../../util/time.js';
-import { fitTable, formatAge, oneLine, paint, paintState, type Style } from './format.js';
+import { fitTable, formatAge, formatLongAge, oneLine, paint, paintState, truncate, type Style } from './format.js';
 
 /** What the table needs beyond the status payload. */
 export interface StatusTextOptions {
@@ -39,9 +39,9 @@ export const renderCountsLine = (visibility: Json | undefined): string =>
 
 /** Active: since its last progress; finished: since it ended ("ended 3m 02s"), frozen at its end. */
 const ageCell = (lifecycle: Json | undefined, phase: string, nowMs: number): string => {
-  if (!isTerminalPhase(phase)) return formatAge(asInteger(getKey(lifecycle, 'elapsed_since_progress_ms')));
+  if (!isTerminalPhase(phase)) return formatLongAge(asInteger(getKey(lifecycle, 'elapsed_since_progress_ms')));
   const endedAt = parseRfc3339Millis(getKey(lifecycle, 'returned_at'));
-  return endedAt === undefined ? 'ended' : `ended ${formatAge(Math.max(nowMs - endedAt, 0))}`;
+  return endedAt === undefined ? 'ended' : `ended ${formatLongAge(Math.max(nowMs - endedAt, 0))}`;
 };
 
 /** Active: its pid and whether it needs reclaim; finished: why it failed (nothing when it returned). */
@@ -92,7 +92,7 @@ export const renderVisibility = (visibility: JsonObject | null, reclaimPlan: Jso
     const width = opts.width ?? TEXT_TABLE_WIDTH;
     parts.push(fitTable(['TITLE', 'STATE', 'AGE', 'NOTE', 'DELEGATION'], rows, style, { width, indent: 2, flex: [{ index: 0, min: 16, max: 40 }, { index: 3, min: 26 }] }));
     const thresholds = thresholdsLine(workers);
-    if (thresholds !== null) parts.push(`  ${thresholds}`);
+    if (thresholds !== null) parts.push(`  ${truncate(thresholds, width - 2)}`);
   }
   const planSummary = asString(getKey(reclaimPlan, 'summary'));
   if (planSummary) {
