@@ -38,7 +38,8 @@ export const superviseCommand = (): Command =>
       const maxParallel = parseMaxParallel(options.maxParallel);
       if (options.detach) {
         const self = captainCliCommand();
-        const args = process.argv.slice(2).filter((a) => a !== '--detach');
+        // The background supervisor gets the run this one resolved (not a fresh "latest run" lookup).
+        const args = [...process.argv.slice(2).filter((a) => a !== '--detach'), ...(options.runDir === undefined ? ['--run-dir', ctx.runDir] : [])];
         const logPath = join(ctx.runDir, 'supervisor.log');
         const holder = currentHolder(ctx.runDir);
         if (holder !== null) throw alreadySupervised(ctx.runDir, holder);
