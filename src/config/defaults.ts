@@ -141,3 +141,16 @@ export const WRAPPER_PID_WAIT_MS = 5_000;
 
 /** The longest JSON-RPC line the MCP server accepts; a longer one is skipped and answered with an error. */
 export const MCP_MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+/** Hooks: how long a hook command or one webhook attempt may run before it is killed / abandoned. @default 10000 */
+export const HOOK_TIMEOUT_MS = 10_000;
+/** Hooks: how long after SIGTERM at its timeout a hook command's process group gets SIGKILL. @default 2000 */
+export const HOOK_KILL_AFTER_MS = 2_000;
+/** Hooks: webhook attempts after the first one failed (non-2xx, network error, timeout). @default 3 */
+export const HOOK_WEBHOOK_RETRIES = 3;
+/** Hooks: backoff before the first webhook retry; doubles per retry. @default 500 */
+export const HOOK_WEBHOOK_BACKOFF_MS = 500;
+/** Hooks: how often a dispatcher looks for the exit status of the hook commands it started. @default 200 */
+export const HOOK_PENDING_CHECK_MS = 200;
+/** Hooks: how long a stopping supervisor waits for its webhook deliveries (hook commands run on, detached). @default 15000 */
+export const HOOK_STOP_WAIT_MS = 15_000;
