@@ -4,6 +4,8 @@
  */
 import { Command, Option } from 'commander';
 import { RUNTIME_CONFIG_FLAGS, resolveRuntimeConfig } from '../config/index.js';
+import { loadHooks, type HookDefinition } from '../hooks/config.js';
+import { HOOK_EVENTS } from '../hooks/events.js';
 import { openRunContext, type RunContext } from '../ops/context.js';
 import { latestRun } from '../ops/run-list.js';
 
@@ -54,3 +56,15 @@ export const resolveRunDirOption = (runDir: string | undefined, stderr: NodeJS.W
 
 export const contextFromOptions = (options: CommonOptions): RunContext =>
   openRunContext(resolveRunDirOption(options.runDir), resolveConfigFromOptions(options), { allowOutsidePaths: options.allowOutsidePaths ?? false });
+
+/** Adds `--hook EVENT=COMMAND` (repeatable) to a command that supervises. */
+export const withHookOption = (command: Command): Command =>
+  command.option(
+    '--hook <event=command>',
+    `run COMMAND (argv split on spaces, or a JSON array; no shell; the event as JSON on stdin) once per EVENT (${HOOK_EVENTS.join(', ')}; several: a,b=...); repeatable; adds to the [[hooks]] of --config and the user config`,
+    (value: string, previous: string[] = []) => [...previous, value],
+  );
+
+/** Every hook: the user config's, `--config`'s and `--hook`'s. */
+export const hooksFromOptions = (options: CommonOptions & { hook?: string[] }): HookDefinition[] =>
+  loadHooks({ env: process.env, ...(options.config === undefined ? {} : { configFile: options.config }), hookFlags: options.hook ?? [] });

@@ -149,3 +149,15 @@ export const FAILURE_REASONS_MAX_READS = 500;
 /** `captain wait`'s closing report: lines of each worker's final message shown, and characters per line. */
 export const WAIT_FINAL_MESSAGE_LINES = 3;
 export const WAIT_FINAL_MESSAGE_WIDTH = 96;
+/** Hooks: how long a hook command or one webhook attempt may run before it is killed / abandoned. @default 10000 */
+export const HOOK_TIMEOUT_MS = 10_000;
+/** Hooks: how long after SIGTERM at its timeout a hook command's process group gets SIGKILL. @default 2000 */
+export const HOOK_KILL_AFTER_MS = 2_000;
+/** Hooks: webhook attempts after the first one failed (non-2xx, network error, timeout). @default 3 */
+export const HOOK_WEBHOOK_RETRIES = 3;
+/** Hooks: backoff before the first webhook retry; doubles per retry. @default 500 */
+export const HOOK_WEBHOOK_BACKOFF_MS = 500;
+/** Hooks: how often a dispatcher looks for the exit status of the hook commands it started. @default 200 */
+export const HOOK_PENDING_CHECK_MS = 200;
+/** Hooks: how long a stopping supervisor waits for its webhook deliveries (hook commands run on, detached). @default 15000 */
+export const HOOK_STOP_WAIT_MS = 15_000;

@@ -31,6 +31,9 @@ export interface ResolvedConfig {
   sources: Record<RuntimeConfigKey, ConfigSource>;
 }
 
+/** Top-level tables of a config file that are not runtime keys (read by their own modules: `src/hooks/config.ts`). */
+const CONFIG_SECTIONS = new Set(['hooks']);
+
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
 
 /** A string from the environment or a flag, read as the key's type. */
@@ -102,6 +105,7 @@ export const resolveRuntimeConfig = (input: ResolveInput = {}): ResolvedConfig =
   if (input.configFile !== undefined) {
     const { entries, prefix } = runtimeTable(readFileTable(input.configFile));
     for (const [name, value] of Object.entries(entries)) {
+      if (prefix === '' && CONFIG_SECTIONS.has(name)) continue;
       if (!isRuntimeConfigKey(name)) {
         const hint = closestKey(name);
         throw new CaptainError('INVALID_CONFIG', `--config ${input.configFile}: unknown key ${prefix}${name}${hint ? ` (did you mean ${hint}?)` : ''}; known keys: ${RUNTIME_CONFIG_KEY_NAMES.join(', ')}`);

@@ -36,7 +36,8 @@ const problemWith = (file: string): string | null => {
   return null;
 };
 
-const findOnPath = (name: string, pathValue: string | undefined): string | undefined => {
+/** The first executable file `name` in the folders of `pathValue` (a PATH value), if any. */
+export const findOnPath = (name: string, pathValue: string | undefined): string | undefined => {
   for (const dir of (pathValue ?? '').split(delimiter)) {
     if (dir === '') continue;
     if (problemWith(join(dir, name)) === null) return join(dir, name);

@@ -12,7 +12,7 @@ import { childStatusOf } from '../lifecycle/derive.js';
 import { runLayout } from '../store/paths.js';
 import { loadDelegations } from '../store/records.js';
 import { currentHolder } from '../supervisor/holder.js';
-import { startSupervisor, type Supervisor } from '../supervisor/supervisor.js';
+import { startSupervisor, type Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
 import { asInteger, asString, getKey, type JsonObject } from '../util/json.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { failureReasonOf } from './failure-reasons.js';
@@ -55,6 +55,8 @@ export interface WaitOptions {
   onProgress?: (status: StatusResult) => void;
   /** Supervise the run while waiting if nobody else does. @default true */
   supervise?: boolean;
+  /** Options of the supervisor started when nobody else supervises (hooks, event callbacks). */
+  supervisorOptions?: Omit<SupervisorOptions, 'command'>;
 }
 
 /** The records of the task card that are not superseded by a retry. */
@@ -88,7 +90,7 @@ export const waitForFanIn = async (ctx: RunContext, opts: WaitOptions = {}): Pro
   const adoptIfUnsupervised = async (): Promise<void> => {
     if (!supervise || supervisor !== undefined || currentHolder(ctx.runDir) !== null) return;
     try {
-      supervisor = await startSupervisor(ctx, { command: `captain wait (pid ${process.pid})` });
+      supervisor = await startSupervisor(ctx, { ...opts.supervisorOptions, command: `captain wait (pid ${process.pid})` });
     } catch (error) {
       // Someone else took the slot meanwhile: they supervise, we only watch.
       if (!isCaptainError(error) || error.code !== 'USAGE') throw error;

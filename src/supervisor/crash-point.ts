@@ -11,7 +11,9 @@ export type CrashPointName =
   | 'retry_created'
   | 'retry_stamped'
   | 'fan_in_stamped'
-  | 'queued_launched';
+  | 'queued_launched'
+  | 'hook_claimed'
+  | 'hook_started';
 
 export const CRASH_AT_ENV = 'CAPTAIN_SUPERVISOR_CRASH_AT';
 

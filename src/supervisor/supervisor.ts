@@ -6,7 +6,7 @@
  * max-parallel, and collapses fan-in when a task card's workers are all terminal.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { SUPERVISOR_ORPHAN_RECHECK_MS, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
+import { HOOK_STOP_WAIT_MS, SUPERVISOR_ORPHAN_RECHECK_MS, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
 import { childStatusOf, deriveWorkerLifecycleView } from '../lifecycle/derive.js';
 import { attemptOf, wantsRetry } from '../lifecycle/retry.js';
 import type { RunContext } from '../ops/context.js';
@@ -17,6 +17,8 @@ import { reclaimDelegation } from '../ops/reclaim.js';
 import { loadRefreshedDelegations, type LoadedDelegation } from '../ops/status.js';
 import { workerKindOf } from '../ops/worker-kind.js';
 import { appendRunEvent, type RunEvent } from '../store/events-log.js';
+import type { HookDefinition } from '../hooks/config.js';
+import { createHookDispatcher, type DeliveryOutcome } from '../hooks/dispatcher.js';
 import { runLayout } from '../store/paths.js';
 import { updateJsonRecord } from '../store/update-record.js';
 import { asInteger, asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
@@ -35,6 +37,10 @@ export interface SupervisorOptions {
   onError?: (error: unknown) => void;
   /** What `supervisor.json` says is holding the run. */
   command?: string;
+  /** Hooks fired (each exactly once per event) on the run's transition log; see `src/hooks/`. */
+  hooks?: readonly HookDefinition[];
+  /** Called when a hook delivery's outcome is recorded. */
+  onHookDelivered?: (outcome: DeliveryOutcome) => void;
 }
 
 export interface Supervisor {
@@ -71,6 +77,18 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     release();
     throw error;
   }
+  const hooks =
+    options.hooks !== undefined && options.hooks.length > 0
+      ? createHookDispatcher(ctx.runDir, options.hooks, {
+          now: ctx.now,
+          runId: asString(getKey(ctx.run, 'run_id')) ?? null,
+          ...(options.onError === undefined ? {} : { onError: options.onError }),
+          ...(options.onHookDelivered === undefined ? {} : { onDelivered: options.onHookDelivered }),
+        })
+      : undefined;
+  // Registers the hooks on the run before this supervisor logs anything (a hook fires for events
+  // after it was first run on the run), and catches up on deliveries a killed predecessor left.
+  hooks?.poll();
   const maxParallel = options.maxParallel ?? asInteger(getKey(ctx.run, 'max_parallel'));
   const inFlight = new Map<string, Promise<unknown>>();
   const watchers: FSWatcher[] = [];
@@ -265,6 +283,7 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     const { nextDue: retryDue, launched } = await retry(delegations, now);
     await launchQueued(delegations, launched);
     await collapse(delegations);
+    hooks?.poll();
     if (timer) clearTimeout(timer);
     const wake = nextWake(delegations, ctx.now(), retryDue);
     if (wake !== undefined && !stopped) timer = setTimeout(() => trigger(0), Math.max(wake - ctx.now(), 0));
@@ -326,6 +345,11 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
       if (debounce) clearTimeout(debounce);
       await running;
       await Promise.allSettled(inFlight.values());
+      if (hooks !== undefined) {
+        hooks.poll();
+        await hooks.settled({ timeoutMs: HOOK_STOP_WAIT_MS, commands: false }).catch((error: unknown) => options.onError?.(error));
+        hooks.close();
+      }
       release();
     },
   };

@@ -6,7 +6,7 @@ import { CaptainError } from '../../errors.js';
 import { captainCliCommand } from '../../ops/self-command.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { alreadySupervised, currentHolder, startSupervisor } from '../../supervisor/index.js';
-import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
+import { contextFromOptions, hooksFromOptions, withHookOption, withRunOptions, type CommonOptions } from '../common.js';
 import { printJson, printText } from '../output.js';
 
 /** How long `supervise --detach` waits for the background supervisor to take the run. */
@@ -29,12 +29,13 @@ const parseMaxParallel = (value: string | undefined): number | undefined => {
 };
 
 export const superviseCommand = (): Command =>
-  withRunOptions(new Command('supervise'))
+  withHookOption(withRunOptions(new Command('supervise')))
     .description('watch a run: refresh heartbeats, reclaim stuck workers, retry, launch queued workers, fan in (one per run)')
     .option('--max-parallel <n>', 'launch at most N workers at once; the rest stay queued')
     .option('--detach', 'run in the background (survives this shell); prints its pid')
-    .action(async (options: CommonOptions & { maxParallel?: string; detach?: boolean }) => {
+    .action(async (options: CommonOptions & { maxParallel?: string; detach?: boolean; hook?: string[] }) => {
       const ctx = contextFromOptions(options);
+      const hooks = hooksFromOptions(options);
       const maxParallel = parseMaxParallel(options.maxParallel);
       if (options.detach) {
         const self = captainCliCommand();
@@ -71,6 +72,8 @@ export const superviseCommand = (): Command =>
       const supervisor = await startSupervisor(ctx, {
         ...(maxParallel === undefined ? {} : { maxParallel }),
         command: `captain supervise (pid ${process.pid})`,
+        hooks,
+        onHookDelivered: (d) => process.stderr.write(`captain supervise: hook ${d.hook_id} ${d.event} ${d.outcome}${d.detail === null ? '' : `: ${d.detail}`}\n`),
         onEvent: (event) => (options.json ? printJson(event) : printText(`${event.at} ${event.event} ${[event.delegation_id, event.from !== undefined ? `${String(event.from)} -> ${String(event.to)}` : '', event.termination ?? '', event.summary ?? ''].filter((x) => x !== undefined && x !== null && x !== '').join(' ')}`)),
         onError: (error) => process.stderr.write(`captain supervise: ${error instanceof Error ? error.message : String(error)}\n`),
       });
