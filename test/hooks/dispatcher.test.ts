@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -60,7 +60,8 @@ describe('hook dispatcher', () => {
     first.poll();
     await first.settled();
     first.close();
-    const got = calls(out);
+    // The two hook processes run concurrently: their lines may come in either order.
+    const got = calls(out).sort((a, b) => String(b.event).localeCompare(String(a.event)));
     assert.deepEqual(got.map((c) => c.event), ['worker_failed', 'fan_in_collapsed']);
     assert.equal(got[0]!.delegation_id, 'd1');
     assert.equal(got[0]!.summary, 'd1 broke');
@@ -219,6 +220,21 @@ describe('hook dispatcher', () => {
     d.close();
     assert.equal((JSON.parse(readFileSync(deliveryFiles(runDir, 'n', at).done, 'utf8')) as { outcome: string }).outcome, 'skipped');
     assert.deepEqual(readdirSync(join(runDir, 'hooks', 'n')).filter((f) => f.endsWith('.started')), []);
+  });
+
+  it('notify hooks run notify-send (found on PATH) with a title and the summary', async () => {
+    const { runDir, out } = newRun();
+    const bin = join(runDir, '..', 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'notify-send'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${JSON.stringify(out)}\n`, { mode: 0o755 });
+    const d = createHookDispatcher(runDir, [{ id: 'n', events: ['worker_failed'], action: { type: 'notify' }, timeoutMs: 2_000, source: 'test' }], { pathValue: bin });
+    d.poll();
+    const at = failed(runDir, 'd1');
+    d.poll();
+    await d.settled();
+    d.close();
+    assert.deepEqual(readFileSync(out, 'utf8').trim().split('\n'), ['--app-name=captain', 'captain: worker failed (d1)', 'd1 broke']);
+    assert.equal((JSON.parse(readFileSync(deliveryFiles(runDir, 'n', at).done, 'utf8')) as { outcome: string }).outcome, 'delivered');
   });
 
   it('never writes the ledger through a symlinked hooks folder out of the run', () => {
