@@ -16,7 +16,7 @@ export interface WorkerLauncher {
 }
 
 /** Folders named `node_modules` from `start` up to the filesystem root, nearest first. */
-const nodeModulesDirs = (start: string): string[] => {
+export const nodeModulesDirs = (start: string): string[] => {
   const dirs: string[] = [];
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
     dirs.push(path.join(dir, 'node_modules'));
@@ -24,9 +24,9 @@ const nodeModulesDirs = (start: string): string[] => {
   }
 };
 
-const moduleDir = (): string => path.dirname(fileURLToPath(import.meta.url));
+export const moduleDir = (): string => path.dirname(fileURLToPath(import.meta.url));
 
-const isFile = (file: string, minBytes = 1): boolean => {
+export const isFile = (file: string, minBytes = 1): boolean => {
   try {
     const stat = fs.statSync(file);
     return stat.isFile() && stat.size >= minBytes;
