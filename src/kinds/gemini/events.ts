@@ -190,9 +190,10 @@ const statsNumber = (terminal: TerminalEvent | null, key: string): number | null
 };
 
 /**
- * The Gemini verdict (same rules as Claude Code's): completed only with a `result` of status
- * success and, when the exit is known, a clean exit; no `result` is `no_terminal_event`; an error
- * result is `execution_failed` quoting its message; a signal is `killed_by_signal`.
+ * The Gemini verdict (Claude Code's rules): completed only with a `result` of status success and,
+ * when the exit is known, a clean exit; no `result` is `no_terminal_event`; an error result is
+ * `execution_failed` quoting its message (even when the exit reads as a signal, see below); any
+ * other signal is `killed_by_signal`.
  */
 export const geminiVerdict = (scan: GeminiScan, exit: ExitInfo | null): KindVerdict => {
   const result = scan.result;
@@ -221,7 +222,9 @@ export const geminiVerdict = (scan: GeminiScan, exit: ExitInfo | null): KindVerd
     headline,
     details: [...(scan.terminal ? ['terminal_event=result'] : []), ...details],
   });
-  if (exit?.signal) return failed('killed_by_signal', signalHeadline(exit.signal));
+  // The CLI exits with an API error's HTTP status as its code (400 → 144), which a shell's wait status
+  // cannot tell from a signal (128 + 16): an error result it wrote itself explains the exit first.
+  if (exit?.signal && !result?.isError) return failed('killed_by_signal', signalHeadline(exit.signal));
   if (result === null) {
     const last = scan.lastError !== null ? [`last_error="${summarizeForVisibility(scan.lastError, 300).replace(/"/g, "'")}"`] : [];
     return failed('no_terminal_event', 'Gemini CLI exited without a result event.', last);
