@@ -8,7 +8,9 @@
 import type { KindScanner } from '../events/scanner.js';
 import type { ParsedLine, WorkerEvent } from '../events/types.js';
 import type { WorkerKind } from '../lifecycle/kinds.js';
+import type { JsonObject } from '../util/json.js';
 import type { WorkerLauncher } from '../workers/binaries.js';
+import type { CostReading } from './prices.js';
 
 /** An agent CLI's executable: its name on PATH, the flag that overrides it, and the node_modules fallback. */
 export interface KindBinary {
@@ -38,6 +40,13 @@ export interface KindTerminal {
   isTerminalType(type: string): boolean;
 }
 
+/** What `readCost` reads: the record's `worker_result`, its usage object and its `worker_request`. */
+export interface CostInput {
+  usage: JsonObject;
+  workerResult: JsonObject;
+  request: JsonObject;
+}
+
 export interface WorkerKindSpec {
   name: WorkerKind;
   /** Human name for help and docs ("Codex CLI"). */
@@ -60,6 +69,11 @@ export interface WorkerKindSpec {
   scanner(): KindScanner;
   /** The terminal event rule; null when the exit decides (commands). */
   terminal: KindTerminal | null;
+  /**
+   * What a finished worker's tokens cost, from its record (`worker_result.total_token_usage` is an
+   * object): reported by the CLI, priced from src/kinds/prices.ts, or unknown. Absent: no tokens to price.
+   */
+  readCost?(record: CostInput): CostReading;
   /** The arguments that continue session `sessionId` with a new prompt, when the CLI can resume headless. */
   resumeArgs?(sessionId: string, prompt: string): string[];
 }

@@ -74,6 +74,8 @@ describe('real Gemini CLI launched by captain', () => {
     assert.ok(Number(usage.input_tokens) > 100, JSON.stringify(usage));
     assert.ok(Number(usage.output_tokens) > 0);
     assert.ok((usage.models as JsonObject)[FAKE_GEMINI_MODEL], 'per-model counts kept for pricing');
+    assert.equal(okResult.cost_source, 'priced', 'gemini-2.5-flash is in the price table');
+    assert.ok(Number(okResult.cost_usd) > 0);
     const workerResult = okRecord.worker_result as JsonObject;
     assert.equal(workerResult.terminal_event, 'result');
     assert.equal(workerResult.model, FAKE_GEMINI_MODEL);

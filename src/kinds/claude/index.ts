@@ -1,6 +1,7 @@
 /** Claude Code (`claude -p --output-format stream-json --verbose`): argv, binary, env, and its stream rules (src/events/claude.ts). */
 import { claudeEvents, claudeVerdict, createClaudeScanner } from '../../events/claude.js';
 import { resolveClaudeBin } from '../../workers/binaries.js';
+import { countOf, priceTokens, reportedCost, reportedModel } from '../cost.js';
 import type { WorkerKindSpec } from '../spec.js';
 
 export const claudeKind: WorkerKindSpec = {
@@ -31,6 +32,14 @@ export const claudeKind: WorkerKindSpec = {
       verdict: (_nonJson, exit) => claudeVerdict(scanner.scan(), exit),
     };
   },
+  // Claude Code reports its own cost; without one, cache writes are priced as input (a lower bound: they cost 1.25×).
+  readCost: ({ usage, workerResult }) =>
+    reportedCost(workerResult) ??
+    priceTokens(reportedModel(workerResult), {
+      input: countOf(usage, 'input_tokens') + countOf(usage, 'cache_creation_input_tokens'),
+      cachedInput: countOf(usage, 'cache_read_input_tokens'),
+      output: countOf(usage, 'output_tokens'),
+    }),
   terminal: { marker: 'result', isTerminalType: (type) => type === 'result' },
   resumeArgs: (sessionId, prompt) => ['-p', prompt, '--resume', sessionId, '--output-format', 'stream-json', '--verbose'],
 };

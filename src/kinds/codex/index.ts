@@ -1,7 +1,26 @@
 /** The Codex CLI (`codex exec --json`): argv, binary, env, and its stream rules (src/events/codex.ts). */
 import { CODEX_TERMINAL_TYPES, codexEvents, codexVerdict, createCodexScanner } from '../../events/codex.js';
 import { resolveCodexBin } from '../../workers/binaries.js';
+import { asString, getKey, type Json } from '../../util/json.js';
+import { countOf, priceTokens, reportedCost, reportedModel } from '../cost.js';
 import type { WorkerKindSpec } from '../spec.js';
+
+/**
+ * The model a codex worker was told to use on its command line (`-m X`, `--model X`, `--model=X`,
+ * `-c model=X`); undefined when its config file decides (captain cannot see which model that is).
+ */
+export const codexModelFromArgv = (argv: Json | undefined): string | undefined => {
+  const args = Array.isArray(argv) ? argv.map((arg) => asString(arg) ?? '') : [];
+  let model: string | undefined;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    const next = args[i + 1];
+    if ((arg === '-m' || arg === '--model') && next !== undefined) model = next;
+    else if (arg.startsWith('--model=')) model = arg.slice('--model='.length);
+    else if ((arg === '-c' || arg === '--config') && next !== undefined && /^model\s*=/.test(next)) model = next.replace(/^model\s*=\s*/, '').replace(/^["']|["']$/g, '');
+  }
+  return model?.trim() || undefined;
+};
 
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
 
@@ -37,6 +56,14 @@ export const codexKind: WorkerKindSpec = {
       verdict: (nonJson, exit, rawBytes) => codexVerdict(scanner.scan(), nonJson, exit, rawBytes),
     };
   },
+  // Codex's input_tokens include the cached ones and output_tokens the reasoning ones (OpenAI's usage).
+  readCost: ({ usage, workerResult, request }) =>
+    reportedCost(workerResult) ??
+    priceTokens(reportedModel(workerResult) ?? codexModelFromArgv(getKey(request, 'argv')), {
+      input: Math.max(countOf(usage, 'input_tokens') - countOf(usage, 'cached_input_tokens'), 0),
+      cachedInput: countOf(usage, 'cached_input_tokens'),
+      output: countOf(usage, 'output_tokens'),
+    }),
   terminal: { marker: 'turn.', isTerminalType: (type) => CODEX_TERMINAL_TYPES.includes(type) },
   resumeArgs: (sessionId, prompt) => ['exec', 'resume', '--json', '--skip-git-repo-check', sessionId, '--', prompt],
 };

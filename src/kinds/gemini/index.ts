@@ -4,12 +4,37 @@
  * codex gets `--skip-git-repo-check`: headless Gemini refuses to run in an untrusted folder (exit 55).
  * Tool approval stays the CLI's (pass `--approval-mode yolo` after `--` to let it run shell commands).
  */
+import { getKey, isJsonObject, type Json } from '../../util/json.js';
+import { countOf, priceTokens, reportedCost, reportedModel } from '../cost.js';
+import type { BillableTokens, CostReading } from '../prices.js';
 import type { WorkerKindSpec } from '../spec.js';
 import { resolveGeminiBin } from './binary.js';
 import { createGeminiScanner, geminiEvents, geminiVerdict } from './events.js';
 
 export { resolveGeminiBin } from './binary.js';
 export { createGeminiScanner, geminiEvents, geminiUsageOf, geminiVerdict, type GeminiScan } from './events.js';
+
+const billable = (counts: Json | undefined): BillableTokens => ({
+  input: countOf(counts, 'input_tokens'),
+  cachedInput: countOf(counts, 'cached_input_tokens'),
+  // Thoughts are billed as output; they are in the total only.
+  output: countOf(counts, 'output_tokens') + countOf(counts, 'reasoning_output_tokens'),
+});
+
+/** Each model of `usage.models` priced on its own; unknown if any model is not listed (never a partial sum). */
+const geminiCost = (usage: Json, model: string | undefined): CostReading => {
+  const models = getKey(usage, 'models');
+  const entries = isJsonObject(models) ? Object.entries(models) : [];
+  if (entries.length === 0) return priceTokens(model, billable(usage));
+  let usd = 0;
+  const unknown: string[] = [];
+  for (const [name, counts] of entries) {
+    const reading = priceTokens(name, billable(counts));
+    if (reading.source === 'unknown') unknown.push(...reading.models);
+    else usd += reading.usd;
+  }
+  return unknown.length > 0 ? { source: 'unknown', models: unknown } : { source: 'priced', usd };
+};
 
 export const geminiKind: WorkerKindSpec = {
   name: 'gemini',
@@ -32,6 +57,7 @@ export const geminiKind: WorkerKindSpec = {
       verdict: (_nonJson, exit) => geminiVerdict(scanner.scan(), exit),
     };
   },
+  readCost: ({ usage, workerResult }) => reportedCost(workerResult) ?? geminiCost(usage, reportedModel(workerResult)),
   terminal: { marker: 'result', isTerminalType: (type) => type === 'result' },
   resumeArgs: (sessionId, prompt) => [`--prompt=${prompt}`, '--resume', sessionId, '--output-format', 'stream-json', '--skip-trust'],
 };

@@ -84,6 +84,7 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         session_id: z.string().nullable(),
         usage: z.record(z.string(), z.unknown()).nullable(),
         cost_usd: z.number().nullable(),
+        cost_source: z.enum(['reported', 'priced', 'unknown']).nullable().describe('unknown: tokens without a known price (cost_usd is null)'),
         failure_reason: z.string().nullable(),
         completed_at: z.string().nullable(),
       },
@@ -103,6 +104,7 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         session_id: str(r.session_id),
         usage: r.usage !== null && typeof r.usage === 'object' && !Array.isArray(r.usage) ? (r.usage as Record<string, unknown>) : null,
         cost_usd: typeof r.cost_usd === 'number' ? r.cost_usd : null,
+        cost_source: r.cost_source === 'reported' || r.cost_source === 'priced' || r.cost_source === 'unknown' ? r.cost_source : null,
         failure_reason: str(r.failure_reason),
         completed_at: str(r.completed_at),
       };
