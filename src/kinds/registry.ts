@@ -8,6 +8,7 @@ import { claudeKind } from './claude/index.js';
 import { codexKind } from './codex/index.js';
 import { commandKind } from './command/index.js';
 import { geminiKind } from './gemini/index.js';
+import { MODEL_PRICES, PRICES_AS_OF } from './prices.js';
 import type { KindBinary, WorkerKindSpec } from './spec.js';
 
 export const KIND_SPECS: Readonly<Record<WorkerKind, WorkerKindSpec>> = {
@@ -56,4 +57,14 @@ export const sandboxModes = (): [string, ...string[]] => {
   const modes = [...new Set(allKindSpecs().flatMap((spec) => spec.sandboxModes ?? []))];
   if (modes.length === 0) throw new Error('no worker kind declares sandbox modes');
   return modes as [string, ...string[]];
+};
+
+/** The README's price table (markdown), derived from src/kinds/prices.ts. */
+export const pricesMarkdownTable = (): string => {
+  const usd = (value: number): string => `$${value}`;
+  return [
+    `| model (prices of ${PRICES_AS_OF}, USD per 1M tokens) | input | cached input | output |`,
+    '| --- | --- | --- | --- |',
+    ...Object.entries(MODEL_PRICES).map(([model, price]) => `| \`${model}\` | ${usd(price.input)} | ${usd(price.cachedInput)} | ${usd(price.output)} |`),
+  ].join('\n');
 };

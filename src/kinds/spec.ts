@@ -74,6 +74,9 @@ export interface WorkerKindSpec {
    * object): reported by the CLI, priced from src/kinds/prices.ts, or unknown. Absent: no tokens to price.
    */
   readCost?(record: CostInput): CostReading;
-  /** The arguments that continue session `sessionId` with a new prompt, when the CLI can resume headless. */
+  /**
+   * The arguments that continue session `sessionId` with a new prompt, when the CLI can resume
+   * headless (from each CLI's `--help`; captain has no resume command yet, so nothing runs them).
+   */
   resumeArgs?(sessionId: string, prompt: string): string[];
 }

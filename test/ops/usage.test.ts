@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sumUsage } from '../../src/ops/usage.js';
+import type { JsonObject } from '../../src/util/json.js';
 
 describe('usage totals', () => {
   it('sums codex and claude usage and cost; total_tokens wins when present', () => {
@@ -30,7 +31,7 @@ describe('usage totals', () => {
       worker_request: { kind: 'codex', argv },
       worker_result: { total_token_usage: { input_tokens: 1_000_000, cached_input_tokens: 400_000, output_tokens: 100_000, reasoning_output_tokens: 50_000 } },
     });
-    const gemini = (models: Record<string, unknown>) => ({
+    const gemini = (models: JsonObject) => ({
       worker_request: { kind: 'gemini' },
       worker_result: { model: 'gemini-2.5-pro', total_token_usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1, total_tokens: 2, models } },
     });

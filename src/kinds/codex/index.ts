@@ -65,5 +65,5 @@ export const codexKind: WorkerKindSpec = {
       output: countOf(usage, 'output_tokens'),
     }),
   terminal: { marker: 'turn.', isTerminalType: (type) => CODEX_TERMINAL_TYPES.includes(type) },
-  resumeArgs: (sessionId, prompt) => ['exec', 'resume', '--json', '--skip-git-repo-check', sessionId, '--', prompt],
+  resumeArgs: (sessionId, prompt) => ['exec', 'resume', '--json', '--skip-git-repo-check', sessionId, prompt],
 };

@@ -5,7 +5,7 @@ import type { WorkerKindSpec } from '../spec.js';
 export const commandKind: WorkerKindSpec = {
   name: 'command',
   title: 'any command',
-  invocation: 'the argv after `--`, as given (never through a shell)',
+  invocation: '-- ARGV... (run as given, never through a shell)',
   binary: null,
   args: ({ extra }) => extra,
   envPrefixes: [],
