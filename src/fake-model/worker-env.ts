@@ -15,7 +15,7 @@ import { FAKE_CODEX_STREAM_IDLE_TIMEOUT_MS } from '../config/defaults.js';
 import { CaptainError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
 
-export type { WorkerLauncher } from '../workers/binaries.js';
+export type { WorkerLauncher } from '../kinds/node-modules.js';
 
 /** Name of the env var holding Codex's API key for the `fake` provider (any value works). */
 export const FAKE_CODEX_KEY_ENV = 'FAKE_OPENAI_API_KEY';
@@ -185,7 +185,7 @@ export const geminiEnv = (baseUrl: string, geminiHome: string): Record<string, s
   GEMINI_CLI_NO_RELAUNCH: 'true',
 });
 
-// Binary resolution is production code: it lives in workers/binaries.ts; re-exported for tests and the demo.
+// Binary resolution is production code: it lives in each kind's folder (src/kinds/<kind>/binary.ts); re-exported for tests and the demo.
 export { resolveClaudeBin, resolveCodexBin, type ResolveOptions } from '../workers/binaries.js';
 export { resolveGeminiBin } from '../kinds/gemini/binary.js';
 export { FAKE_GEMINI_MODEL } from './gemini-wire.js';

@@ -9,7 +9,7 @@ import type { KindScanner } from '../events/scanner.js';
 import type { ParsedLine, WorkerEvent } from '../events/types.js';
 import type { WorkerKind } from '../lifecycle/kinds.js';
 import type { JsonObject } from '../util/json.js';
-import type { WorkerLauncher } from '../workers/binaries.js';
+import type { WorkerLauncher } from './node-modules.js';
 import type { CostReading } from './prices.js';
 
 /** An agent CLI's executable: its name on PATH, the flag that overrides it, and the node_modules fallback. */

@@ -1,6 +1,6 @@
 /** Claude Code (`claude -p --output-format stream-json --verbose`): argv, binary, env, and its stream rules (src/events/claude.ts). */
 import { claudeEvents, claudeVerdict, createClaudeScanner } from '../../events/claude.js';
-import { resolveClaudeBin } from '../../workers/binaries.js';
+import { resolveClaudeBin } from './binary.js';
 import { countOf, priceTokens, reportedCost, reportedModel } from '../cost.js';
 import type { WorkerKindSpec } from '../spec.js';
 

@@ -1,6 +1,6 @@
 /** The Codex CLI (`codex exec --json`): argv, binary, env, and its stream rules (src/events/codex.ts). */
 import { CODEX_TERMINAL_TYPES, codexEvents, codexVerdict, createCodexScanner } from '../../events/codex.js';
-import { resolveCodexBin } from '../../workers/binaries.js';
+import { resolveCodexBin } from './binary.js';
 import { asString, getKey, type Json } from '../../util/json.js';
 import { countOf, priceTokens, reportedCost, reportedModel } from '../cost.js';
 import type { WorkerKindSpec } from '../spec.js';

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CaptainError } from '../../errors.js';
-import { isFile, moduleDir, nodeModulesDirs, type ResolveOptions, type WorkerLauncher } from '../../workers/binaries.js';
+import { isFile, moduleDir, nodeModulesDirs, type ResolveOptions, type WorkerLauncher } from '../node-modules.js';
 
 /**
  * Locates the Gemini CLI's bundled entry point in a node_modules folder above `from` (default: this
