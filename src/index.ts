@@ -30,3 +30,6 @@ export { delegate, launchDelegation, type DelegateInput, type DelegateResult } f
 export { cancelDelegation, getWorkerResult, readWorkerEvents, findDelegation } from './ops/worker.js';
 export { appendRunEvent, readRunEvents, type RunEvent, type EventPage } from './store/events-log.js';
 export type { Json, JsonObject } from './util/json.js';
+export { KIND_SPECS, allKindSpecs, isWorkerKind, kindSpec } from './kinds/registry.js';
+export type { KindArgsInput, KindBinary, KindTerminal, WorkerKindSpec } from './kinds/spec.js';
+export { MODEL_PRICES, PRICES_AS_OF, formatUsd, priceOf, tokenCostUsd, type CostReading, type ModelPrice } from './kinds/prices.js';

@@ -1,4 +1,5 @@
 /** One-line, human-readable renderings of worker events for `captain logs`. */
+import { formatUsd } from '../kinds/prices.js';
 import { isJsonObject, type Json, type JsonObject } from '../util/json.js';
 import { summarizeForVisibility } from './text.js';
 import type { WorkerEvent, WorkerKind } from './types.js';
@@ -76,7 +77,7 @@ export const renderEventLine = (kind: WorkerKind, event: WorkerEvent): string | 
     case 'result': {
       const facts = [
         event.usage !== null ? renderUsage(event.usage) : null,
-        event.costUsd !== null ? `$${event.costUsd.toFixed(4)}` : null,
+        event.costUsd !== null ? formatUsd(event.costUsd) : null,
         event.numTurns !== null ? `${event.numTurns} turn${event.numTurns === 1 ? '' : 's'}` : null,
         event.isError && event.terminalReason !== null ? event.terminalReason : null,
       ].filter((fact): fact is string => fact !== null);

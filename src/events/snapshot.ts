@@ -7,7 +7,7 @@
 import { FINAL_MESSAGE_MAX_BYTES, RAW_EVENTS_HEAD_BYTES, RAW_EVENTS_TAIL_BYTES } from '../config/defaults.js';
 import { asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
 import { isMissingFileError, rawTextLines, readHeadTailSync, type RawText } from './bounded-read.js';
-import { CODEX_TERMINAL_TYPES } from './codex.js';
+import { kindSpec } from '../kinds/registry.js';
 import { createNonJsonScanner, parseLine } from './lines.js';
 import { createKindScanner } from './scanner.js';
 import { capUtf8Bytes, rustLines, summarizeForVisibility } from './text.js';
@@ -160,16 +160,14 @@ export const snapshotFromRawEventsFileSync = (
   });
 };
 
-const isTerminalValue = (kind: WorkerKind, type: string | undefined): boolean =>
-  type !== undefined && (kind === 'codex' ? CODEX_TERMINAL_TYPES.includes(type) : kind === 'claude' && type === 'result');
-
 /**
  * The worker's terminal event, looking only at the last `tailBytes` of the file: codex's last
- * `turn.completed`/`turn.failed`, claude's last `result` line. Commands have none (their exit decides),
+ * `turn.completed`/`turn.failed`, claude's and gemini's last `result` line (each kind's `terminal` rule). Commands have none (their exit decides),
  * and a missing file has none. Lines are JSON-parsed from the end, so the usual case parses one line.
  */
 export const findTerminalEventSync = (path: string, kind: WorkerKind, tailBytes: number = RAW_EVENTS_TAIL_BYTES): TerminalEvent | null => {
-  if (kind === 'command') return null;
+  const rule = kindSpec(kind).terminal;
+  if (rule === null) return null;
   let text: RawText;
   try {
     text = readHeadTailSync(path, 0, tailBytes);
@@ -180,14 +178,14 @@ export const findTerminalEventSync = (path: string, kind: WorkerKind, tailBytes:
   const lines = rawTextLines(text);
   // A terminal line names its type in plain text ("turn.completed", "turn.failed", "result"), unless
   // the type is \u-escaped: lines with neither cannot be terminal and are not worth parsing.
-  const marker = kind === 'codex' ? 'turn.' : 'result';
+  const marker = rule.marker;
   for (let i = lines.length - 1; i >= 0; i -= 1) {
     const line = lines[i] as string;
     if (!line.includes(marker) && !line.includes('\\u')) continue;
     const { value } = parseLine(line);
     if (value === undefined || !isJsonObject(value)) continue;
     const type = asString(getKey(value, 'type'));
-    if (isTerminalValue(kind, type)) return { type: type as string, line: value };
+    if (type !== undefined && rule.isTerminalType(type)) return { type, line: value };
   }
   return null;
 };

@@ -1,10 +1,8 @@
 /** Shared types of the worker event-stream parsers. */
 import type { Json, JsonObject } from '../util/json.js';
 
-/** The worker flavours captain launches: Codex CLI, Claude Code, or any command. */
-export type WorkerKind = 'codex' | 'claude' | 'command';
-
-export const WORKER_KINDS: readonly WorkerKind[] = ['codex', 'claude', 'command'];
+/** The worker flavours captain launches (Codex CLI, Claude Code, Gemini CLI, any command): see src/kinds/registry.ts. */
+export { WORKER_KINDS, type WorkerKind } from '../lifecycle/kinds.js';
 
 /** How a worker process ended: an exit code, or the signal that killed it (one of them is null). */
 export interface ExitInfo {
@@ -36,7 +34,7 @@ export type FailureReason =
 /** An exit with neither code nor signal: the process ended, but how is not known (its monitor died). */
 export const isExitUnknown = (exit: ExitInfo | null): boolean => exit !== null && exit.code === null && exit.signal === null;
 
-/** The event that ends a worker's run: codex `turn.completed`/`turn.failed`, claude `result`. */
+/** The event that ends a worker's run: codex `turn.completed`/`turn.failed`, claude and gemini `result`. */
 export interface TerminalEvent {
   type: string;
   line: JsonObject;

@@ -1,12 +1,13 @@
 /**
- * One model request, read the same way for both wire formats: the OpenAI Responses API body that
- * Codex sends and the Anthropic Messages body that Claude Code sends. The fake server needs only the
+ * One model request, read the same way for every wire format: the OpenAI Responses API body that
+ * Codex sends, the Anthropic Messages body that Claude Code sends and the Gemini API
+ * `generateContent` body that the Gemini CLI sends. The fake server needs only the
  * user's text (for `[[fake:...]]` markers), the tool results since the user's last turn (multi-request
  * scenarios count them instead of keeping state) and a few fields for the request log.
  */
 import { asBoolean, asString, getKey, isJsonObject, type Json, type JsonObject } from '../util/json.js';
 
-export type FakeApi = 'openai.responses' | 'anthropic.messages';
+export type FakeApi = 'openai.responses' | 'anthropic.messages' | 'gemini.generate';
 
 /** A tool result the worker sent back: the call it answers and its output as text. */
 export interface ToolResult {
@@ -105,6 +106,47 @@ export const readMessagesRequest = (body: JsonObject): Conversation => {
     toolResults,
     body,
   };
+};
+
+/**
+ * The command output inside a Gemini CLI `run_shell_command` result, which reads
+ * `<untrusted_context>\nOutput: TEXT\nProcess Group PGID: N\n</untrusted_context>` (other tools: the text as is).
+ */
+const geminiToolOutput = (output: string): string => {
+  const inner = output.replace(/^\s*<untrusted_context>\n?/, '').replace(/\n?<\/untrusted_context>\s*$/, '');
+  const match = /^Output: ([\s\S]*?)(?:\n(?:Error|Exit Code|Signal|Background PIDs|Process Group PGID):[\s\S]*)?$/.exec(inner);
+  return match?.[1] ?? inner;
+};
+
+/**
+ * Reads a Gemini API body (`contents`: user / model turns of `parts`; tool results are
+ * `functionResponse` parts in user turns). The model and streaming come from the URL
+ * (`/v1beta/models/MODEL:streamGenerateContent`), not the body.
+ */
+export const readGeminiRequest = (body: JsonObject, model: string, stream: boolean): Conversation => {
+  const userTexts: string[] = [];
+  let toolResults: ToolResult[] = [];
+  for (const content of arrayOf(getKey(body, 'contents'))) {
+    if (getKey(content, 'role') !== 'user') continue;
+    const parts = arrayOf(getKey(content, 'parts'));
+    const responses = parts.map((part) => getKey(part, 'functionResponse')).filter(isJsonObject);
+    if (responses.length === 0) {
+      userTexts.push(contentText(parts));
+      toolResults = [];
+      continue;
+    }
+    for (const response of responses) {
+      const output = getKey(getKey(response, 'response'), 'output') ?? getKey(getKey(response, 'response'), 'error');
+      toolResults.push({
+        callId: asString(getKey(response, 'id')) ?? asString(getKey(response, 'name')) ?? '',
+        output: geminiToolOutput(typeof output === 'string' ? output : JSON.stringify(output ?? null)),
+      });
+    }
+  }
+  const tools = arrayOf(getKey(body, 'tools')).flatMap((tool) =>
+    arrayOf(getKey(tool, 'functionDeclarations')).map((declaration) => asString(getKey(declaration, 'name')) ?? '?'),
+  );
+  return { api: 'gemini.generate', model, stream, tools, userTexts, toolResults, body };
 };
 
 /** Parses a request body as a JSON object; undefined when it is not one. */

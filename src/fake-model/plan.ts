@@ -29,7 +29,10 @@ export type FakeReply =
 export const mcpToolCall = (api: Conversation['api'], server: string, tool: string, args: JsonObject): FakeReply =>
   api === 'openai.responses'
     ? { kind: 'tool', name: tool, namespace: `mcp__${server}`, arguments: args }
-    : { kind: 'tool', name: `mcp__${server}__${tool}`, arguments: args };
+    : api === 'gemini.generate'
+      ? // Gemini CLI declares an MCP tool as `mcp_SERVER_TOOL` (not exercised by the tests).
+        { kind: 'tool', name: `mcp_${server}_${tool}`, arguments: args }
+      : { kind: 'tool', name: `mcp__${server}__${tool}`, arguments: args };
 
 /** A scripted model: sees the request, returns the next reply. A plain string is a text reply. */
 export type FakeScript = (conversation: Conversation, args: string[]) => FakeReply | string | Promise<FakeReply | string>;

@@ -1,9 +1,10 @@
 /**
- * The fake model server: a loopback HTTP server (node:http only) that the real Codex CLI and the real
- * Claude Code talk to instead of a model provider, so both run offline with their real event streams.
+ * The fake model server: a loopback HTTP server (node:http only) that the real Codex CLI, Claude Code
+ * and Gemini CLI talk to instead of a model provider, so they run offline with their real event streams.
  *
  * Routes: `POST /v1/responses` (OpenAI Responses API, Codex), `POST /v1/messages` (Anthropic Messages,
- * Claude Code), `POST /v1/messages/count_tokens`, `GET /v1/models`, and the control routes
+ * Claude Code), `POST /v1/messages/count_tokens`, `GET /v1/models`, the Gemini API
+ * (`POST /v1beta/models/MODEL:streamGenerateContent`, `:generateContent`, `:countTokens`; Gemini CLI), and the control routes
  * `GET /_fake/health`, `GET /_fake/requests`, `POST /_fake/scenario`, `POST /_fake/reset`.
  * Each model request follows the scenario named by the last `[[fake:NAME:ARG...]]` marker in its user
  * text, else the server's default scenario, else `ok` (see scenario.ts for the list).
@@ -13,7 +14,8 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CaptainError, describeError } from '../errors.js';
-import { parseJsonBody, readMessagesRequest, readResponsesRequest, type Conversation, type FakeApi } from './conversation.js';
+import { parseJsonBody, readGeminiRequest, readMessagesRequest, readResponsesRequest, type Conversation, type FakeApi } from './conversation.js';
+import { createGeminiEncoder } from './gemini-wire.js';
 import { createMessagesEncoder } from './messages-wire.js';
 import { planRequest, type FakeReply, type FakeScript, type Plan } from './plan.js';
 import { createResponsesEncoder } from './responses-wire.js';
@@ -75,6 +77,9 @@ const isLoopback = (host: string): boolean => LOOPBACK_HOSTS.has(host) || /^127(
 
 const SESSION_HEADERS = ['session_id', 'session-id', 'x-claude-code-session-id'];
 
+/** The Gemini API's model routes: `/v1beta/models/MODEL:generateContent` (also `:streamGenerateContent`, `:countTokens`). */
+const GEMINI_ROUTE = /^\/(v1beta|v1|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent|countTokens)$/;
+
 const readBody = (req: http.IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -90,7 +95,7 @@ const sendJson = (res: http.ServerResponse, status: number, body: unknown, heade
 };
 
 const writeEvents = (res: http.ServerResponse, events: SseEvent[]): void => {
-  for (const { event, data } of events) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  for (const { event, data } of events) res.write(`${event === '' ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`);
 };
 
 const openStream = (res: http.ServerResponse, encoder: WireEncoder): void => {
@@ -200,12 +205,18 @@ export const startFakeModelServer = async (options: FakeModelServerOptions = {})
     req: http.IncomingMessage,
     res: http.ServerResponse,
     raw: string,
+    gemini?: { model: string; stream: boolean },
   ): Promise<void> => {
     const body = parseJsonBody(raw);
     if (body === undefined) {
       return sendJson(res, 400, { error: { type: 'invalid_request_error', message: `fake model: ${path}: body is not a JSON object` } });
     }
-    const conversation = api === 'openai.responses' ? readResponsesRequest(body) : readMessagesRequest(body);
+    const conversation =
+      api === 'openai.responses'
+        ? readResponsesRequest(body)
+        : api === 'anthropic.messages'
+          ? readMessagesRequest(body)
+          : readGeminiRequest(body, gemini?.model ?? '', gemini?.stream ?? false);
     let marker: string | undefined;
     for (const text of conversation.userTexts) marker = lastMarker(text) ?? marker;
     const spec = marker ?? defaultScenario ?? DEFAULT_SCENARIO;
@@ -229,7 +240,9 @@ export const startFakeModelServer = async (options: FakeModelServerOptions = {})
     const encoder =
       api === 'openai.responses'
         ? createResponsesEncoder({ conversation, bodyChars: raw.length, nextId, loginShell: options.loginShell ?? false })
-        : createMessagesEncoder({ conversation, bodyChars: raw.length, nextId });
+        : api === 'anthropic.messages'
+          ? createMessagesEncoder({ conversation, bodyChars: raw.length, nextId })
+          : createGeminiEncoder({ conversation, bodyChars: raw.length, nextId });
     let plan: Plan;
     try {
       plan = await planRequest(parseScenario(spec), conversation, {
@@ -258,6 +271,13 @@ export const startFakeModelServer = async (options: FakeModelServerOptions = {})
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://fake').pathname.replace(/\/+$/, '') || '/';
     const key = `${method} ${path}`;
+    const geminiRoute = method === 'POST' ? GEMINI_ROUTE.exec(path) : null;
+    if (geminiRoute !== null) {
+      const [, version, model = '', action] = geminiRoute;
+      const modelPath = `/${version}/models/${model}`;
+      if (action === 'countTokens') return sendJson(res, 200, { totalTokens: Math.max(1, Math.ceil(raw.length / 4)) });
+      return handleModel('gemini.generate', `${modelPath}:${action}`, req, res, raw, { model, stream: action === 'streamGenerateContent' });
+    }
     switch (key) {
       case 'POST /v1/responses':
         return handleModel('openai.responses', path, req, res, raw);

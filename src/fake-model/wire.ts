@@ -6,7 +6,7 @@
 import type { JsonObject } from '../util/json.js';
 import type { FakeReply } from './plan.js';
 
-/** One server-sent event: `event: NAME` + `data: JSON`. */
+/** One server-sent event: `event: NAME` + `data: JSON` (just the `data:` line when `event` is ''). */
 export interface SseEvent {
   event: string;
   data: JsonObject;
@@ -15,7 +15,7 @@ export interface SseEvent {
 export interface WireEncoder {
   /** Extra response headers (request ids). */
   headers(): Record<string, string>;
-  /** The tool call that runs a shell command in this worker (Codex `exec_command`, Claude `Bash`). */
+  /** The tool call that runs a shell command in this worker (Codex `exec_command`, Claude `Bash`, Gemini `run_shell_command`). */
   shellCall(command: string): Extract<FakeReply, { kind: 'tool' }>;
   /** The JSON body of an HTTP error answer. */
   errorBody(status: number, message: string): JsonObject;

@@ -1,7 +1,8 @@
 /**
- * Everything needed to run the real Codex CLI and the real Claude Code against the fake model server,
- * offline: Codex's config home, both CLIs' environment (with every phone-home switched off), and the
- * location of both binaries inside the project's node_modules (PATH is never consulted).
+ * Everything needed to run the real Codex CLI, Claude Code and Gemini CLI against the fake model
+ * server, offline: Codex's config home and Gemini's settings, each CLI's environment (with every
+ * phone-home switched off), and the location of the binaries inside the project's node_modules
+ * (PATH is never consulted).
  *
  * Where to keep worker homes: Codex warns on stderr ("Refusing to create helper binaries under
  * temporary dir") when CODEX_HOME sits under /tmp, so `makeWorkerHome` creates homes under
@@ -12,8 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { FAKE_CODEX_STREAM_IDLE_TIMEOUT_MS } from '../config/defaults.js';
 import { CaptainError } from '../errors.js';
+import type { JsonObject } from '../util/json.js';
 
-export type { WorkerLauncher } from '../workers/binaries.js';
+export type { WorkerLauncher } from '../kinds/node-modules.js';
 
 /** Name of the env var holding Codex's API key for the `fake` provider (any value works). */
 export const FAKE_CODEX_KEY_ENV = 'FAKE_OPENAI_API_KEY';
@@ -150,5 +152,40 @@ export const claudeEnv = (baseUrl: string, configDir: string, options: ClaudeEnv
   ...(options.apiTimeoutMs === undefined ? {} : { API_TIMEOUT_MS: String(options.apiTimeoutMs) }),
 });
 
-// Binary resolution is production code: it lives in workers/binaries.ts; re-exported for tests and the demo.
+/**
+ * The settings the Gemini CLI reads from `GEMINI_CLI_HOME/.gemini/settings.json` to run offline
+ * against the fake server: API-key auth (else headless runs fail "Invalid auth method selected."),
+ * one attempt per request (the default is 10 with 5–30 s backoff), and nothing else on the network:
+ * usage statistics (Clearcut logging to play.googleapis.com, on by default), telemetry, auto-update and
+ * the IDE companion off.
+ */
+export const GEMINI_OFFLINE_SETTINGS: JsonObject = {
+  security: { auth: { selectedType: 'gemini-api-key' } },
+  general: { maxAttempts: 1, enableAutoUpdate: false, enableAutoUpdateNotification: false },
+  privacy: { usageStatisticsEnabled: false },
+  telemetry: { enabled: false },
+  ide: { enabled: false },
+};
+
+/** Writes `dir/.gemini/settings.json` (creating `dir`) with `GEMINI_OFFLINE_SETTINGS`; `dir` is then a `GEMINI_CLI_HOME`. */
+export const writeGeminiHome = (dir: string, settings: JsonObject = GEMINI_OFFLINE_SETTINGS): void => {
+  fs.mkdirSync(path.join(dir, '.gemini'), { recursive: true });
+  fs.writeFileSync(path.join(dir, '.gemini', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
+};
+
+/**
+ * Environment for `gemini -p` against the fake server with a home written by `writeGeminiHome`:
+ * the SDK's base URL (it POSTs `{base}/v1beta/models/MODEL:streamGenerateContent?alt=sse`), any API
+ * key, and no self-relaunch (the CLI otherwise restarts itself under a second Node with a bigger heap).
+ */
+export const geminiEnv = (baseUrl: string, geminiHome: string): Record<string, string> => ({
+  GOOGLE_GEMINI_BASE_URL: baseUrl.replace(/\/+$/, '').replace(/\/v1(beta)?$/, ''),
+  GEMINI_API_KEY: 'fake-gemini-key',
+  GEMINI_CLI_HOME: geminiHome,
+  GEMINI_CLI_NO_RELAUNCH: 'true',
+});
+
+// Binary resolution is production code: it lives in each kind's folder (src/kinds/<kind>/binary.ts); re-exported for tests and the demo.
 export { resolveClaudeBin, resolveCodexBin, type ResolveOptions } from '../workers/binaries.js';
+export { resolveGeminiBin } from '../kinds/gemini/binary.js';
+export { FAKE_GEMINI_MODEL } from './gemini-wire.js';

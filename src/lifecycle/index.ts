@@ -10,3 +10,4 @@ export * from './mutations.js';
 export * from './fan-in.js';
 export * from './retry.js';
 export * from './phase.js';
+export * from './kinds.js';

@@ -9,6 +9,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { CaptainError } from '../errors.js';
 import type { WorkerKind } from '../events/types.js';
+import { kindSpec } from '../kinds/registry.js';
 
 export interface LaunchPlan {
   kind: WorkerKind;
@@ -18,7 +19,7 @@ export interface LaunchPlan {
   path: string | undefined;
 }
 
-const binFlag = (kind: WorkerKind): string | undefined => (kind === 'codex' ? '--codex-bin' : kind === 'claude' ? '--claude-bin' : undefined);
+const binFlag = (kind: WorkerKind): string | undefined => kindSpec(kind).binary?.flag;
 
 const problemWith = (file: string): string | null => {
   let isFile: boolean;

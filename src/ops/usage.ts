@@ -2,8 +2,13 @@
  * Token usage and cost totals over delegations, from each record's stored `worker_result`
  * (never by re-parsing raw event files, unlike upstream). A worker's total follows upstream:
  * `total_tokens` when present, else input + cached input + output + reasoning output.
+ * A worker's cost is the one its CLI reported, else its tokens priced by its kind (src/kinds/prices.ts);
+ * a worker with tokens but no known price counts in `cost_unknown_workers`, so `cost_usd` is then
+ * only a lower bound, and says so (never a silent partial total).
  */
-import { asInteger, getKey, isJsonObject, type JsonObject } from '../util/json.js';
+import type { CostReading } from '../kinds/prices.js';
+import { isWorkerKind, kindSpec } from '../kinds/registry.js';
+import { asInteger, asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
 
 export interface UsageTotals extends JsonObject {
   workers_with_usage: number;
@@ -12,7 +17,10 @@ export interface UsageTotals extends JsonObject {
   output_tokens: number;
   reasoning_output_tokens: number;
   total_tokens: number;
+  /** The sum of the known costs (a lower bound when `cost_unknown_workers` > 0); null when none is known. */
   cost_usd: number | null;
+  /** Workers with tokens whose cost is not known (model not reported, or not in the price table). */
+  cost_unknown_workers: number;
 }
 
 const n = (usage: JsonObject, key: string): number => Math.max(asInteger(getKey(usage, key)) ?? 0, 0);
@@ -22,21 +30,35 @@ export interface UsageContribution {
   /** Token counts: input, cached input, output, reasoning output, total; null without `total_token_usage`. */
   tokens: [number, number, number, number, number] | null;
   cost: number | null;
+  /** Tokens whose cost is not known. */
+  costUnknown: boolean;
 }
+
+/** What a record's tokens cost, by its kind's rule (reported, priced, or unknown). */
+export const costOf = (record: JsonObject, usage: JsonObject): CostReading => {
+  const requested = asString(getKey(getKey(record, 'worker_request'), 'kind'));
+  const readCost = kindSpec(isWorkerKind(requested) ? requested : 'codex').readCost;
+  if (readCost === undefined) return { source: 'unknown', models: [] };
+  const workerResult = getKey(record, 'worker_result');
+  const request = getKey(record, 'worker_request');
+  return readCost({ usage, workerResult: isJsonObject(workerResult) ? workerResult : {}, request: isJsonObject(request) ? request : {} });
+};
 
 export const usageOf = (record: JsonObject): UsageContribution | null => {
   const result = getKey(record, 'worker_result');
   const usage = getKey(result, 'total_token_usage');
   const rawCost = getKey(result, 'cost_usd');
-  const cost = typeof rawCost === 'number' && Number.isFinite(rawCost) ? rawCost : null;
-  if (!isJsonObject(usage)) return cost === null ? null : { tokens: null, cost };
+  const reported = typeof rawCost === 'number' && Number.isFinite(rawCost) ? rawCost : null;
+  if (!isJsonObject(usage)) return reported === null ? null : { tokens: null, cost: reported, costUnknown: false };
+  const reading = costOf(record, usage);
+  const cost = reading.source === 'unknown' ? null : reading.usd;
   // Claude names its cache reads differently; both count as cached input.
   const cached = n(usage, 'cached_input_tokens') + n(usage, 'cache_read_input_tokens');
   const input = n(usage, 'input_tokens') + n(usage, 'cache_creation_input_tokens');
   const output = n(usage, 'output_tokens');
   const reasoning = n(usage, 'reasoning_output_tokens');
   const total = asInteger(getKey(usage, 'total_tokens')) ?? input + cached + output + reasoning;
-  return { tokens: [input, cached, output, reasoning, total], cost };
+  return { tokens: [input, cached, output, reasoning, total], cost, costUnknown: cost === null };
 };
 
 /**
@@ -52,10 +74,12 @@ export const sumUsageContributions = (contributions: Iterable<UsageContribution 
     reasoning_output_tokens: 0,
     total_tokens: 0,
     cost_usd: null,
+    cost_unknown_workers: 0,
   };
   for (const c of contributions) {
     if (c === null) continue;
     if (c.cost !== null) totals.cost_usd = (totals.cost_usd ?? 0) + c.cost;
+    if (c.costUnknown) totals.cost_unknown_workers += 1;
     if (c.tokens === null) continue;
     totals.workers_with_usage += 1;
     totals.input_tokens += c.tokens[0];

@@ -20,6 +20,7 @@ import { formatRfc3339 } from '../util/time.js';
 import type { RunContext } from './context.js';
 import { workerProcessRef } from './liveness.js';
 import { workerKindOf } from './worker-kind.js';
+import { costOf } from './usage.js';
 
 /** The delegation's file and record; an unknown id is an error that lists the known ones. */
 export const findDelegation = (ctx: RunContext, delegationId: string): { path: string; record: JsonObject } => {
@@ -87,13 +88,28 @@ export interface WorkerResultView extends JsonObject {
   thread_id: Json;
   session_id: Json;
   usage: Json;
+  /** The CLI's reported cost, else the tokens priced from the price table; null when unknown. */
   cost_usd: Json;
+  /** Where `cost_usd` comes from: `reported`, `priced`, `unknown` (tokens, no price: `cost_unknown_models` says why), or null without tokens. */
+  cost_source: Json;
+  cost_unknown_models: Json;
   failure_reason: Json;
   latest_failure: Json;
   exit: Json;
   completed_at: Json;
   fan_in_collapsed_at: Json;
 }
+
+const costView = (record: JsonObject): Pick<WorkerResultView, 'cost_usd' | 'cost_source' | 'cost_unknown_models'> => {
+  const result = getKey(record, 'worker_result');
+  const usage = getKey(result, 'total_token_usage');
+  const reported = orNull(getKey(result, 'cost_usd'));
+  if (!isJsonObject(usage)) return { cost_usd: reported, cost_source: reported === null ? null : 'reported', cost_unknown_models: null };
+  const reading = costOf(record, usage);
+  return reading.source === 'unknown'
+    ? { cost_usd: null, cost_source: 'unknown', cost_unknown_models: reading.models }
+    : { cost_usd: reading.usd, cost_source: reading.source, cost_unknown_models: null };
+};
 
 /** One delegation's parsed result (what a captain reads after fan-in). */
 export const getWorkerResult = (ctx: RunContext, delegationId: string): WorkerResultView => {
@@ -110,7 +126,7 @@ export const getWorkerResult = (ctx: RunContext, delegationId: string): WorkerRe
     thread_id: orNull(getKey(result, 'thread_id')),
     session_id: orNull(getKey(result, 'session_id')),
     usage: orNull(getKey(result, 'total_token_usage')),
-    cost_usd: orNull(getKey(result, 'cost_usd')),
+    ...costView(record),
     failure_reason: orNull(getKey(result, 'failure_reason') ?? getKey(getKey(record, 'latest_failure'), 'reason')),
     latest_failure: orNull(getKey(record, 'latest_failure')),
     exit: orNull(getKey(result, 'process_exit')),

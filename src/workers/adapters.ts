@@ -1,27 +1,28 @@
 /**
- * How each kind of worker is started: the argv (never through a shell), extra env, and whether
- * it needs stdin. Codex gets `exec --json`, Claude Code `-p --output-format stream-json --verbose`,
- * and a command runs as given.
+ * How a worker is started: the argv (never through a shell) and extra env, from its kind's spec
+ * (src/kinds/<kind>/): Codex gets `exec --json`, Claude Code `-p --output-format stream-json
+ * --verbose`, Gemini `--prompt=... --output-format stream-json`, and a command runs as given.
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CaptainError } from '../errors.js';
 import type { WorkerKind } from '../events/types.js';
-import { resolveClaudeBin, resolveCodexBin, type WorkerLauncher } from './binaries.js';
+import { kindSpec } from '../kinds/registry.js';
+import type { WorkerLauncher } from './binaries.js';
 
 export interface WorkerSpec {
   kind: WorkerKind;
-  /** codex / claude: the task. */
+  /** Agent kinds (codex, claude, gemini): the task. */
   prompt?: string;
-  /** command: the argv to run. codex / claude: extra flags passed through to the CLI. */
+  /** command: the argv to run. Agent kinds: extra flags passed through to the CLI. */
   argv?: string[];
   /** codex: `-s MODE`. */
   sandbox?: string;
   /** The worker's working directory. */
   cwd: string;
-  /** An explicit binary for codex / claude (else PATH, else the project's node_modules). */
+  /** An explicit binary for an agent kind (else PATH, else the project's node_modules). */
   bin?: string;
-  /** An explicit launcher (executable, leading args, env) for codex / claude; wins over `bin`. */
+  /** An explicit launcher (executable, leading args, env) for an agent kind; wins over `bin`. */
   launcher?: WorkerLauncher;
 }
 
@@ -30,8 +31,6 @@ export interface WorkerCommand {
   args: string[];
   env: Record<string, string>;
 }
-
-const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'];
 
 /** An executable named `name` on PATH, found without spawning anything. */
 const onPath = (name: string): string | undefined => {
@@ -48,13 +47,19 @@ const onPath = (name: string): string | undefined => {
   return undefined;
 };
 
-/** How to start codex / claude: an explicit launcher or binary, else `codex` / `claude` on PATH, else a node_modules copy. */
-export const launcherFor = (kind: 'codex' | 'claude', bin: string | undefined, launcher?: WorkerLauncher): WorkerLauncher => {
+/**
+ * How to start an agent CLI: an explicit launcher or binary, else its executable on PATH, else a
+ * node_modules copy (the kind's `binary.resolve`).
+ * @throws CaptainError USAGE for `command` (it has no CLI of its own)
+ */
+export const launcherFor = (kind: WorkerKind, bin: string | undefined, launcher?: WorkerLauncher): WorkerLauncher => {
   if (launcher !== undefined) return launcher;
+  const binary = kindSpec(kind).binary;
+  if (binary === null) throw new CaptainError('USAGE', `--kind ${kind} has no CLI binary: give the argv after \`--\``);
   if (bin !== undefined) return { command: bin, args: [], env: {} };
-  const found = onPath(kind);
+  const found = onPath(binary.executable);
   if (found !== undefined) return { command: found, args: [], env: {} };
-  return kind === 'codex' ? resolveCodexBin() : resolveClaudeBin();
+  return binary.resolve();
 };
 
 const requirePrompt = (spec: WorkerSpec): string => {
@@ -67,28 +72,19 @@ const requirePrompt = (spec: WorkerSpec): string => {
 /** The exact process to start for a worker spec. */
 export const buildWorkerCommand = (spec: WorkerSpec): WorkerCommand => {
   const extra = spec.argv ?? [];
-  switch (spec.kind) {
-    case 'codex': {
-      const prompt = requirePrompt(spec);
-      if (spec.sandbox !== undefined && !SANDBOX_MODES.includes(spec.sandbox)) {
-        throw new CaptainError('USAGE', `--sandbox ${spec.sandbox}: expected one of ${SANDBOX_MODES.join(', ')}`);
-      }
-      const launcher = launcherFor('codex', spec.bin, spec.launcher);
-      const args = [...launcher.args, 'exec', '--json', '--skip-git-repo-check', '-C', spec.cwd];
-      if (spec.sandbox !== undefined) args.push('-s', spec.sandbox);
-      // `--` ends the flags, so a prompt that starts with "-" is still the prompt.
-      return { file: launcher.command, args: [...args, ...extra, '--', prompt], env: launcher.env };
-    }
-    case 'claude': {
-      const prompt = requirePrompt(spec);
-      const launcher = launcherFor('claude', spec.bin, spec.launcher);
-      // The prompt goes right after -p: flags like --allowedTools take lists and would eat it.
-      return { file: launcher.command, args: [...launcher.args, '-p', prompt, '--output-format', 'stream-json', '--verbose', ...extra], env: launcher.env };
-    }
-    case 'command': {
-      const [file, ...args] = extra;
-      if (file === undefined || file === '') throw new CaptainError('USAGE', '--kind command needs the argv after `--` (e.g. `-- node worker.js`)');
-      return { file, args, env: {} };
-    }
+  const kind = kindSpec(spec.kind);
+  if (kind.binary === null) {
+    const [file, ...args] = kind.args({ prompt: '', cwd: spec.cwd, sandbox: undefined, extra });
+    if (file === undefined || file === '') throw new CaptainError('USAGE', `--kind ${spec.kind} needs the argv after \`--\` (e.g. \`-- node worker.js\`)`);
+    return { file, args, env: {} };
   }
+  const prompt = requirePrompt(spec);
+  // Only kinds with sandbox modes (codex) read --sandbox; the others take their own flags after --.
+  const modes = kind.sandboxModes;
+  const sandbox = modes === undefined ? undefined : spec.sandbox;
+  if (modes !== undefined && sandbox !== undefined && !modes.includes(sandbox)) {
+    throw new CaptainError('USAGE', `--sandbox ${sandbox}: expected one of ${modes.join(', ')}`);
+  }
+  const launcher = launcherFor(spec.kind, spec.bin, spec.launcher);
+  return { file: launcher.command, args: [...launcher.args, ...kind.args({ prompt, cwd: spec.cwd, sandbox, extra })], env: launcher.env };
 };

@@ -6,23 +6,19 @@
  * launch that lacks one fails saying which.
  */
 import type { WorkerKind } from '../events/types.js';
+import { kindSpec } from '../kinds/registry.js';
 
 export const REDACTED = '[redacted]';
 
-/** Variables every worker depends on, and the prefixes each kind reads. */
+/** Variables every worker depends on (each kind adds the prefixes its spec lists: `envPrefixes`). */
 const COMMON = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'SHELL', 'USER'];
-const PREFIXES: Readonly<Record<WorkerKind, readonly string[]>> = {
-  codex: ['CODEX_', 'OPENAI_', 'RUST_LOG'],
-  claude: ['ANTHROPIC_', 'CLAUDE_', 'DISABLE_', 'API_TIMEOUT_MS'],
-  command: [],
-};
 
 /** A name whose value is a secret (never written to disk). */
 export const isSecretName = (name: string): boolean => /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL|AUTH/i.test(name);
 
 /** The variables of `env` a worker of `kind` depends on, secrets redacted. */
 export const captureLaunchEnv = (kind: WorkerKind, env: NodeJS.ProcessEnv): Record<string, string> => {
-  const wanted = (name: string): boolean => COMMON.includes(name) || PREFIXES[kind].some((prefix) => name.startsWith(prefix)) || name.startsWith('LC_');
+  const wanted = (name: string): boolean => COMMON.includes(name) || kindSpec(kind).envPrefixes.some((prefix) => name.startsWith(prefix)) || name.startsWith('LC_');
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || !wanted(name)) continue;

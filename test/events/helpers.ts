@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExitInfo, WorkerKind } from '../../src/events/index.js';
+import { isWorkerKind } from '../../src/kinds/registry.js';
 
 export const STREAMS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'streams');
 
@@ -16,6 +17,13 @@ export interface RecordedStream {
   exit: ExitInfo;
 }
 
+/** The kind named by a stream's prefix (`codex-ok` → codex). */
+const kindOfStream = (name: string): WorkerKind => {
+  const prefix = name.split('-')[0];
+  if (!isWorkerKind(prefix)) throw new Error(`recorded stream ${name}: no worker kind named ${String(prefix)}`);
+  return prefix;
+};
+
 /** A recorded real worker stream (`test/fixtures/streams/<name>.jsonl`) with its exit status and stderr. */
 export const loadStream = (name: string): RecordedStream => {
   const file = path.join(STREAMS_DIR, `${name}.jsonl`);
@@ -25,7 +33,7 @@ export const loadStream = (name: string): RecordedStream => {
   };
   return {
     name,
-    kind: name.startsWith('codex-') ? 'codex' : 'claude',
+    kind: kindOfStream(name),
     file,
     text: fs.readFileSync(file, 'utf8'),
     stderr: fs.readFileSync(path.join(STREAMS_DIR, `${name}.stderr.txt`), 'utf8'),

@@ -35,7 +35,7 @@ describe('renderEventLine', () => {
       'tool Bash: echo hi',
       'tool result: hi',
       'message: FAKE_OK ran `echo hi`; output: hi',
-      'result: FAKE_OK ran `echo hi`; output: hi [in 9224 out 11, $0.0371, 2 turns]',
+      'result: FAKE_OK ran `echo hi`; output: hi [in 9224 out 11, $0.037, 2 turns]',
     ]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Every recorded real worker stream (Codex CLI 0.169, Claude Code 2.1.330 against the fake model server)
+ * Every recorded real worker stream (Codex CLI 0.169, Claude Code 2.1.330, Gemini CLI 0.61.0 against the fake model server)
  * finalizes to the right status, reason and artifacts, with its recorded exit status (captain mode) and
  * without one (upstream compatibility mode).
  */
@@ -45,6 +45,13 @@ const EXPECTED: Record<string, Expected> = {
   'claude-shell-denied': { status: 'completed', reason: null, compatStatus: 'completed', compatReason: null, id: 'ed1c0950-b50d-4f05-8e1d-0890c3427a5d', usage: [9320, 66], cost: 0.038599999999999995, terminal: 'result', extra: { permission_denials: 1 } },
   'claude-steps': { status: 'completed', reason: null, compatStatus: 'completed', compatReason: null, id: '231a9177-a6cc-4c7a-af9a-fe54ee0d2462', usage: [18750, 18], cost: 0.07536000000000001, terminal: 'result', message: 'FAKE_OK finished 3 steps', extra: { num_turns: 4 } },
   'claude-think': { status: 'completed', reason: null, compatStatus: 'completed', compatReason: null, id: 'b9edec14-6435-431a-b625-200ba1a60ead', usage: [4580, 6], cost: 0.018439999999999998, terminal: 'result', message: 'FAKE_OK after 3 thoughts' },
+  'gemini-ok': { status: 'completed', reason: null, compatStatus: 'completed', compatReason: null, id: '90acaeff-6b26-494d-bd05-f52aecdda639', usage: [7812, 7], terminal: 'result', message: 'Hello from the fake model.', extra: { model: 'gemini-2.5-flash', tool_calls: 0 } },
+  'gemini-error400': { status: 'failed', reason: 'execution_failed', compatStatus: 'failed', compatReason: 'execution_failed', id: 'ad021632-36c8-45de-a087-18f066cc12ca', usage: [0, 0], terminal: 'result', summaryHas: 'Gemini CLI reported an error: [API Error: {"error":{"code":400,"message":"bad request from fake"', extra: { error_type: 'unknown' } },
+  'gemini-error500': { status: 'failed', reason: 'execution_failed', compatStatus: 'failed', compatReason: 'execution_failed', id: 'a0850ed8-3493-43f3-8f5e-c4d4bdeff112', usage: [0, 0], terminal: 'result', summaryHas: 'model exploded' },
+  'gemini-hang-sigterm': { status: 'failed', reason: 'no_terminal_event', compatStatus: 'failed', compatReason: 'no_terminal_event', id: '1542b7a0-ea41-4129-99db-2ed84c0378cc', usage: null, terminal: null, summaryHas: 'Gemini CLI exited without a result event. exit_code=0' },
+  'gemini-shell-denied': { status: 'completed', reason: null, compatStatus: 'completed', compatReason: null, id: '936f86be-f4fb-4a39-8f0b-5fd4145c6188', usage: [15726, 47], terminal: 'result', message: 'FAKE_OK ran `echo hi`; output: Tool "run_shell_command" not found. Did you mean one of: "update_topic", "grep_search", "invoke_agent"?', extra: { tool_calls: 1 } },
+  'gemini-steps': { status: 'completed', reason: null, compatStatus: 'completed', compatReason: null, id: 'c61c3ca6-8600-4450-a039-ef5d6bf957ba', usage: [47635, 57], terminal: 'result', message: 'FAKE_OK finished 3 steps', extra: { tool_calls: 3 } },
+  'gemini-think': { status: 'completed', reason: null, compatStatus: 'completed', compatReason: null, id: '32ab0d44-22ed-4a95-a830-c42e2ab97a29', usage: [7806, 6], terminal: 'result', message: 'FAKE_OK after 2 thoughts' },
 };
 
 describe('recorded worker streams', () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { WORKER_KINDS } from '../../src/lifecycle/kinds.js';
 import { CLI } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/worker-harness.js';
 
@@ -54,6 +55,9 @@ describe('captain mcp over stdio', () => {
       assert.equal(tool.inputSchema.type, 'object', tool.name);
       assert.equal(tool.outputSchema?.type, 'object', `${tool.name} has an output schema`);
     }
+    const delegateTool = tools.find((t) => t.name === 'captain_delegate');
+    const kind = (delegateTool?.inputSchema.properties as Record<string, { enum?: string[] }> | undefined)?.kind;
+    assert.deepEqual(kind?.enum, [...WORKER_KINDS], 'the kind enum is the registry');
   });
 
   it('runs a task card end to end: start, delegate (idempotent), wait with a cursor, result, events, fan-in', async () => {

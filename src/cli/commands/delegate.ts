@@ -1,4 +1,6 @@
 import { Command, Option } from 'commander';
+import { agentKinds, kindSpec, kindsHelp, promptKindNames, sandboxModes } from '../../kinds/registry.js';
+import { WORKER_KINDS, type WorkerKind } from '../../lifecycle/kinds.js';
 import { delegate } from '../../ops/delegate.js';
 import { CaptainError } from '../../errors.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
@@ -7,12 +9,12 @@ import { printJson, printText } from '../output.js';
 interface DelegateOptions extends CommonOptions {
   taskCard?: string;
   lane?: string;
-  kind: 'codex' | 'claude' | 'command';
+  kind: WorkerKind;
   prompt?: string;
   sandbox?: string;
   cwd?: string;
-  codexBin?: string;
-  claudeBin?: string;
+  /** `--<kind>-bin` values, keyed by commander's camel-cased name (`codexBin`). */
+  [binKey: `${string}Bin`]: string | undefined;
   stdin?: string;
   title?: string;
   env: string[];
@@ -32,30 +34,45 @@ const parseEnv = (pairs: string[]): Record<string, string> => {
   return env;
 };
 
+/** The `--<kind>-bin` value given for `kind` (commander keys it camel-cased: `--codex-bin` → `codexBin`). */
+const binOptionOf = (options: DelegateOptions, kind: WorkerKind): string | undefined => {
+  const flag = kindSpec(kind).binary?.flag;
+  if (flag === undefined) return undefined;
+  return options[flag.slice(2).replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()) as `${string}Bin`];
+};
+
+/** One `--<kind>-bin <path>` option per agent kind of the registry. */
+const withBinOptions = (command: Command): Command => {
+  for (const spec of agentKinds()) {
+    command.option(`${spec.binary.flag} <path>`, `the ${spec.binary.executable} executable (default: ${spec.binary.executable} on PATH, else the bundled one)`);
+  }
+  return command;
+};
+
 export const delegateCommand = (): Command =>
-  withRunOptions(new Command('delegate'))
+  withBinOptions(
+    withRunOptions(new Command('delegate'))
     .description('hand a task to a worker; returns at once while a detached monitor runs it')
-    .addOption(new Option('--kind <kind>', 'codex | claude | command').choices(['codex', 'claude', 'command']).makeOptionMandatory(true))
-    .option('--prompt <text>', "the worker's task (codex, claude)")
+    .addOption(new Option('--kind <kind>', kindsHelp()).choices(WORKER_KINDS).makeOptionMandatory(true))
+    .option('--prompt <text>', `the worker's task (${promptKindNames()})`)
     .option('--task-card <id>', "the task card (default: run.json's active one)")
     .option('--lane <id>', 'the parallel lane this worker covers')
     .option('--title <text>', 'a short label for the worker (default: the prompt)')
-    .option('--sandbox <mode>', 'codex: read-only | workspace-write | danger-full-access')
-    .option('--cwd <dir>', "the worker's working directory (default: the current one)")
-    .option('--codex-bin <path>', 'the codex executable (default: codex on PATH, else the bundled one)')
-    .option('--claude-bin <path>', 'the claude executable (default: claude on PATH, else the bundled one)')
+    .option('--sandbox <mode>', `codex: ${sandboxModes().join(' | ')}`)
+    .option('--cwd <dir>', "the worker's working directory (default: the current one)"),
+  )
     .option('--stdin <file>', "feed this file to the worker's stdin (default: stdin closed)")
     .option('--env <NAME=VALUE>', 'extra environment for the worker (repeatable)', collect, [])
     .option('--idempotency-key <key>', 'a retried call with the same key returns the first delegation')
     .option('--max-parallel <n>', 'launch only while fewer than N workers of the run run; else queue')
-    .argument('[argv...]', 'command: the argv to run; codex/claude: extra flags passed through (after --)')
+    .argument('[argv...]', `command: the argv to run; ${promptKindNames()}: extra flags passed through (after --)`)
     .action(async (argv: string[], options: DelegateOptions) => {
       const ctx = contextFromOptions(options);
       const maxParallel = options.maxParallel === undefined ? undefined : Number(options.maxParallel);
       if (maxParallel !== undefined && (!Number.isSafeInteger(maxParallel) || maxParallel < 1)) {
         throw new CaptainError('USAGE', `--max-parallel ${options.maxParallel}: expected a positive integer`);
       }
-      const bin = options.kind === 'codex' ? options.codexBin : options.kind === 'claude' ? options.claudeBin : undefined;
+      const bin = binOptionOf(options, options.kind);
       const result = await delegate(ctx, {
         kind: options.kind,
         argv,

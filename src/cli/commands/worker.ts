@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { watch } from 'node:fs';
-import { cancelDelegation, findDelegation, getWorkerResult, readWorkerEvents } from '../../ops/worker.js';
+import { cancelDelegation, findDelegation, getWorkerResult, readWorkerEvents, type WorkerResultView } from '../../ops/worker.js';
+import { formatUsd, PRICES_AS_OF } from '../../kinds/prices.js';
 import { childStatusOf } from '../../lifecycle/derive.js';
 import { isTerminalChildStatus } from '../../lifecycle/states.js';
 import { resolveRawEventsFile } from '../../store/paths.js';
@@ -25,6 +26,16 @@ export const cancelCommand = (): Command =>
       );
     });
 
+/** "cost: $0.012 (priced, prices of 2025-10-15)", "cost: unknown (model gpt-5.5 not in the price table)". */
+const costLines = (result: WorkerResultView): string[] => {
+  if (typeof result.cost_usd === 'number') {
+    return [`cost: ${formatUsd(result.cost_usd)}${result.cost_source === 'priced' ? ` (priced from list prices of ${PRICES_AS_OF})` : ''}`];
+  }
+  if (result.cost_source !== 'unknown') return [];
+  const models = Array.isArray(result.cost_unknown_models) ? result.cost_unknown_models.map(String).join(', ') : '';
+  return [`cost: unknown${models !== '' ? ` (${models}: no price)` : ''}`];
+};
+
 export const resultCommand = (): Command =>
   withRunOptions(new Command('result'))
     .description("one worker's parsed result: status, summary, final message, thread or session id, usage, cost, failure reason")
@@ -39,7 +50,7 @@ export const resultCommand = (): Command =>
         ...(result.thread_id ? [`thread: ${String(result.thread_id)}`] : []),
         ...(result.session_id ? [`session: ${String(result.session_id)}`] : []),
         ...(result.usage ? [`usage: ${JSON.stringify(result.usage)}`] : []),
-        ...(result.cost_usd !== null ? [`cost: $${String(result.cost_usd)}`] : []),
+        ...costLines(result),
         ...(result.final_message ? ['final message:', String(result.final_message)] : []),
       ];
       printText(lines.join('\n'));

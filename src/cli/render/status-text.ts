@@ -9,6 +9,7 @@ import { countPhases, describePhaseCounts, isFailurePhase, isTerminalPhase, work
 import { asInteger, asString, getKey, type Json, type JsonObject } from '../../util/json.js';
 import { parseRfc3339Millis } from '../../util/time.js';
 import { fitTable, formatAge, formatLongAge, oneLine, paint, paintState, truncate, type Style } from './format.js';
+import { formatUsd } from '../../kinds/prices.js';
 
 /** What the table needs beyond the status payload. */
 export interface StatusTextOptions {
@@ -103,13 +104,23 @@ export const renderVisibility = (visibility: JsonObject | null, reclaimPlan: Jso
   return parts.join('\n');
 };
 
-/** "1,234 tokens (900 in, 300 out), $0.0123" */
+/** The cost part of a usage line: "$0.012", "≥ $0.012 + 2 workers' cost unknown", "cost unknown". */
+export const renderCostTotal = (usage: Json | undefined): string | null => {
+  const cost = getKey(usage, 'cost_usd');
+  const unknown = asInteger(getKey(usage, 'cost_unknown_workers')) ?? 0;
+  const known = typeof cost === 'number' ? formatUsd(cost) : null;
+  if (unknown === 0) return known;
+  const workers = `${unknown} worker${unknown === 1 ? '' : 's'}`;
+  return known === null ? `cost unknown (${workers})` : `≥ ${known} + ${workers}' cost unknown`;
+};
+
+/** "1,234 tokens (900 in, 300 out), $0.012" */
 export const renderUsageTotals = (usage: Json | undefined): string | null => {
   const total = asInteger(getKey(usage, 'total_tokens')) ?? 0;
-  const cost = getKey(usage, 'cost_usd');
-  if (total === 0 && typeof cost !== 'number') return null;
+  const cost = renderCostTotal(usage);
+  if (total === 0 && cost === null) return null;
   const n = (key: string): string => (asInteger(getKey(usage, key)) ?? 0).toLocaleString('en-US');
-  return `${total.toLocaleString('en-US')} tokens (${n('input_tokens')} in, ${n('cached_input_tokens')} cached, ${n('output_tokens')} out)${typeof cost === 'number' ? `, $${cost.toFixed(4)}` : ''}`;
+  return `${total.toLocaleString('en-US')} tokens (${n('input_tokens')} in, ${n('cached_input_tokens')} cached, ${n('output_tokens')} out)${cost !== null ? `, ${cost}` : ''}`;
 };
 
 export interface StatusView extends JsonObject {

@@ -1,6 +1,8 @@
 /** captain_delegate, captain_result, captain_events, captain_cancel. */
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { kindsHelp, promptKindNames, sandboxModes } from '../../kinds/registry.js';
+import { WORKER_KINDS } from '../../lifecycle/kinds.js';
 import { delegate } from '../../ops/delegate.js';
 import { cancelDelegation, getWorkerResult, readWorkerEvents } from '../../ops/worker.js';
 import { answer, guarded, type McpRuns } from '../context.js';
@@ -20,17 +22,17 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
     {
       title: 'Delegate a task to a worker',
       description:
-        'Start a worker (codex: `codex exec --json`, claude: `claude -p`, command: any argv) and return at once with its delegation id. Pass an idempotency_key so that retrying this call never starts a second worker.',
+        `Start a worker (${kindsHelp()}) and return at once with its delegation id. Pass an idempotency_key so that retrying this call never starts a second worker.`,
       inputSchema: {
         run_dir: runDir,
-        kind: z.enum(['codex', 'claude', 'command']),
-        prompt: z.string().min(1).max(100_000).optional().describe('the task (codex, claude)'),
-        argv: z.array(z.string()).max(200).optional().describe('command: the program and its arguments; codex/claude: extra CLI flags'),
+        kind: z.enum(WORKER_KINDS),
+        prompt: z.string().min(1).max(100_000).optional().describe(`the task (${promptKindNames()})`),
+        argv: z.array(z.string()).max(200).optional().describe(`command: the program and its arguments; ${promptKindNames()}: extra CLI flags`),
         task_card_id: z.string().optional(),
         lane: z.string().optional(),
         title: z.string().max(200).optional(),
         cwd: z.string().optional().describe("the worker's working directory (inside the workspace)"),
-        sandbox: z.enum(['read-only', 'workspace-write', 'danger-full-access']).optional(),
+        sandbox: z.enum(sandboxModes()).optional().describe('codex only'),
         idempotency_key: z.string().min(1).max(200).optional(),
       },
       outputSchema: {
@@ -82,6 +84,7 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         session_id: z.string().nullable(),
         usage: z.record(z.string(), z.unknown()).nullable(),
         cost_usd: z.number().nullable(),
+        cost_source: z.enum(['reported', 'priced', 'unknown']).nullable().describe('unknown: tokens without a known price (cost_usd is null)'),
         failure_reason: z.string().nullable(),
         completed_at: z.string().nullable(),
       },
@@ -101,6 +104,7 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         session_id: str(r.session_id),
         usage: r.usage !== null && typeof r.usage === 'object' && !Array.isArray(r.usage) ? (r.usage as Record<string, unknown>) : null,
         cost_usd: typeof r.cost_usd === 'number' ? r.cost_usd : null,
+        cost_source: r.cost_source === 'reported' || r.cost_source === 'priced' || r.cost_source === 'unknown' ? r.cost_source : null,
         failure_reason: str(r.failure_reason),
         completed_at: str(r.completed_at),
       };
