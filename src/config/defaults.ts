@@ -141,3 +141,16 @@ export const WRAPPER_PID_WAIT_MS = 5_000;
 
 /** The longest JSON-RPC line the MCP server accepts; a longer one is skipped and answered with an error. */
 export const MCP_MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+/** Git worktrees of `--worktree` delegations live in `<run>/worktrees/<delegation>` (run.json's `worktree_root` overrides the folder). */
+export const WORKTREES_DIR_NAME = 'worktrees';
+/** Collected work: `<run>/patches/<delegation>.patch` (`git diff --binary` from the base to the worker's last commit). */
+export const PATCHES_DIR_NAME = 'patches';
+/** Branch of a delegation's worktree: `captain/<run_id>/<delegation_id>`. */
+export const WORKTREE_BRANCH_PREFIX = 'captain';
+/** Identity of the snapshot commits captain makes of a worker's uncommitted changes. */
+export const SNAPSHOT_COMMIT_IDENTITY = { name: 'captain', email: 'captain@localhost' } as const;
+/** Largest git output captain reads at once (a patch, a numstat). @default 512 MiB */
+export const GIT_MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
+/** A git command that runs longer is killed (a checkout of a huge repository stays well under). @default 10 min */
+export const GIT_TIMEOUT_MS = 10 * 60 * 1000;
