@@ -89,3 +89,53 @@ describe('worktrees: three workers on different files', () => {
     assert.deepEqual(again.already_applied, ordered);
   });
 });
+
+describe('worktrees: two workers on the same lines', () => {
+  const repo = makeRepo();
+  after(() => repo.remove());
+
+  it('reports the overlap and the conflict at fan-in; apply stops cleanly and `git merge --abort` undoes it', { timeout: 90_000 }, async () => {
+    const runDir = startRun(repo);
+    const first = await delegateShell(runDir, repo.dir, 'sed -i "s/^three$/THREE by one/" a.txt');
+    const second = await delegateShell(runDir, repo.dir, 'sed -i "s/^three$/three by two/" a.txt; echo two > only-two.txt');
+    await waitCollected(runDir, [first, second]);
+
+    const report = json(runCaptain(['fan-in', '--run-dir', runDir, '--json'])).worktrees as JsonObject;
+    assert.deepEqual(report.overlapping_files, [{ path: 'a.txt', delegation_ids: [first, second] }]);
+    assert.deepEqual(getKey(report.trial_merge, 'merged'), [first]);
+    assert.deepEqual(getKey(report.trial_merge, 'conflicts'), [{ delegation_id: second, files: ['a.txt'] }]);
+    assert.equal(getKey(report.trial_merge, 'clean'), false);
+    const text = runCaptain(['fan-in', '--run-dir', runDir]);
+    assert.match(text.stdout, new RegExp(`${second} CONFLICTS in a\\.txt`));
+
+    // A dirty checkout is refused before anything is merged.
+    const head = repo.git('rev-parse', 'HEAD').trim();
+    repo.write('c.txt', 'edited by the user\n');
+    const dirty = runCaptain(['apply', '--run-dir', runDir], { cwd: repo.dir });
+    assert.equal(dirty.code, 1);
+    assert.match(dirty.stderr, /uncommitted changes \(c\.txt\); commit or stash them/);
+    assert.equal(repo.git('rev-parse', 'HEAD').trim(), head);
+    repo.git('checkout', '--', 'c.txt');
+
+    const apply = runCaptain(['apply', '--run-dir', runDir], { cwd: repo.dir });
+    assert.equal(apply.code, 1, apply.stderr);
+    assert.match(apply.stdout, new RegExp(`applied ${first}`));
+    assert.match(apply.stderr, new RegExp(`merging ${second} .* conflicts in: a\\.txt`));
+    assert.match(apply.stderr, /git merge --abort/);
+    // Left as git leaves an unfinished merge: MERGE_HEAD and conflict markers.
+    assert.equal(repo.git('rev-parse', '-q', '--verify', 'MERGE_HEAD').trim(), worktreeOf(recordOf(runDir, second))!.head_commit);
+    assert.match(readFileSync(join(repo.dir, 'a.txt'), 'utf8'), /<<<<<<<[\s\S]*THREE by one[\s\S]*three by two[\s\S]*>>>>>>>/);
+    const afterFirst = repo.git('rev-parse', 'HEAD').trim();
+    assert.notEqual(afterFirst, head);
+    // A second apply refuses while the merge is unfinished.
+    const mid = runCaptain(['apply', '--run-dir', runDir], { cwd: repo.dir });
+    assert.equal(mid.code, 1);
+    assert.match(mid.stderr, /unfinished merge/);
+
+    repo.git('merge', '--abort');
+    assert.equal(repo.git('status', '--porcelain', '--untracked-files=no'), '');
+    assert.equal(repo.git('rev-parse', 'HEAD').trim(), afterFirst);
+    assert.equal(readFileSync(join(repo.dir, 'a.txt'), 'utf8'), 'one\ntwo\nTHREE by one\nfour\nfive\n');
+    assert.equal(worktreeOf(recordOf(runDir, second))!.applied_at, undefined);
+  });
+});
