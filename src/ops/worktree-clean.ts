@@ -14,7 +14,8 @@ import { formatRfc3339 } from '../util/time.js';
 import { diskUsage } from '../worktree/disk.js';
 import { git, gitLine } from '../worktree/git.js';
 import { withWorktree } from '../worktree/record.js';
-import { resolveRepo, withRepoLock } from '../worktree/repo.js';
+import { resolveRepo } from '../worktree/repo.js';
+import { removeWorktree } from '../worktree/remove.js';
 import type { RunContext } from './context.js';
 import { collectPending, listWorktreeDelegations, type WorktreeDelegation } from './worktrees.js';
 
@@ -55,15 +56,7 @@ const removeGroup = async (ctx: RunContext, group: Group, branches: boolean): Pr
   const last = group.members[group.members.length - 1]!;
   const repo = await resolveRepo(last.info.repo);
   const bytes = existsSync(group.path) ? diskUsage(group.path) : 0;
-  let branchDeleted = false;
-  await withRepoLock(repo, async () => {
-    if (existsSync(group.path)) await git(repo.toplevel, ['worktree', 'remove', group.path]);
-    await git(repo.toplevel, ['worktree', 'prune']);
-    if (branches) {
-      const deleted = await git(repo.toplevel, ['branch', '-D', '--end-of-options', last.info.branch], { okCodes: [0, 1] });
-      branchDeleted = deleted.code === 0;
-    }
-  });
+  const { branchDeleted } = await removeWorktree(repo, group.path, branches ? { branch: last.info.branch } : {});
   const at = formatRfc3339(ctx.now());
   for (const d of group.members) {
     await updateJsonRecord(d.path, (current) => withWorktree(current, { removed_at: at, freed_bytes: bytes, ...(branchDeleted ? { branch_deleted_at: at } : {}) }));
