@@ -5,7 +5,9 @@
  */
 import { childStatusOf } from '../lifecycle/derive.js';
 import { isTerminalChildStatus } from '../lifecycle/states.js';
+import { runLayout } from '../store/paths.js';
 import { loadDelegations } from '../store/records.js';
+import { updateJsonRecord } from '../store/update-record.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import { collectWorktree } from '../worktree/collect.js';
 import { worktreeOf, type WorktreeInfo } from '../worktree/record.js';
@@ -66,4 +68,21 @@ export const latestPerBranch = (delegations: WorktreeDelegation[]): WorktreeDele
   const last = new Map<string, WorktreeDelegation>();
   for (const d of delegations) last.set(`${d.info.repo}\0${d.info.branch}`, d);
   return delegations.filter((d) => last.get(`${d.info.repo}\0${d.info.branch}`) === d);
+};
+
+/** The run-level worktree settings kept in run.json. */
+export interface WorktreePolicy {
+  /** Every delegation of the run gets a worktree unless it says otherwise. */
+  worktrees?: boolean;
+  /** `after_apply`: `captain apply` removes a worker's worktree once its work is merged (the branch stays). */
+  worktreeCleanup?: 'after_apply' | 'never';
+}
+
+/** Writes the run's worktree policy into run.json (under its lock, other keys kept). */
+export const setWorktreePolicy = async (runDir: string, policy: WorktreePolicy): Promise<void> => {
+  await updateJsonRecord(runLayout(runDir).runJson, (current) => ({
+    ...current,
+    ...(policy.worktrees === undefined ? {} : { worktrees: policy.worktrees }),
+    ...(policy.worktreeCleanup === undefined ? {} : { worktree_cleanup: policy.worktreeCleanup }),
+  }));
 };

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { addTaskCard, createRun, DEFAULT_RUNS_DIR, listRuns } from '../../ops/runs.js';
 import { openRunDir } from '../../store/run-dir.js';
+import { setWorktreePolicy } from '../../ops/worktrees.js';
 import { printJson, printText } from '../output.js';
 
 const lanes = (value: string): string[] => value.split(',');
@@ -12,14 +13,19 @@ export const startCommand = (): Command =>
     .option('--goal <text>', 'a longer goal (default: the title)')
     .option('--run-dir <dir>', 'create the run exactly here instead')
     .addOption(new Option('--parallel-lanes <ids>', 'declare a parallel fan-out gate on the first task card: comma-separated lane ids').argParser(lanes))
+    .option('--worktrees', 'run every worker of this run in its own git worktree (run.json `worktrees: true`)')
+    .addOption(new Option('--worktree-cleanup <when>', '`after_apply`: remove a worker’s worktree once `captain apply` merged its work').choices(['after_apply', 'never']))
     .option('--json', 'print JSON')
-    .action((options: { title: string; goal?: string; runDir?: string; parallelLanes?: string[]; json?: boolean }) => {
+    .action(async (options: { title: string; goal?: string; runDir?: string; parallelLanes?: string[]; json?: boolean; worktrees?: boolean; worktreeCleanup?: 'after_apply' | 'never' }) => {
       const run = createRun({
         title: options.title,
         ...(options.goal === undefined ? {} : { goal: options.goal }),
         ...(options.runDir === undefined ? {} : { runDir: options.runDir }),
         ...(options.parallelLanes === undefined ? {} : { parallelLanes: options.parallelLanes }),
       });
+      if (options.worktrees !== undefined || options.worktreeCleanup !== undefined) {
+        await setWorktreePolicy(run.run_dir, { ...(options.worktrees === undefined ? {} : { worktrees: options.worktrees }), ...(options.worktreeCleanup === undefined ? {} : { worktreeCleanup: options.worktreeCleanup }) });
+      }
       if (options.json) return printJson(run);
       printText(`run ${run.run_id}\n  run dir:   ${run.run_dir}\n  task card: ${run.task_card_id}\nnext: captain delegate --run-dir ${run.run_dir} --kind codex --prompt "..."`);
     });
