@@ -204,6 +204,8 @@ const isolationFor = async (ctx: RunContext, input: DelegateInput, userCwd: stri
     const info = earlier === undefined ? undefined : worktreeOf(earlier);
     if (info === undefined) {
       if (input.worktreeOf !== undefined) throw new CaptainError('USAGE', `--worktree-of ${continued}: that delegation has no worktree in ${ctx.runDir}`);
+      // A retry runs where its first attempt ran.
+      return { cwd: userCwd };
     } else {
       if (!isTerminal(earlier!)) throw new CaptainError('USAGE', `--worktree-of ${continued}: that worker is still running; wait for it (two workers never share a worktree)`);
       if (info.removed_at !== undefined || !existsSync(info.path)) throw new CaptainError('GIT', `--worktree-of ${continued}: its worktree ${info.path} was removed (by \`captain clean\`?); start a new --worktree delegation with --base ${info.branch}`);
