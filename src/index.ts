@@ -28,3 +28,11 @@ export { delegate, launchDelegation, type DelegateInput, type DelegateResult } f
 export { cancelDelegation, getWorkerResult, readWorkerEvents, findDelegation } from './ops/worker.js';
 export { appendRunEvent, readRunEvents, type RunEvent, type EventPage } from './store/events-log.js';
 export type { Json, JsonObject } from './util/json.js';
+export { getDelegationDiff, type DelegationDiff } from './ops/worktree-diff.js';
+export { applyWork, type ApplyResult } from './ops/worktree-apply.js';
+export { cleanWorktrees, removeCollectedWorktree, type CleanResult } from './ops/worktree-clean.js';
+export { worktreeFanInReport, type WorktreeFanInReport } from './ops/worktree-fan-in.js';
+export { setWorktreePolicy, type WorktreePolicy } from './ops/worktrees.js';
+export { collectWorktree, type CollectOutcome } from './worktree/collect.js';
+export { worktreeDiskUsage, type WorktreeDiskUsage } from './worktree/disk.js';
+export { worktreeOf, type WorktreeInfo, type Diffstat } from './worktree/record.js';
