@@ -12,7 +12,7 @@ import { CaptainError, describeError } from '../errors.js';
 import { childStatusOf } from '../lifecycle/derive.js';
 import { isTerminalChildStatus } from '../lifecycle/states.js';
 import { appendRunEvent } from '../store/events-log.js';
-import { readJsonObjectSync, writeJsonAtomicSync } from '../store/json-file.js';
+import { writeJsonAtomicSync } from '../store/json-file.js';
 import { defaultRawEventsPath, delegationPath, runLayout, taskCardPath } from '../store/paths.js';
 import { loadDelegations } from '../store/records.js';
 import { updateJsonRecord } from '../store/update-record.js';
@@ -25,9 +25,8 @@ import { newId } from './ids.js';
 import { preflightLaunch } from './preflight.js';
 import { captureLaunchEnv, isSecretName, REDACTED } from '../workers/launch-env.js';
 import { runMonitor } from '../monitor/monitor.js';
-import { collectWorktree } from '../worktree/collect.js';
-import { createWorktree, planWorktree, worktreesRoot, type WorktreePlan } from '../worktree/create.js';
-import { worktreeOf } from '../worktree/record.js';
+import { createWorktree } from '../worktree/create.js';
+import { isolationFor, type Isolation } from './delegate-worktree.js';
 
 export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   cwd?: string;
@@ -182,53 +181,6 @@ export const delegate = async (ctx: RunContext, input: DelegateInput): Promise<D
     });
   }
   return createDelegation(ctx, input, taskCardId, cwd, command, delegationId, isolation);
-};
-
-/** Where the worker runs: its cwd, and the worktree to create (`plan`) or reuse (`reused`). */
-interface Isolation {
-  cwd: string;
-  plan?: WorktreePlan;
-  reused?: JsonObject;
-}
-
-/**
- * A retry or a follow-up reuses the worktree of the delegation it continues (collected first, so
- * the earlier attempt's work is on the branch); a new `--worktree` delegation gets a plan, checked
- * before anything is written (a cwd outside git is refused here).
- */
-const isolationFor = async (ctx: RunContext, input: DelegateInput, userCwd: string, delegationId: string): Promise<Isolation> => {
-  const continued = input.retryOf ?? input.worktreeOf;
-  if (continued !== undefined) {
-    const path = delegationPath(ctx.runDir, continued, { field: input.retryOf !== undefined ? 'retry_of' : 'worktree_of' });
-    const earlier = existsSync(path) ? loadOne(path) : undefined;
-    const info = earlier === undefined ? undefined : worktreeOf(earlier);
-    if (info === undefined) {
-      if (input.worktreeOf !== undefined) throw new CaptainError('USAGE', `--worktree-of ${continued}: that delegation has no worktree in ${ctx.runDir}`);
-      // A retry runs where its first attempt ran.
-      return { cwd: userCwd };
-    } else {
-      if (!isTerminal(earlier!)) throw new CaptainError('USAGE', `--worktree-of ${continued}: that worker is still running; wait for it (two workers never share a worktree)`);
-      if (info.removed_at !== undefined || !existsSync(info.path)) throw new CaptainError('GIT', `--worktree-of ${continued}: its worktree ${info.path} was removed (by \`captain clean\`?); start a new --worktree delegation with --base ${info.branch}`);
-      await collectWorktree(ctx, path);
-      const reused = { path: info.path, branch: info.branch, base_commit: info.base_commit, repo: info.repo, ...(info.cwd === undefined ? {} : { cwd: info.cwd }), created_at: info.created_at ?? null, reused_from: continued };
-      return { cwd: input.retryOf !== undefined ? userCwd : (info.cwd ?? info.path), reused };
-    }
-  }
-  const wanted = input.worktree ?? getKey(ctx.run, 'worktrees') === true;
-  if (!wanted) {
-    if (input.base !== undefined) throw new CaptainError('USAGE', '--base is for --worktree delegations; add --worktree');
-    return { cwd: userCwd };
-  }
-  const plan = await planWorktree({ cwd: userCwd, ...(input.base === undefined ? {} : { base: input.base }), root: worktreesRoot(ctx.runDir, ctx.run), runId: asString(getKey(ctx.run, 'run_id')) ?? '', delegationId });
-  return { cwd: plan.cwd, plan };
-};
-
-const loadOne = (path: string): JsonObject | undefined => {
-  try {
-    return readJsonObjectSync(path);
-  } catch {
-    return undefined;
-  }
 };
 
 const createDelegation = async (

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { CaptainError, describeError } from '../errors.js';
 import { isTerminalChildStatus } from '../lifecycle/states.js';
+import { wantsRetry } from '../lifecycle/retry.js';
 import { updateJsonRecord } from '../store/update-record.js';
 import type { JsonObject } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
@@ -38,9 +39,12 @@ const groupsOf = (delegations: WorktreeDelegation[]): Group[] => {
 };
 
 /** Why the group's worktree must stay, or null when it can go. */
-const reasonToKeep = async (group: Group): Promise<string | null> => {
+const reasonToKeep = async (ctx: RunContext, group: Group): Promise<string | null> => {
   const running = group.members.find((d) => !isTerminalChildStatus(d.status));
   if (running !== undefined) return `${running.id} is still ${running.status}`;
+  // A retry runs in the failed attempt's worktree.
+  const retrying = group.members.find((d) => wantsRetry(d.record, ctx.config.worker_max_retries_per_phase));
+  if (retrying !== undefined) return `${retrying.id} failed and may still be retried (in this worktree)`;
   const uncollected = group.members.find((d) => d.info.collected_at === undefined);
   if (uncollected !== undefined) return `${uncollected.id}'s work is not collected`;
   if (!existsSync(group.path)) return null;
@@ -73,7 +77,7 @@ export const cleanWorktrees = async (ctx: RunContext, opts: { branches?: boolean
     const ids = group.members.map((d) => d.id);
     let reason: string | null;
     try {
-      reason = await reasonToKeep(group);
+      reason = await reasonToKeep(ctx, group);
       if (reason === null) {
         const { bytes, branchDeleted } = await removeGroup(ctx, group, opts.branches ?? false);
         result.removed.push({ delegation_ids: ids, path: group.path, branch: group.members[0]!.info.branch, bytes, branch_deleted: branchDeleted });
@@ -95,7 +99,7 @@ export const removeCollectedWorktree = async (ctx: RunContext, delegationId: str
   if (target === undefined) throw new CaptainError('NOT_FOUND', `no delegation ${delegationId} with a worktree in ${ctx.runDir}`);
   if (target.info.removed_at !== undefined) return { removed: false, reason: 'already removed', bytes: 0 };
   const group = { path: target.info.path, members: all.filter((d) => d.info.path === target.info.path && d.info.removed_at === undefined) };
-  const reason = await reasonToKeep(group);
+  const reason = await reasonToKeep(ctx, group);
   if (reason !== null) return { removed: false, reason, bytes: 0 };
   const { bytes } = await removeGroup(ctx, group, opts.branches);
   return { removed: true, reason: null, bytes };

@@ -3,7 +3,8 @@
  * more than one worker, and a trial merge of every branch onto the user's HEAD (in git's object
  * store only: the user's checkout is not touched) that names the real conflicts.
  */
-import type { JsonObject } from '../util/json.js';
+import { isJsonObject, type Json, type JsonObject } from '../util/json.js';
+import { formatDiffstat } from '../worktree/diffstat.js';
 import { headCommit, trialMerge } from '../worktree/merge.js';
 import type { RunContext } from './context.js';
 import { collectPending, latestPerBranch, listWorktreeDelegations } from './worktrees.js';
@@ -48,4 +49,24 @@ export const worktreeFanInReport = async (ctx: RunContext, taskCardId: string): 
     trial = { repo, onto, merged: result.merged, conflicts, clean: conflicts.length === 0 };
   }
   return { workers, overlapping_files: overlapping, trial_merge: trial, errors };
+};
+
+/** Whether a fan-in result's `worktrees` value is a report. */
+export const isWorktreeReport = (value: Json | undefined): value is WorktreeFanInReport => isJsonObject(value) && Array.isArray(value.workers);
+
+/** The report as text lines (CLI and MCP answers). */
+export const renderWorktreeReport = (report: WorktreeFanInReport): string[] => {
+  const lines = ['worktrees:'];
+  for (const w of report.workers) lines.push(`  ${w.delegation_id} (${w.status}) ${w.branch}: ${formatDiffstat(w)}`);
+  if (report.overlapping_files.length > 0) {
+    lines.push('files touched by more than one worker:');
+    for (const o of report.overlapping_files) lines.push(`  ${o.path}: ${o.delegation_ids.join(', ')}`);
+  }
+  const trial = report.trial_merge;
+  if (trial !== null) {
+    if (trial.clean) lines.push(`trial merge onto ${trial.onto.slice(0, 12)}: clean (${trial.merged.length} branch${trial.merged.length === 1 ? '' : 'es'}); next: captain apply --task-card …`);
+    else for (const c of trial.conflicts) lines.push(`trial merge onto ${trial.onto.slice(0, 12)}: ${c.delegation_id} CONFLICTS in ${c.files.join(', ')}`);
+  }
+  for (const e of report.errors) lines.push(`warning: could not collect ${e.delegation_id}: ${e.error}`);
+  return lines;
 };

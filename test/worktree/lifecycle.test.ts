@@ -4,7 +4,7 @@
  * cwd refused before anything is written, follow-ups and retries continuing the same worktree.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCaptain } from '../helpers/cli.js';
@@ -57,6 +57,30 @@ describe('worktrees: two collectors racing', () => {
     const info = worktreeOf(recordOf(runDir, id))!;
     const log = repo.git('log', '--format=%s', info.branch).trim().split('\n');
     assert.deepEqual(log, [`captain: snapshot of ${id}'s uncommitted changes`, 'initial']);
+  });
+});
+
+describe('worktrees: a collector that crashed after its snapshot commit', () => {
+  const repo = makeRepo();
+  after(() => repo.remove());
+
+  it('is finished by the next one, which recognizes the snapshot', { timeout: 60_000 }, async () => {
+    const runDir = startRun(repo);
+    const id = await delegateShell(runDir, repo.dir, 'echo left > left.txt');
+    await waitCollected(runDir, [id]);
+    const first = worktreeOf(recordOf(runDir, id))!;
+    // Undo the marker as if the collector died between its commit and its record write.
+    const path = delegationPath(runDir, id);
+    const record = recordOf(runDir, id);
+    const { collected_at: _c, head_commit: _h, snapshot_commit: _s, patch_file: _p, diffstat: _d, ...launch } = record.worktree as JsonObject;
+    writeFileSync(path, JSON.stringify({ ...record, worktree: launch }, null, 2));
+    rmSync(first.patch_file!);
+    const again = await collectWorktree(context(runDir), path);
+    assert.equal(again.outcome, 'collected');
+    assert.equal(again.worktree!.snapshot_commit, first.snapshot_commit, 'the snapshot is the same commit, not a second one');
+    assert.equal(again.worktree!.head_commit, first.head_commit);
+    assert.deepEqual(again.worktree!.diffstat, first.diffstat);
+    assert.match(readFileSync(first.patch_file!, 'utf8'), /\+left/);
   });
 });
 

@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CLI, runCaptain } from '../helpers/cli.js';
-import { getKey } from '../../src/util/json.js';
+import { getKey, type JsonObject } from '../../src/util/json.js';
 import { worktreeOf } from '../../src/worktree/record.js';
 import { captainAsync, json, makeRepo, recordOf, startRun, waitCollected } from './helpers.js';
 
@@ -62,5 +62,10 @@ describe('worktrees over MCP', () => {
     assert.deepEqual(result.diffstat, { files: 1, added: 1, removed: 0, paths: ['a.txt'] });
     assert.match(String(result.text), /worktree branch captain\/.*: 1 file, \+1 -0/);
     assert.equal(getKey(getKey(recordOf(runDir, id), 'worktree'), 'repo'), repo.dir);
+    const fanIn = await call('captain_fan_in', { run_dir: runDir });
+    assert.equal(fanIn.collapsed, true);
+    assert.deepEqual(getKey(fanIn.worktrees as JsonObject, 'overlapping_files'), []);
+    assert.equal(getKey(getKey(fanIn.worktrees as JsonObject, 'trial_merge'), 'clean'), true);
+    assert.match(String(fanIn.text), /trial merge onto [0-9a-f]{12}: clean \(1 branch\)/);
   });
 });
