@@ -12,6 +12,7 @@ import { delegationPath } from '../store/paths.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import { collectWorktree } from '../worktree/collect.js';
 import { planWorktree, worktreesRoot, type WorktreePlan } from '../worktree/create.js';
+import { assertRunWorktree } from '../worktree/guard.js';
 import { worktreeOf } from '../worktree/record.js';
 import type { RunContext } from './context.js';
 
@@ -49,6 +50,7 @@ export const isolationFor = async (ctx: RunContext, input: IsolationInput, userC
     } else {
       if (!isTerminalChildStatus(childStatusOf(earlier!))) throw new CaptainError('USAGE', `${label}: that worker is still running; wait for it (two workers never share a worktree)`);
       if (info.removed_at !== undefined || !existsSync(info.path)) throw new CaptainError('GIT', `${label}: its worktree ${info.path} was removed (by \`captain clean\`?); start a new --worktree delegation with --base ${info.branch}`);
+      assertRunWorktree(ctx, path, info);
       await collectWorktree(ctx, path);
       const reused = { path: info.path, branch: info.branch, base_commit: info.base_commit, repo: info.repo, ...(info.cwd === undefined ? {} : { cwd: info.cwd }), created_at: info.created_at ?? null, reused_from: continued };
       return { cwd: input.retryOf !== undefined ? userCwd : (info.cwd ?? info.path), reused };

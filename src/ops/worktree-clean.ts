@@ -17,6 +17,7 @@ import { git, gitLine } from '../worktree/git.js';
 import { withWorktree } from '../worktree/record.js';
 import { resolveRepo } from '../worktree/repo.js';
 import { removeWorktree } from '../worktree/remove.js';
+import { assertRunWorktree } from '../worktree/guard.js';
 import type { RunContext } from './context.js';
 import { collectPending, listWorktreeDelegations, type WorktreeDelegation } from './worktrees.js';
 
@@ -45,6 +46,7 @@ const reasonToKeep = async (ctx: RunContext, group: Group): Promise<string | nul
   // A retry runs in the failed attempt's worktree.
   const retrying = group.members.find((d) => wantsRetry(d.record, ctx.config.worker_max_retries_per_phase));
   if (retrying !== undefined) return `${retrying.id} failed and may still be retried (in this worktree)`;
+  for (const d of group.members) assertRunWorktree(ctx, d.path, d.info);
   const uncollected = group.members.find((d) => d.info.collected_at === undefined);
   if (uncollected !== undefined) return `${uncollected.id}'s work is not collected`;
   if (!existsSync(group.path)) return null;
@@ -85,7 +87,7 @@ export const cleanWorktrees = async (ctx: RunContext, opts: { branches?: boolean
         continue;
       }
     } catch (error) {
-      reason = `git refused: ${describeError(error)}`;
+      reason = describeError(error);
     }
     result.kept.push({ delegation_ids: ids, path: group.path, reason });
   }

@@ -25,6 +25,7 @@ import { asString, getKey, type JsonObject } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
 import { parseNumstat } from './diffstat.js';
 import { git, gitLine } from './git.js';
+import { assertRunWorktree } from './guard.js';
 import { withWorktree, worktreeOf, type WorktreeInfo } from './record.js';
 
 /** `<run>/patches/<id>.patch` */
@@ -95,6 +96,7 @@ export const collectWorktree = async (ctx: RunContext, recordPath: string): Prom
     const settled = early(record);
     if (settled !== undefined) return settled;
     const info = worktreeOf(record)!;
+    assertRunWorktree(ctx, recordPath, info);
     // A directory removed behind captain's back: what its branch holds is all there is.
     const made = existsSync(info.path) ? await snapshotUncommitted(info.path, id) : null;
     const head = await headOf(info);

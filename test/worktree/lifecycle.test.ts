@@ -157,6 +157,30 @@ describe('worktrees: refusals', () => {
   });
 });
 
+describe('worktrees: a record pointing at another folder', () => {
+  const repo = makeRepo();
+  after(() => repo.remove());
+
+  it('is never committed in nor removed', { timeout: 60_000 }, async () => {
+    const runDir = startRun(repo);
+    const id = await delegateShell(runDir, repo.dir, 'sleep 0.5');
+    const path = delegationPath(runDir, id);
+    await waitFor(() => childStatusOf(recordOf(runDir, id)) !== 'running', 'the worker to end', 10_000);
+    await waitCollected(runDir, [id]);
+    // Edited to name the user's own checkout, uncollected again.
+    const record = recordOf(runDir, id);
+    const { collected_at: _c, ...launch } = record.worktree as JsonObject;
+    writeFileSync(path, JSON.stringify({ ...record, worktree: { ...launch, path: repo.dir } }, null, 2));
+    repo.write('users-work.txt', 'not for captain\n');
+    await assert.rejects(collectWorktree(context(runDir), path), /worktree\.path .* is not under the run's worktree folder/);
+    const clean = json(runCaptain(['clean', '--run-dir', runDir, '--json']));
+    assert.deepEqual(clean.removed, []);
+    assert.match(String(getKey((clean.kept as JsonObject[])[0], 'reason')), /not under the run's worktree folder/);
+    assert.equal(repo.git('log', '--format=%s').trim(), 'initial');
+    assert.ok(existsSync(join(repo.dir, 'users-work.txt')));
+  });
+});
+
 describe('worktrees: follow-ups and retries continue the same worktree', () => {
   const repo = makeRepo();
   after(() => repo.remove());
