@@ -45,7 +45,8 @@ const snapshotUncommitted = async (path: string, delegationId: string): Promise<
   await git(path, ['add', '--all']);
   const staged = await git(path, ['diff', '--cached', '--quiet'], { okCodes: [0, 1] });
   if (staged.code === 0) return null;
-  await git(path, ['-c', 'commit.gpgsign=false', 'commit', '--quiet', '--no-verify', '-m', snapshotMessage(delegationId)], { env: snapshotEnv });
+  // No hooks (not even post-commit) and no signing: this commit is captain's bookkeeping, not the user's.
+  await git(path, ['-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', 'commit', '--quiet', '--no-verify', '-m', snapshotMessage(delegationId)], { env: snapshotEnv });
   return gitLine(path, ['rev-parse', 'HEAD']);
 };
 

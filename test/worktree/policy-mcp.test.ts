@@ -14,6 +14,18 @@ import { getKey, type JsonObject } from '../../src/util/json.js';
 import { worktreeOf } from '../../src/worktree/record.js';
 import { captainAsync, json, makeRepo, recordOf, startRun, waitCollected } from './helpers.js';
 
+describe('worktrees: the commands', () => {
+  it('diff, apply and clean have --help', () => {
+    for (const command of ['diff', 'apply', 'clean']) {
+      const out = runCaptain([command, '--help']);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, new RegExp(`Usage: captain ${command}`));
+    }
+    assert.match(runCaptain(['delegate', '--help']).stdout, /--worktree[\s\S]*--base <ref>[\s\S]*--worktree-of <id>/);
+    assert.equal(runCaptain(['clean']).code, 2, 'clean needs --run-dir or --all');
+  });
+});
+
 describe('worktrees: the run-level policy', () => {
   const repo = makeRepo();
   after(() => repo.remove());
