@@ -154,3 +154,5 @@ export const SNAPSHOT_COMMIT_IDENTITY = { name: 'captain', email: 'captain@local
 export const GIT_MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
 /** A git command that runs longer is killed (a checkout of a huge repository stays well under). @default 10 min */
 export const GIT_TIMEOUT_MS = 10 * 60 * 1000;
+/** A record's diffstat lists at most this many files (the totals count all; the patch holds everything). @default 10000 */
+export const DIFFSTAT_MAX_FILES = 10_000;

@@ -10,7 +10,7 @@ import type { RunContext } from './context.js';
 import { collectPending, latestPerBranch, listWorktreeDelegations } from './worktrees.js';
 
 export interface WorktreeFanInReport extends JsonObject {
-  workers: Array<{ delegation_id: string; status: string; branch: string; head_commit: string | null; patch_file: string | null; files: number; added: number; removed: number; paths: string[] }>;
+  workers: Array<{ delegation_id: string; status: string; branch: string; head_commit: string | null; patch_file: string | null; files: number; added: number; removed: number; paths: string[]; paths_truncated: boolean }>;
   overlapping_files: Array<{ path: string; delegation_ids: string[] }>;
   trial_merge: { repo: string; onto: string; merged: string[]; conflicts: Array<{ delegation_id: string; files: string[] }>; clean: boolean } | null;
   errors: Array<{ delegation_id: string; error: string }>;
@@ -34,6 +34,8 @@ export const worktreeFanInReport = async (ctx: RunContext, taskCardId: string): 
       added: stat?.added ?? 0,
       removed: stat?.removed ?? 0,
       paths: (stat?.per_file ?? []).map((f) => f.path),
+      // Over DIFFSTAT_MAX_FILES files the overlap list may miss some; the trial merge does not.
+      paths_truncated: stat?.per_file_truncated === true,
     };
   });
   const touched = new Map<string, string[]>();

@@ -1,7 +1,9 @@
 /** `git diff --numstat -z --no-renames` output → a diffstat (files, lines added and removed, per file). */
+import { DIFFSTAT_MAX_FILES } from '../config/defaults.js';
 import type { Diffstat, FileChange } from './record.js';
 
-export const parseNumstat = (output: string): Diffstat => {
+/** The diffstat; `per_file` keeps the first `maxFiles` files (then `per_file_truncated: true`), the totals count all. */
+export const parseNumstat = (output: string, maxFiles: number = DIFFSTAT_MAX_FILES): Diffstat => {
   const perFile: FileChange[] = [];
   for (const entry of output.split('\0')) {
     const match = /^(-|\d+)\t(-|\d+)\t([\s\S]+)$/.exec(entry.replace(/^\n/, ''));
@@ -13,7 +15,8 @@ export const parseNumstat = (output: string): Diffstat => {
     files: perFile.length,
     added: perFile.reduce((sum, f) => sum + f.added, 0),
     removed: perFile.reduce((sum, f) => sum + f.removed, 0),
-    per_file: perFile,
+    per_file: perFile.slice(0, maxFiles),
+    ...(perFile.length > maxFiles ? { per_file_truncated: true } : {}),
   };
 };
 

@@ -15,6 +15,7 @@ export const DiffstatFields = z.object({
   added: z.number().int().nonnegative(),
   removed: z.number().int().nonnegative(),
   per_file: z.array(FileChangeFields),
+  per_file_truncated: z.boolean().optional(),
 });
 
 export const WorktreeFields = z
