@@ -19,6 +19,8 @@ export type CaptainErrorCode =
   | 'LAUNCH_FAILED'
   /** Wrong command-line or tool arguments. */
   | 'USAGE'
+  /** git refused or stopped: not a repository, a dirty checkout, a merge with conflicts. */
+  | 'GIT'
   /** An I/O or process failure that is not the user's input. */
   | 'IO';
 

@@ -161,3 +161,17 @@ export const HOOK_WEBHOOK_BACKOFF_MS = 500;
 export const HOOK_PENDING_CHECK_MS = 200;
 /** Hooks: how long a stopping supervisor waits for its webhook deliveries (hook commands run on, detached). @default 15000 */
 export const HOOK_STOP_WAIT_MS = 15_000;
+/** Git worktrees of `--worktree` delegations live in `<run>/worktrees/<delegation>` (run.json's `worktree_root` overrides the folder). */
+export const WORKTREES_DIR_NAME = 'worktrees';
+/** Collected work: `<run>/patches/<delegation>.patch` (`git diff --binary` from the base to the worker's last commit). */
+export const PATCHES_DIR_NAME = 'patches';
+/** Branch of a delegation's worktree: `captain/<run_id>/<delegation_id>`. */
+export const WORKTREE_BRANCH_PREFIX = 'captain';
+/** Identity of the snapshot commits captain makes of a worker's uncommitted changes. */
+export const SNAPSHOT_COMMIT_IDENTITY = { name: 'captain', email: 'captain@localhost' } as const;
+/** Largest git output captain reads at once (a patch, a numstat). @default 512 MiB */
+export const GIT_MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
+/** A git command that runs longer is killed (a checkout of a huge repository stays well under). @default 10 min */
+export const GIT_TIMEOUT_MS = 10 * 60 * 1000;
+/** A record's diffstat lists at most this many files (the totals count all; the patch holds everything). @default 10000 */
+export const DIFFSTAT_MAX_FILES = 10_000;

@@ -30,6 +30,8 @@ import { workerKindOf } from '../ops/worker-kind.js';
 import { workerProcessRef } from '../ops/liveness.js';
 import { monitorCommand } from '../ops/self-command.js';
 import { exitRecordedAtMs, finalizeFromWrapperExit } from './finalize.js';
+import { collectWorktree } from '../worktree/collect.js';
+import { worktreeOf } from '../worktree/record.js';
 import { readWrapperExit, WRAPPER_SCRIPT, wrapperExitFile, wrapperPidFile } from './wrapper.js';
 import { REDACTED, restoreLaunchEnv } from '../workers/launch-env.js';
 
@@ -269,5 +271,13 @@ export const runFinalizer = async (ctx: RunContext, delegationId: string, genera
     return orphans.length > 0 ? withLifecycle(done, { orphans_reaped: orphans }) : done;
   });
   log(written ? `delegation ${delegationId}: finalized: ${String(after.result_summary)}` : `delegation ${delegationId}: finalized by someone else meanwhile; left as it is`);
+  if (worktreeOf(after) !== undefined) {
+    try {
+      const { outcome } = await collectWorktree(ctx, path);
+      log(`delegation ${delegationId}: worktree ${outcome}`);
+    } catch (error) {
+      log(`delegation ${delegationId}: collecting its worktree failed (the next reader collects it): ${describeError(error)}`);
+    }
+  }
   return 0;
 };

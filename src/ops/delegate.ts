@@ -25,6 +25,8 @@ import { newId } from './ids.js';
 import { preflightLaunch } from './preflight.js';
 import { captureLaunchEnv, isSecretName, REDACTED } from '../workers/launch-env.js';
 import { runMonitor } from '../monitor/monitor.js';
+import { createWorktree } from '../worktree/create.js';
+import { isolationFor, type Isolation } from './delegate-worktree.js';
 
 export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   cwd?: string;
@@ -48,6 +50,15 @@ export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   launchEnv?: Record<string, string>;
   /** The exact argv to run, skipping the kind's command building (a retry reuses its first launch's). */
   command?: string[];
+  /**
+   * Run the worker in a git worktree of its own, on a new branch `captain/<run>/<delegation>` from
+   * `base` (default: the cwd's HEAD). Default: run.json's `worktrees` (false when unset).
+   */
+  worktree?: boolean;
+  /** The worktree's base commit (a branch, tag or commit); only with a worktree. */
+  base?: string;
+  /** A follow-up: run in the worktree of this (terminal) delegation, continuing its branch. */
+  worktreeOf?: string;
 }
 
 export interface DelegateResult extends JsonObject {
@@ -149,12 +160,16 @@ export const delegate = async (ctx: RunContext, input: DelegateInput): Promise<D
   if (!existsSync(taskCardPath(ctx.runDir, taskCardId))) {
     throw new CaptainError('NOT_FOUND', `task card ${taskCardId} does not exist in ${ctx.runDir}/task-cards/; create it with \`captain task\``);
   }
-  const cwd = resolve(input.cwd ?? process.cwd());
+  const userCwd = resolve(input.cwd ?? process.cwd());
+  const delegationId = newId('dlg', ctx.now());
+  const isolation = await isolationFor(ctx, input, userCwd, delegationId);
+  const cwd = isolation.cwd;
   const [presetFile, ...presetArgs] = input.command ?? [];
   const command = presetFile === undefined ? buildWorkerCommand({ ...input, cwd }) : { file: presetFile, args: presetArgs, env: {} };
   if (input.stdinFile !== undefined && !existsSync(input.stdinFile)) throw new CaptainError('USAGE', `--stdin ${input.stdinFile}: no such file`);
   // A retry reuses a command that launched before; a first launch is checked before anything is written.
-  if (input.retryOf === undefined) preflightLaunch({ kind: input.kind, file: command.file, cwd, path: input.env?.PATH ?? command.env.PATH ?? process.env.PATH });
+  // (A new worktree does not exist yet: the program is looked for from the checkout it comes from.)
+  if (input.retryOf === undefined) preflightLaunch({ kind: input.kind, file: command.file, cwd: isolation.plan === undefined ? cwd : userCwd, path: input.env?.PATH ?? command.env.PATH ?? process.env.PATH });
   if (input.idempotencyKey !== undefined) {
     // Check and create under one run-wide lock, so two concurrent calls with the same key start one worker.
     const lockDir = runLayout(ctx.runDir).lockDir;
@@ -162,10 +177,10 @@ export const delegate = async (ctx: RunContext, input: DelegateInput): Promise<D
     const key = input.idempotencyKey;
     return withRecordLock(join(lockDir, 'delegate'), () => {
       const earlier = findByIdempotencyKey(loadDelegations(ctx.runDir).records.map((r) => r.record), key);
-      return earlier !== undefined ? resultFor(ctx, earlier, true) : createDelegation(ctx, input, taskCardId, cwd, command);
+      return earlier !== undefined ? resultFor(ctx, earlier, true) : createDelegation(ctx, input, taskCardId, cwd, command, delegationId, isolation);
     });
   }
-  return createDelegation(ctx, input, taskCardId, cwd, command);
+  return createDelegation(ctx, input, taskCardId, cwd, command, delegationId, isolation);
 };
 
 const createDelegation = async (
@@ -174,11 +189,12 @@ const createDelegation = async (
   taskCardId: string,
   cwd: string,
   command: { file: string; args: string[]; env: Record<string, string> },
+  delegationId: string,
+  isolation: Isolation,
 ): Promise<DelegateResult> => {
   const existing = input.maxParallel === undefined ? [] : loadDelegations(ctx.runDir).records.map((r) => r.record);
   const nowMs = ctx.now();
   const now = formatRfc3339(nowMs);
-  const delegationId = newId('dlg', nowMs);
   const queued = input.maxParallel !== undefined && activeWorkerCount(existing) >= input.maxParallel;
   const generation = randomBytes(8).toString('hex');
   const layout = runLayout(ctx.runDir);
@@ -252,6 +268,9 @@ const createDelegation = async (
     created_at: now,
     updated_at: now,
   };
+  // The worktree exists before the record names it, so a worker never starts without its folder.
+  const worktree = isolation.plan !== undefined ? await createWorktree(isolation.plan, now) : isolation.reused;
+  if (worktree !== undefined) record.worktree = worktree;
   writeJsonAtomicSync(delegationPath(ctx.runDir, delegationId), record);
   appendRunEvent(ctx.runDir, { event: 'worker_delegated', at: now, delegation_id: delegationId, task_card_id: taskCardId, kind: input.kind, state: queued ? 'queued' : 'launching' });
   if (!queued) await startMonitor(ctx, delegationId, generation, secretsOf(input.env ?? {}));

@@ -18,6 +18,7 @@ import { type JsonObject } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { loadRefreshedDelegations, type RecordError } from './status.js';
+import { worktreeFanInReport } from './worktree-fan-in.js';
 
 export interface FanInResult extends JsonObject {
   run_dir: string;
@@ -28,6 +29,7 @@ export interface FanInResult extends JsonObject {
   active_delegation_ids: string[];
   missing_lane_ids: string[];
   errors: RecordError[];
+  // With `worktrees: true`, once collapsed and when the task card has worktrees, also `worktrees` (a WorktreeFanInReport).
 }
 
 const readTaskCard = (runDir: string, taskCardId: string): JsonObject | null => {
@@ -60,7 +62,7 @@ const toResult = (ctx: RunContext, taskCardId: string, decision: FanInDecision, 
  */
 export const collapseFanIn = async (
   ctx: RunContext,
-  opts: { taskCardId?: string; orchestratorSummary?: string } = {},
+  opts: { taskCardId?: string; orchestratorSummary?: string; worktrees?: boolean } = {},
 ): Promise<FanInResult> => {
   const taskCardId = targetTaskCardId(ctx, opts.taskCardId);
   if (taskCardId === null) {
@@ -69,12 +71,15 @@ export const collapseFanIn = async (
   const lockDir = runLayout(ctx.runDir).lockDir;
   mkdirSync(lockDir, { recursive: true });
   const lockName = `fan-in-${assertSafeId(taskCardId, { field: 'task card id' })}`;
-  return withRecordLock(join(lockDir, lockName), async () => {
+  const result = await withRecordLock(join(lockDir, lockName), async () => {
     for (;;) {
       const outcome = await decideAndStamp(ctx, taskCardId, opts.orchestratorSummary);
       if (outcome !== 'raced') return outcome;
     }
   });
+  // Outside the fan-in lock: collecting and trial-merging run git.
+  const report = opts.worktrees === true && result.collapsed ? await worktreeFanInReport(ctx, taskCardId) : null;
+  return report === null ? result : { ...result, worktrees: report };
 };
 
 /** One decision and its stamps; 'raced' when a worker was restarted in between (decide again). */

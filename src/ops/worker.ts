@@ -21,6 +21,8 @@ import type { RunContext } from './context.js';
 import { workerProcessRef } from './liveness.js';
 import { workerKindOf } from './worker-kind.js';
 import { costOf } from './usage.js';
+import { worktreeOf } from '../worktree/record.js';
+import { collectWorktree } from '../worktree/collect.js';
 
 /** The delegation's file and record; an unknown id is an error that lists the known ones. */
 export const findDelegation = (ctx: RunContext, delegationId: string): { path: string; record: JsonObject } => {
@@ -57,7 +59,7 @@ const withCancelIntent = (record: JsonObject, at: string, reason: string): JsonO
 /** Stops a worker on purpose: group kill (identity-checked) and the `cancelled` state. */
 export const cancelDelegation = async (ctx: RunContext, delegationId: string, reason = 'cancelled by the captain'): Promise<CancelResult> => {
   const { path } = findDelegation(ctx, delegationId);
-  return withRecordLock(path, async () => {
+  const result = await withRecordLock(path, async (): Promise<CancelResult> => {
     const current = readJsonObjectSync(path);
     const status = childStatusOf(current);
     if (isTerminalChildStatus(status)) return { delegation_id: delegationId, cancelled: false, termination: null, status, survivors: [] };
@@ -76,6 +78,9 @@ export const cancelDelegation = async (ctx: RunContext, delegationId: string, re
     writeJsonAtomicSync(path, applyCancel(intent, { cancelledAt: at, termination: outcome.termination, reason }));
     return { delegation_id: delegationId, cancelled: true, termination: outcome.termination, status: 'cancelled', survivors: outcome.survivors };
   });
+  // A worker with a worktree: what it changed before it was stopped is collected at once.
+  if (result.cancelled) await collectWorktree(ctx, path).catch(() => undefined);
+  return result;
 };
 
 export interface WorkerResultView extends JsonObject {
@@ -98,6 +103,7 @@ export interface WorkerResultView extends JsonObject {
   exit: Json;
   completed_at: Json;
   fan_in_collapsed_at: Json;
+  // With a worktree, also `worktree` (branch, commits, patch file, stamps) and `diffstat` (null until collected).
 }
 
 const costView = (record: JsonObject): Pick<WorkerResultView, 'cost_usd' | 'cost_source' | 'cost_unknown_models'> => {
@@ -132,6 +138,17 @@ export const getWorkerResult = (ctx: RunContext, delegationId: string): WorkerRe
     exit: orNull(getKey(result, 'process_exit')),
     completed_at: orNull(getKey(record, 'completed_at')),
     fan_in_collapsed_at: orNull(getKey(record, 'fan_in_collapsed_at')),
+    ...worktreeView(record),
+  };
+};
+
+const worktreeView = (record: JsonObject): { worktree?: Json; diffstat?: Json } => {
+  const info = worktreeOf(record);
+  if (info === undefined) return {};
+  const { per_file: perFile, ...totals } = info.diffstat ?? { per_file: [] };
+  return {
+    worktree: { path: info.path, branch: info.branch, base_commit: info.base_commit, head_commit: info.head_commit ?? null, patch_file: info.patch_file ?? null, collected_at: info.collected_at ?? null, applied_at: info.applied_at ?? null, removed_at: info.removed_at ?? null },
+    diffstat: info.diffstat === undefined ? null : { ...totals, per_file: perFile.map((f) => ({ ...f })) },
   };
 };
 

@@ -23,6 +23,8 @@ import { runLayout } from '../store/paths.js';
 import { updateJsonRecord } from '../store/update-record.js';
 import { asInteger, asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
 import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
+import { collectWorktree } from '../worktree/collect.js';
+import { worktreeOf } from '../worktree/record.js';
 import { crashPoint } from './crash-point.js';
 import { acquireSupervisorSlot } from './holder.js';
 import { lostLaunchDueAt, relaunchLostLaunch } from './relaunch.js';
@@ -240,6 +242,26 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     }
   };
 
+  /** Collects the work of finished workers that have a worktree (see worktree/collect.ts); a failure is reported once, not retried by this supervisor. */
+  const collectionFailed = new Set<string>();
+  const startCollections = (delegations: LoadedDelegation[]): void => {
+    for (const d of delegations) {
+      const info = worktreeOf(d.record);
+      if (info === undefined || info.collected_at !== undefined || inFlight.has(d.path) || collectionFailed.has(d.path)) continue;
+      if (!['completed', 'failed', 'cancelled'].includes(childStatusOf(d.record))) continue;
+      const job = collectWorktree(ctx, d.path)
+        .catch((error: unknown) => {
+          collectionFailed.add(d.path);
+          options.onError?.(error);
+        })
+        .finally(() => {
+          inFlight.delete(d.path);
+          trigger(0);
+        });
+      inFlight.set(d.path, job);
+    }
+  };
+
   /** Launches again the delegations whose launcher died before their monitor started (see relaunch.ts). */
   const relaunchLost = async (delegations: LoadedDelegation[], now: number): Promise<void> => {
     for (const d of delegations) {
@@ -279,6 +301,7 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     const { delegations } = loadRefreshedDelegations(ctx, null, { write: true });
     logTransitions(delegations, now);
     startReclaims(delegations, now);
+    startCollections(delegations);
     await relaunchLost(delegations, now);
     const { nextDue: retryDue, launched } = await retry(delegations, now);
     await launchQueued(delegations, launched);

@@ -20,6 +20,9 @@ interface DelegateOptions extends CommonOptions {
   env: string[];
   idempotencyKey?: string;
   maxParallel?: string;
+  worktree?: boolean;
+  base?: string;
+  worktreeOf?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -65,6 +68,9 @@ export const delegateCommand = (): Command =>
     .option('--env <NAME=VALUE>', 'extra environment for the worker (repeatable)', collect, [])
     .option('--idempotency-key <key>', 'a retried call with the same key returns the first delegation')
     .option('--max-parallel <n>', 'launch only while fewer than N workers of the run run; else queue')
+    .option('--worktree', 'run the worker in a git worktree of its own, on a new branch captain/<run>/<delegation> (the cwd must be in a git checkout)')
+    .option('--base <ref>', 'with --worktree: the commit the branch starts from (default: HEAD)')
+    .option('--worktree-of <id>', 'a follow-up: run in the worktree of that finished delegation, continuing its branch')
     .argument('[argv...]', `command: the argv to run; ${promptKindNames()}: extra flags passed through (after --)`)
     .action(async (argv: string[], options: DelegateOptions) => {
       const ctx = contextFromOptions(options);
@@ -87,6 +93,9 @@ export const delegateCommand = (): Command =>
         ...(options.stdin === undefined ? {} : { stdinFile: options.stdin }),
         ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
         ...(maxParallel === undefined ? {} : { maxParallel }),
+        ...(options.worktree === undefined ? {} : { worktree: options.worktree }),
+        ...(options.base === undefined ? {} : { base: options.base }),
+        ...(options.worktreeOf === undefined ? {} : { worktreeOf: options.worktreeOf }),
       });
       if (options.json) return printJson(result);
       printText(`${result.reused ? 'already delegated' : result.state === 'queued' ? 'queued' : 'delegated'} ${result.delegation_id}\n  events: ${result.raw_events_file}\nnext: captain status --run-dir ${ctx.runDir}   |   captain logs --run-dir ${ctx.runDir} --delegation ${result.delegation_id} --follow`);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { collapseFanIn } from '../../ops/fan-in.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
 import { printJson, printText } from '../output.js';
+import { isWorktreeReport, renderWorktreeReport } from '../render/worktree-text.js';
 
 export const fanInCommand = (): Command =>
   withRunOptions(new Command('fan-in'))
@@ -13,6 +14,7 @@ export const fanInCommand = (): Command =>
       const result = await collapseFanIn(ctx, {
         ...(options.taskCard === undefined ? {} : { taskCardId: options.taskCard }),
         orchestratorSummary: options.summary,
+        worktrees: true,
       });
       if (options.json) return printJson(result);
       const lines = result.collapsed && result.fan_in
@@ -23,6 +25,7 @@ export const fanInCommand = (): Command =>
             ...(result.missing_lane_ids.length > 0 ? [`lanes without a terminal worker: ${result.missing_lane_ids.join(', ')}`] : []),
             'next: captain status, or captain reclaim for stuck workers',
           ];
+      if (isWorktreeReport(result.worktrees)) lines.push(...renderWorktreeReport(result.worktrees));
       for (const e of result.errors) lines.push(`warning: skipped ${e.path}: ${e.reason}`);
       printText(lines.join('\n'));
     });

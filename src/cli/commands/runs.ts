@@ -6,6 +6,7 @@ import { findWorkspace, workspaceRunsDir } from '../../store/workspace.js';
 import { RUN_DIR_HELP, resolveConfigFromOptions, resolveRunDirOption } from '../common.js';
 import { printJson, printText, styleFor, textWidthFor } from '../output.js';
 import { renderRunsText } from '../render/runs-text.js';
+import { setWorktreePolicy } from '../../ops/worktrees.js';
 
 const lanes = (value: string): string[] => value.split(',');
 
@@ -17,8 +18,10 @@ export const startCommand = (): Command =>
     .option('--run-dir <dir>', 'create the run exactly here instead')
     .option('--workspace <dir>', `create the run under <dir>/${DEFAULT_RUNS_DIR}`)
     .addOption(new Option('--parallel-lanes <ids>', 'declare a parallel fan-out gate on the first task card: comma-separated lane ids').argParser(lanes))
+    .option('--worktrees', 'run every worker of this run in its own git worktree (run.json `worktrees: true`)')
+    .addOption(new Option('--worktree-cleanup <when>', '`after_apply`: remove a worker’s worktree once `captain apply` merged its work').choices(['after_apply', 'never']))
     .option('--json', 'print JSON')
-    .action((options: { title: string; goal?: string; runDir?: string; workspace?: string; parallelLanes?: string[]; json?: boolean }) => {
+    .action(async (options: { title: string; goal?: string; runDir?: string; workspace?: string; parallelLanes?: string[]; json?: boolean; worktrees?: boolean; worktreeCleanup?: 'after_apply' | 'never' }) => {
       const workspace = options.workspace ?? findWorkspace(process.cwd()) ?? process.cwd();
       const run = createRun({
         title: options.title,
@@ -27,6 +30,9 @@ export const startCommand = (): Command =>
         ...(options.runDir === undefined ? {} : { runDir: options.runDir }),
         ...(options.parallelLanes === undefined ? {} : { parallelLanes: options.parallelLanes }),
       });
+      if (options.worktrees !== undefined || options.worktreeCleanup !== undefined) {
+        await setWorktreePolicy(run.run_dir, { ...(options.worktrees === undefined ? {} : { worktrees: options.worktrees }), ...(options.worktreeCleanup === undefined ? {} : { worktreeCleanup: options.worktreeCleanup }) });
+      }
       if (options.json) return printJson(run);
       printText(`run ${run.run_id}\n  run dir:   ${run.run_dir}\n  task card: ${run.task_card_id}\nnext: captain delegate --run-dir ${run.run_dir} --kind codex --prompt "..."`);
     });

@@ -8,6 +8,8 @@ import { isTerminalChildStatus } from '../../lifecycle/states.js';
 import { resolveRawEventsFile } from '../../store/paths.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
 import { printJson, printText } from '../output.js';
+import { collectWorktree } from '../../worktree/collect.js';
+import { renderWorktreeLine } from '../render/worktree-text.js';
 
 type WorkerOptions = CommonOptions & { delegation: string };
 
@@ -40,8 +42,12 @@ export const resultCommand = (): Command =>
   withRunOptions(new Command('result'))
     .description("one worker's parsed result: status, summary, final message, thread or session id, usage, cost, failure reason")
     .requiredOption('--delegation <id>', 'the delegation')
-    .action((options: WorkerOptions) => {
-      const result = getWorkerResult(contextFromOptions(options), options.delegation);
+    .action(async (options: WorkerOptions) => {
+      const ctx = contextFromOptions(options);
+      // A finished worker with a worktree: its work is collected first, so the diffstat is there.
+      const { path } = findDelegation(ctx, options.delegation);
+      await collectWorktree(ctx, path).catch(() => undefined);
+      const result = getWorkerResult(ctx, options.delegation);
       if (options.json) return printJson(result);
       const lines = [
         `${result.delegation_id} (${result.kind}): ${result.status}${result.state ? ` / ${String(result.state)}` : ''}`,
@@ -51,6 +57,7 @@ export const resultCommand = (): Command =>
         ...(result.session_id ? [`session: ${String(result.session_id)}`] : []),
         ...(result.usage ? [`usage: ${JSON.stringify(result.usage)}`] : []),
         ...costLines(result),
+        ...(result.worktree ? [`worktree: ${renderWorktreeLine(result)}`] : []),
         ...(result.final_message ? ['final message:', String(result.final_message)] : []),
       ];
       printText(lines.join('\n'));

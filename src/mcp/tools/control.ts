@@ -4,6 +4,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { collapseFanIn } from '../../ops/fan-in.js';
 import { reclaimStuckWorkers } from '../../ops/reclaim.js';
 import { answer, guarded, type McpRuns } from '../context.js';
+import { isWorktreeReport, renderWorktreeReport } from '../../ops/worktree-fan-in.js';
 
 export const registerControlTools = (server: McpServer, runs: McpRuns): void => {
   server.registerTool(
@@ -43,14 +44,19 @@ export const registerControlTools = (server: McpServer, runs: McpRuns): void => 
         reason: z.string().nullable(),
         active_delegation_ids: z.array(z.string()),
         missing_lane_ids: z.array(z.string()),
+        worktrees: z.record(z.string(), z.unknown()).optional().describe('with worktrees: per-worker diffstats, files touched by more than one worker, trial-merge conflicts'),
       },
     },
     guarded(async ({ run_dir, task_card_id, summary }) => {
       const ctx = await runs.open(run_dir);
-      const r = await collapseFanIn(ctx, { ...(task_card_id === undefined ? {} : { taskCardId: task_card_id }), ...(summary === undefined ? {} : { orchestratorSummary: summary }) });
+      const r = await collapseFanIn(ctx, { ...(task_card_id === undefined ? {} : { taskCardId: task_card_id }), ...(summary === undefined ? {} : { orchestratorSummary: summary }), worktrees: true });
+      const worktrees = isWorktreeReport(r.worktrees) ? r.worktrees : undefined;
       return answer(
-        { task_card_id: r.task_card_id, collapsed: r.collapsed, fan_in: r.fan_in, reason: r.reason, active_delegation_ids: r.active_delegation_ids, missing_lane_ids: r.missing_lane_ids },
-        r.collapsed && r.fan_in ? String(r.fan_in.summary).trim() : `Not ready: ${String(r.reason)}${r.active_delegation_ids.length > 0 ? ` (${r.active_delegation_ids.join(', ')})` : ''}`,
+        { task_card_id: r.task_card_id, collapsed: r.collapsed, fan_in: r.fan_in, reason: r.reason, active_delegation_ids: r.active_delegation_ids, missing_lane_ids: r.missing_lane_ids, ...(worktrees === undefined ? {} : { worktrees }) },
+        [
+          r.collapsed && r.fan_in ? String(r.fan_in.summary).trim() : `Not ready: ${String(r.reason)}${r.active_delegation_ids.length > 0 ? ` (${r.active_delegation_ids.join(', ')})` : ''}`,
+          ...(worktrees === undefined ? [] : renderWorktreeReport(worktrees)),
+        ].join('\n'),
       );
     }),
   );

@@ -4,7 +4,10 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { kindsHelp, promptKindNames, sandboxModes } from '../../kinds/registry.js';
 import { WORKER_KINDS } from '../../lifecycle/kinds.js';
 import { delegate } from '../../ops/delegate.js';
-import { cancelDelegation, getWorkerResult, readWorkerEvents } from '../../ops/worker.js';
+import { cancelDelegation, findDelegation, getWorkerResult, readWorkerEvents } from '../../ops/worker.js';
+import { isJsonObject, type JsonObject } from '../../util/json.js';
+import { collectWorktree } from '../../worktree/collect.js';
+import { formatDiffstat } from '../../worktree/diffstat.js';
 import { answer, guarded, type McpRuns } from '../context.js';
 
 const runDir = z.string().optional().describe('the run (default: the server’s run)');
@@ -14,6 +17,21 @@ const MAX_TEXT = 4_000;
 const clip = (text: unknown): string | null => {
   if (typeof text !== 'string') return null;
   return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT)}… [${text.length - MAX_TEXT} more characters; see captain_events]`;
+};
+
+/** captain_result's worktree fields (absent without a worktree); at most 200 paths. */
+const worktreeFields = (r: JsonObject): { branch?: string; patch_file?: string | null; diffstat?: { files: number; added: number; removed: number; paths: string[] } | null } => {
+  const worktree = r.worktree;
+  if (!isJsonObject(worktree) || typeof worktree.branch !== 'string') return {};
+  const stat = r.diffstat;
+  const perFile = isJsonObject(stat) && Array.isArray(stat.per_file) ? stat.per_file : [];
+  return {
+    branch: worktree.branch,
+    patch_file: typeof worktree.patch_file === 'string' ? worktree.patch_file : null,
+    diffstat: isJsonObject(stat)
+      ? { files: Number(stat.files), added: Number(stat.added), removed: Number(stat.removed), paths: perFile.slice(0, 200).map((f) => (isJsonObject(f) ? String(f.path) : '')) }
+      : null,
+  };
 };
 
 export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
@@ -34,6 +52,8 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         cwd: z.string().optional().describe("the worker's working directory (inside the workspace)"),
         sandbox: z.enum(sandboxModes()).optional().describe('codex only'),
         idempotency_key: z.string().min(1).max(200).optional(),
+        worktree: z.boolean().optional().describe('run the worker in its own git worktree on a new branch (the cwd must be in a git checkout); default: the run’s `worktrees` setting'),
+        base: z.string().min(1).max(400).optional().describe('with worktree: the branch, tag or commit to start from (default: HEAD)'),
       },
       outputSchema: {
         delegation_id: z.string(),
@@ -55,6 +75,8 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         ...(input.cwd !== undefined ? { cwd: runs.insideWorkspace(input.cwd, 'cwd') } : runs.defaultCwd() !== undefined ? { cwd: runs.defaultCwd()! } : {}),
         ...(input.sandbox === undefined ? {} : { sandbox: input.sandbox }),
         ...(input.idempotency_key === undefined ? {} : { idempotencyKey: input.idempotency_key }),
+        ...(input.worktree === undefined ? {} : { worktree: input.worktree }),
+        ...(input.base === undefined ? {} : { base: input.base }),
       });
       const structured = {
         delegation_id: result.delegation_id,
@@ -87,10 +109,15 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         cost_source: z.enum(['reported', 'priced', 'unknown']).nullable().describe('unknown: tokens without a known price (cost_usd is null)'),
         failure_reason: z.string().nullable(),
         completed_at: z.string().nullable(),
+        branch: z.string().optional().describe('with a worktree: the worker’s branch'),
+        patch_file: z.string().nullable().optional(),
+        diffstat: z.object({ files: z.number(), added: z.number(), removed: z.number(), paths: z.array(z.string()) }).nullable().optional().describe('with a worktree: what the worker changed (null until collected)'),
       },
     },
     guarded(async ({ run_dir, delegation_id }) => {
       const ctx = await runs.open(run_dir);
+      // A finished worker with a worktree is collected first, so its diffstat is there.
+      await collectWorktree(ctx, findDelegation(ctx, delegation_id).path).catch(() => undefined);
       const r = getWorkerResult(ctx, delegation_id);
       const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
       const structured = {
@@ -107,8 +134,15 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         cost_source: r.cost_source === 'reported' || r.cost_source === 'priced' || r.cost_source === 'unknown' ? r.cost_source : null,
         failure_reason: str(r.failure_reason),
         completed_at: str(r.completed_at),
+        ...worktreeFields(r),
       };
-      const text = [`${r.delegation_id} (${r.kind}): ${r.status}`, structured.failure_reason ? `failure: ${structured.failure_reason}` : '', structured.final_message ? `final message: ${structured.final_message}` : `summary: ${structured.summary ?? '-'}`]
+      const stat = structured.diffstat;
+      const text = [
+        `${r.delegation_id} (${r.kind}): ${r.status}`,
+        structured.failure_reason ? `failure: ${structured.failure_reason}` : '',
+        structured.branch === undefined ? '' : `worktree branch ${structured.branch}: ${stat ? formatDiffstat(stat) : 'not collected yet'}`,
+        structured.final_message ? `final message: ${structured.final_message}` : `summary: ${structured.summary ?? '-'}`,
+      ]
         .filter((l) => l !== '')
         .join('\n');
       return answer(structured, text);
