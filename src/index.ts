@@ -19,7 +19,7 @@ export {
   type RecordError,
 } from './ops/status.js';
 export { JsonText } from './util/json-text.js';
-export { writeJsonDocument } from './cli/json-stream.js';
+export { writeJsonDocument } from './util/json-stream.js';
 export { observeDelegation, refreshDelegationSync, type Observation } from './ops/refresh.js';
 export { reclaimStuckWorkers, reclaimDelegation, type ReclaimResult, type ReclaimedWorker } from './ops/reclaim.js';
 export { collapseFanIn, type FanInResult } from './ops/fan-in.js';
@@ -29,6 +29,15 @@ export { findWorkspace, ensureCaptainGitignore } from './store/workspace.js';
 export { delegate, launchDelegation, type DelegateInput, type DelegateResult } from './ops/delegate.js';
 export { cancelDelegation, getWorkerResult, readWorkerEvents, findDelegation } from './ops/worker.js';
 export { appendRunEvent, readRunEvents, type RunEvent, type EventPage } from './store/events-log.js';
+export type { LoadedRecord, LoadedRecords, RecordLoadError } from './store/records.js';
+export type { RecordMutation, RecordUpdate } from './store/update-record.js';
+export type { RecordLoad, RunStore, SupervisorHolder } from './store/run-store.js';
+export { FileRunStore } from './store/file-run-store.js';
+export { watchRun, type CursorEvent, type RunChange, type RunWatch, type WatchRunOptions } from './store/watch-run.js';
+export { startSupervisor, type Supervisor, type SupervisorOptions } from './supervisor/supervisor.js';
+export { superviseUnlessHeld } from './supervisor/supervise-unless-held.js';
+export { currentHolder } from './supervisor/holder.js';
+export { waitForFanIn, type WaitOptions, type WaitResult, type WaitWorker, type WaitOutcome } from './ops/wait.js';
 export type { Json, JsonObject } from './util/json.js';
 export { KIND_SPECS, allKindSpecs, isWorkerKind, kindSpec } from './kinds/registry.js';
 export type { KindArgsInput, KindBinary, KindTerminal, WorkerKindSpec } from './kinds/spec.js';

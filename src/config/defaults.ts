@@ -102,6 +102,16 @@ export const SUPERVISOR_ORPHAN_RECHECK_MS = 1_000;
  * still alive (to take over if it died; a death raises no file event). @default 1000
  */
 export const WAIT_HOLDER_RECHECK_MS = 1_000;
+/**
+ * `watchRun`'s safety poll: fs.watch misses events on some filesystems (NFS, some overlays, a folder
+ * created after the watch began), so every this often the watch also compares cheap stats (the
+ * event log's size, the record and raw-events folders' mtimes, followed files' size). @default 1000
+ */
+export const WATCH_SAFETY_POLL_MS = 1_000;
+/** `watchRun` gathers the file events of this long into one batch of changes. @default 10 */
+export const WATCH_COALESCE_MS = 10;
+/** `watchRun` reads at most this many run events per batch (the rest come in the next one). @default 200 */
+export const WATCH_MAX_EVENTS_PER_BATCH = 200;
 /** How long taking the supervisor slot waits for another process that is taking it at the same moment. @default 10000 */
 export const SUPERVISOR_SLOT_LOCK_WAIT_MS = 10_000;
 /**

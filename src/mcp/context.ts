@@ -10,8 +10,8 @@ import { CaptainError, describeError, isCaptainError } from '../errors.js';
 import { openRunContext, type RunContext } from '../ops/context.js';
 import { resolveInsideRun } from '../store/paths.js';
 import { parseRunRef } from '../store/run-dir.js';
-import { currentHolder } from '../supervisor/holder.js';
-import { startSupervisor, type Supervisor } from '../supervisor/supervisor.js';
+import { superviseUnlessHeld } from '../supervisor/supervise-unless-held.js';
+import type { Supervisor, SupervisorOptions } from '../supervisor/supervisor.js';
 
 export interface McpOptions {
   /** The run tools use when a call names none. */
@@ -21,6 +21,9 @@ export interface McpOptions {
   config: RuntimeConfig;
   /** Supervise the runs the server touches while nobody else does. @default true */
   supervise?: boolean;
+  /** Hooks of the supervisors the server starts (every event one logs; a failed pass). */
+  onEvent?: SupervisorOptions['onEvent'];
+  onError?: SupervisorOptions['onError'];
 }
 
 export interface ToolAnswer {
@@ -103,11 +106,17 @@ export class McpRuns {
 
   async supervise(ctx: RunContext): Promise<void> {
     if (this.options.supervise === false || this.supervisors.has(ctx.runDir) || !existsSync(ctx.runDir)) return;
-    if (currentHolder(ctx.runDir) !== null) return;
+    const { onEvent, onError } = this.options;
     try {
-      this.supervisors.set(ctx.runDir, await startSupervisor(ctx, { command: `captain mcp (pid ${process.pid})` }));
-    } catch {
-      // Another supervisor won the race: it supervises.
+      const supervisor = await superviseUnlessHeld(ctx, {
+        command: `captain mcp (pid ${process.pid})`,
+        ...(onEvent === undefined ? {} : { onEvent }),
+        ...(onError === undefined ? {} : { onError }),
+      });
+      if (supervisor !== null) this.supervisors.set(ctx.runDir, supervisor);
+    } catch (error) {
+      // The tool call still answers (as before); the failure goes to the hook.
+      onError?.(error);
     }
   }
 

@@ -2,17 +2,16 @@
  * `captain wait`: block until a task card's fan-in is collapsed (or a timeout), reporting progress.
  * If no supervisor holds the run, the waiter supervises it for as long as it waits (and takes over
  * if the supervisor it relied on dies), so waiting alone drives the run to fan-in. Woken by file
- * events; the only timers are the deadline and, while another process supervises, a check that
- * this process is still alive.
+ * changes (`watchRun`); the only timers are the deadline and, while another process supervises, a
+ * check that this process is still alive.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { WAIT_HOLDER_RECHECK_MS } from '../config/defaults.js';
-import { CaptainError, isCaptainError } from '../errors.js';
+import { CaptainError } from '../errors.js';
 import { childStatusOf } from '../lifecycle/derive.js';
-import { runLayout } from '../store/paths.js';
 import { loadDelegations } from '../store/records.js';
-import { currentHolder } from '../supervisor/holder.js';
-import { startSupervisor, type Supervisor, type SupervisorOptions } from '../supervisor/supervisor.js';
+import { watchRun } from '../store/watch-run.js';
+import { superviseUnlessHeld } from '../supervisor/supervise-unless-held.js';
+import type { Supervisor, SupervisorOptions } from '../supervisor/supervisor.js';
 import { asInteger, asString, getKey, type JsonObject } from '../util/json.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { failureReasonOf } from './failure-reasons.js';
@@ -57,6 +56,11 @@ export interface WaitOptions {
   supervise?: boolean;
   /** Options of the supervisor started when nobody else supervises (hooks, event callbacks). */
   supervisorOptions?: Omit<SupervisorOptions, 'command'>;
+  /** The hooks of the supervisor this wait starts, if it starts one (every event it logs; a failed pass). */
+  onEvent?: SupervisorOptions['onEvent'];
+  onError?: SupervisorOptions['onError'];
+  /** Stops waiting early (the result is then `timeout`). */
+  signal?: AbortSignal;
 }
 
 /** The records of the task card that are not superseded by a retry. */
@@ -88,24 +92,18 @@ export const waitForFanIn = async (ctx: RunContext, opts: WaitOptions = {}): Pro
   let supervisor: Supervisor | undefined;
   /** Supervises the run unless a live process already does. */
   const adoptIfUnsupervised = async (): Promise<void> => {
-    if (!supervise || supervisor !== undefined || currentHolder(ctx.runDir) !== null) return;
-    try {
-      supervisor = await startSupervisor(ctx, { ...opts.supervisorOptions, command: `captain wait (pid ${process.pid})` });
-    } catch (error) {
-      // Someone else took the slot meanwhile: they supervise, we only watch.
-      if (!isCaptainError(error) || error.code !== 'USAGE') throw error;
-    }
+    if (!supervise || supervisor !== undefined) return;
+    supervisor =
+      (await superviseUnlessHeld(ctx, {
+        ...opts.supervisorOptions,
+        command: `captain wait (pid ${process.pid})`,
+        ...(opts.onEvent === undefined ? {} : { onEvent: opts.onEvent }),
+        ...(opts.onError === undefined ? {} : { onError: opts.onError }),
+      })) ?? undefined;
   };
-  const layout = runLayout(ctx.runDir);
-  const watchers: FSWatcher[] = [];
-  let wake: (() => void) | undefined;
-  for (const path of [layout.delegationsDir, layout.eventsJsonl]) {
-    try {
-      watchers.push(watch(path, () => wake?.()));
-    } catch {
-      // not there yet
-    }
-  }
+  // Watching starts before the first look, so nothing between the look and the sleep is missed.
+  // Records (a worker's state) and the run's log (transitions, fan-in); raw events do not matter here.
+  const watch = watchRun(ctx.runDir, { cursor: 'end', rawEvents: false, ...(opts.signal === undefined ? {} : { signal: opts.signal }) });
   const deadline = opts.timeoutMs === undefined ? Number.POSITIVE_INFINITY : ctx.now() + opts.timeoutMs;
   try {
     for (;;) {
@@ -114,22 +112,15 @@ export const waitForFanIn = async (ctx: RunContext, opts: WaitOptions = {}): Pro
       opts.onProgress?.(status);
       const { records, collapsedAt } = cardRecords(ctx, taskCardId);
       const done = records.length > 0 && records.every((r) => asString(getKey(r, 'fan_in_collapsed_at')) !== undefined);
-      if (done || ctx.now() >= deadline) return resultOf(taskCardId, done, records, collapsedAt, status);
-      // Sleep until a file changes or the deadline; while another process supervises, also
+      if (done || ctx.now() >= deadline || watch.closed) return resultOf(taskCardId, done, records, collapsedAt, status);
+      // Sleep until the run changes or the deadline; while another process supervises, also
       // re-check now and then that it lives (its death raises no file event).
       const ceiling = supervisor === undefined && supervise ? WAIT_HOLDER_RECHECK_MS : Number.POSITIVE_INFINITY;
       const sleepMs = Math.min(ceiling, Math.max(deadline - ctx.now(), 0));
-      await new Promise<void>((resolve) => {
-        const timer = Number.isFinite(sleepMs) ? setTimeout(resolve, sleepMs) : undefined;
-        wake = () => {
-          wake = undefined;
-          if (timer !== undefined) clearTimeout(timer);
-          resolve();
-        };
-      });
+      await watch.batch(Number.isFinite(sleepMs) ? sleepMs : undefined);
     }
   } finally {
-    for (const w of watchers) w.close();
+    watch.close();
     await supervisor?.stop();
   }
 };

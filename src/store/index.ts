@@ -42,3 +42,6 @@ export {
   type LoadedRecords,
   type RecordLoadError,
 } from './records.js';
+export type { RecordLoad, RunStore, SupervisorHolder } from './run-store.js';
+export { FileRunStore } from './file-run-store.js';
+export { watchRun, type CursorEvent, type RunChange, type RunWatch, type WatchRunOptions } from './watch-run.js';

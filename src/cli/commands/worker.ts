@@ -1,11 +1,11 @@
 import { Command } from 'commander';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { watch } from 'node:fs';
+import { basename } from 'node:path';
 import { cancelDelegation, findDelegation, getWorkerResult, readWorkerEvents, type WorkerResultView } from '../../ops/worker.js';
 import { formatUsd, PRICES_AS_OF } from '../../kinds/prices.js';
 import { childStatusOf } from '../../lifecycle/derive.js';
 import { isTerminalChildStatus } from '../../lifecycle/states.js';
 import { resolveRawEventsFile } from '../../store/paths.js';
+import { watchRun } from '../../store/watch-run.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
 import { printJson, printText } from '../output.js';
 import { collectWorktree } from '../../worktree/collect.js';
@@ -87,22 +87,20 @@ export const logsCommand = (): Command =>
       if (!options.follow) return;
       const { path, record } = findDelegation(ctx, options.delegation);
       const raw = resolveRawEventsFile(ctx.runDir, record, { allowOutside: ctx.allowOutsidePaths, recordPath: path });
-      let wake: (() => void) | undefined;
-      const watchers = [path, raw].map((p) => {
-        try {
-          return watch(p, () => wake?.());
-        } catch {
-          return undefined;
-        }
-      });
+      // The record (to see the worker end; it is replaced by rename, so watched through its folder)
+      // and the raw events file (appended in place, wherever the record says it is).
+      const fileId = basename(path, '.json');
+      const watch = watchRun(ctx.runDir, { records: true, rawEvents: false, files: [raw] });
       try {
         while (!isTerminalChildStatus(childStatusOf(findDelegation(ctx, options.delegation).record))) {
-          // Woken by the files changing; the timeout only covers files that appear late.
-          await Promise.race([new Promise<void>((resolve) => (wake = resolve)), sleep(1_000)]);
+          for (;;) {
+            const changes = await watch.batch();
+            if (watch.closed || changes.some((c) => c.kind === 'file' || (c.kind === 'records' && (c.ids === undefined || c.ids.includes(fileId))))) break;
+          }
           drain();
         }
         drain();
       } finally {
-        for (const w of watchers) w?.close();
+        watch.close();
       }
     });

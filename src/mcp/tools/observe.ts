@@ -1,10 +1,9 @@
 /** captain_status (compact by default) and captain_wait (long-poll with a cursor). */
-import { watch } from 'node:fs';
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { getStatus, type StatusResult } from '../../ops/status.js';
 import { readRunEvents, type RunEvent } from '../../store/events-log.js';
-import { runLayout } from '../../store/paths.js';
+import { watchRun } from '../../store/watch-run.js';
 import { asInteger, asString, getKey, type JsonObject } from '../../util/json.js';
 import { answer, guarded, type McpRuns } from '../context.js';
 
@@ -130,31 +129,22 @@ export const registerObserveTools = (server: McpServer, runs: McpRuns): void => 
       let position = cursor ?? 0;
       const seen: Array<RunEvent & { cursor: number }> = [];
       let fanIn: JsonObject | null = null;
-      const watcher = (() => {
-        try {
-          return watch(runLayout(ctx.runDir).eventsJsonl);
-        } catch {
-          return undefined;
-        }
-      })();
+      // Only the run's log: the events after `cursor`, as they are appended.
+      const watch = watchRun(ctx.runDir, { cursor: position, records: false, rawEvents: false, maxEvents: WAIT_MAX_EVENTS });
       try {
         for (;;) {
-          const page = readRunEvents(ctx.runDir, position, { limit: WAIT_MAX_EVENTS - seen.length });
-          seen.push(...page.events);
-          position = page.next_cursor;
+          const changes = await watch.batch(Math.max(deadline - Date.now(), 0));
+          const transitions = changes.flatMap((c) => (c.kind === 'transition' ? [c] : []));
+          const taken = transitions.slice(0, WAIT_MAX_EVENTS - seen.length);
+          seen.push(...taken.map((c) => c.event));
+          // All of the batch taken: resume where the watch read to (past unreadable lines too); else after the last one taken.
+          position = taken.length === transitions.length ? (watch.cursor ?? position) : taken.at(-1)!.cursor;
           fanIn = (seen.filter((e) => e.event === 'fan_in_collapsed' && (card === null || e.task_card_id === card)).pop() as JsonObject | undefined) ?? null;
           const satisfied = until === 'fan_in' ? fanIn !== null : seen.length > 0;
-          if (satisfied || seen.length >= WAIT_MAX_EVENTS || Date.now() >= deadline) break;
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, Math.max(deadline - Date.now(), 0));
-            watcher?.once('change', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-          });
+          if (satisfied || seen.length >= WAIT_MAX_EVENTS || Date.now() >= deadline || watch.closed) break;
         }
       } finally {
-        watcher?.close();
+        watch.close();
       }
       const more = readRunEvents(ctx.runDir, position, { limit: 1 }).events.length > 0;
       const timedOut = until === 'fan_in' ? fanIn === null : seen.length === 0;

@@ -1,0 +1,111 @@
+/**
+ * Compact JSON written in pieces: the same bytes as `JSON.stringify(value)`, but large arrays are
+ * serialized element by element and flushed in batches, so a status over 100k workers never holds
+ * its whole JSON text (hundreds of MB) in memory at once.
+ */
+import { isJsonObject } from './json.js';
+import { JsonText } from './json-text.js';
+
+/** Arrays longer than this are written element by element; shorter values in one stringify. */
+const SPLIT_ARRAY_LENGTH = 64;
+/** Nesting depth up to which objects are opened key by key (the status payload's big arrays sit at depth 2). */
+const SPLIT_DEPTH = 3;
+
+/** What `JSON.stringify` leaves out of an object (and writes as null in an array). */
+const isUnwritable = (item: unknown): boolean => item === undefined || typeof item === 'function' || typeof item === 'symbol';
+
+/** An object that `JSON.stringify` writes key by key (no `toJSON` of its own). */
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  isJsonObject(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+
+/** `{"key":<inner pieces>,...}`, skipping what JSON.stringify skips. */
+function* objectPieces(value: Record<string, unknown>, inner: (item: unknown) => Iterable<string>): Generator<string> {
+  yield '{';
+  let first = true;
+  for (const [key, item] of Object.entries(value)) {
+    if (isUnwritable(item)) continue;
+    yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+    first = false;
+    yield* inner(item);
+  }
+  yield '}';
+}
+
+/** The JSON text of `value` in pieces whose concatenation equals `JSON.stringify(value)`. */
+export function* jsonPieces(value: unknown, depth = 0): Generator<string> {
+  if (Array.isArray(value) && value.length > SPLIT_ARRAY_LENGTH) {
+    yield '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) yield ',';
+      // As JSON.stringify does: undefined and functions in arrays become null.
+      yield JSON.stringify(value[i]) ?? 'null';
+    }
+    yield ']';
+    return;
+  }
+  if (depth < SPLIT_DEPTH && isPlainObject(value)) {
+    yield* objectPieces(value, (item) => jsonPieces(item, depth + 1));
+    return;
+  }
+  yield JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The JSON text of a document that carries {@link JsonText} entries: each written as its text,
+ * everything else as `JSON.stringify` writes it. Plain containers are walked all the way down (a
+ * document's own structure is small; its bulk sits in the JsonText entries).
+ */
+export function* documentPieces(value: unknown): Generator<string> {
+  if (value instanceof JsonText) {
+    yield value.text;
+    return;
+  }
+  if (Array.isArray(value)) {
+    yield '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) yield ',';
+      const item: unknown = value[i];
+      if (isUnwritable(item)) yield 'null';
+      else yield* documentPieces(item);
+    }
+    yield ']';
+    return;
+  }
+  if (isPlainObject(value)) {
+    yield* objectPieces(value, documentPieces);
+    return;
+  }
+  yield JSON.stringify(value) ?? 'null';
+}
+
+/** A document's value with every {@link JsonText} parsed back (for pretty printing; small documents). */
+export const materializeDocument = (document: unknown): unknown =>
+  JSON.parse(JSON.stringify(document, (_key, value: unknown) => (value instanceof JsonText ? JSON.parse(value.text) : value)));
+
+/** Writes `pieces` plus a newline to `stream`, in ~256 KiB batches, honouring back-pressure. */
+const writePieces = async (pieces: Iterable<string>, stream: NodeJS.WritableStream): Promise<void> => {
+  let batch: string[] = [];
+  let size = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const text = batch.join('');
+    batch = [];
+    size = 0;
+    if (!stream.write(text)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+  };
+  for (const piece of pieces) {
+    batch.push(piece);
+    size += piece.length;
+    if (size >= 256 * 1024) await flush();
+  }
+  batch.push('\n');
+  await flush();
+};
+
+/** Writes `value` as compact JSON plus a newline to `stream`, in batches (see {@link jsonPieces}). */
+export const writeJsonStream = (value: unknown, stream: NodeJS.WritableStream = process.stdout): Promise<void> =>
+  writePieces(jsonPieces(value), stream);
+
+/** Writes a document carrying {@link JsonText} entries as compact JSON plus a newline (see {@link documentPieces}). */
+export const writeJsonDocument = (document: unknown, stream: NodeJS.WritableStream = process.stdout): Promise<void> =>
+  writePieces(documentPieces(document), stream);
