@@ -24,6 +24,8 @@ export interface McpOptions {
   /** Hooks of the supervisors the server starts (every event one logs; a failed pass). */
   onEvent?: SupervisorOptions['onEvent'];
   onError?: SupervisorOptions['onError'];
+  /** Hooks (`[[hooks]]`) the server's supervisors fire; see `src/hooks/`. */
+  hooks?: SupervisorOptions['hooks'];
 }
 
 export interface ToolAnswer {
@@ -106,12 +108,13 @@ export class McpRuns {
 
   async supervise(ctx: RunContext): Promise<void> {
     if (this.options.supervise === false || this.supervisors.has(ctx.runDir) || !existsSync(ctx.runDir)) return;
-    const { onEvent, onError } = this.options;
+    const { onEvent, onError, hooks } = this.options;
     try {
       const supervisor = await superviseUnlessHeld(ctx, {
         command: `captain mcp (pid ${process.pid})`,
         ...(onEvent === undefined ? {} : { onEvent }),
         ...(onError === undefined ? {} : { onError }),
+        ...(hooks === undefined ? {} : { hooks }),
       });
       if (supervisor !== null) this.supervisors.set(ctx.runDir, supervisor);
     } catch (error) {

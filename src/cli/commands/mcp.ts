@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { serveMcpStdio } from '../../mcp/server.js';
-import { resolveConfigFromOptions, type CommonOptions } from '../common.js';
+import { hooksFromOptions, resolveConfigFromOptions, withHookOption, type CommonOptions } from '../common.js';
 import { RUNTIME_CONFIG_FLAGS } from '../../config/index.js';
 
 export const mcpCommand = (): Command => {
@@ -10,10 +10,12 @@ export const mcpCommand = (): Command => {
     .option('--workspace <dir>', 'create runs under <dir>/.captain/runs and keep every path inside <dir>')
     .option('--config <file>', 'runtime config file (.json or .toml)')
     .option('--no-supervise', 'do not supervise the runs the server touches');
+  withHookOption(command);
   for (const flag of RUNTIME_CONFIG_FLAGS) command.option(flag.flags, flag.description);
-  return command.action(async (options: CommonOptions & { workspace?: string; supervise: boolean }) => {
+  return command.action(async (options: CommonOptions & { workspace?: string; supervise: boolean; hook?: string[] }) => {
     await serveMcpStdio({
       config: resolveConfigFromOptions(options),
+      hooks: hooksFromOptions(options),
       supervise: options.supervise,
       ...(options.runDir === undefined ? {} : { runDir: options.runDir }),
       ...(options.workspace === undefined ? {} : { workspace: options.workspace }),
