@@ -185,3 +185,24 @@ export const GIT_MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
 export const GIT_TIMEOUT_MS = 10 * 60 * 1000;
 /** A record's diffstat lists at most this many files (the totals count all; the patch holds everything). @default 10000 */
 export const DIFFSTAT_MAX_FILES = 10_000;
+
+/** A command worker's summary quotes at most this much of its last output line, in characters. @default 500 */
+export const COMMAND_SUMMARY_MAX_CHARS = 500;
+/** `captain logs`: the longest text shown per event line, in characters. @default 240 */
+export const LOG_LINE_TEXT_CHARS = 240;
+/** Completion snapshot: the assistant message preview and the raw output preview, in characters (upstream's sizes). */
+export const ASSISTANT_MESSAGE_PREVIEW_CHARS = 180;
+export const RAW_OUTPUT_PREVIEW_CHARS = 220;
+/** How long `supervise --detach` waits for the background supervisor to take the run. @default 5000 */
+export const DETACH_START_WAIT_MS = 5_000;
+/** MCP answers cut a final message or log text at this many characters (the rest is named, with where to read it). @default 4000 */
+export const MCP_MAX_TEXT_CHARS = 4_000;
+/** MCP `captain_wait`: default and largest `timeout_ms` (under Codex's 60 s tool-call limit). */
+export const MCP_WAIT_DEFAULT_MS = 25_000;
+export const MCP_WAIT_MAX_MS = 50_000;
+/** MCP `captain_wait`: the most transitions one call returns. @default 50 */
+export const MCP_WAIT_MAX_EVENTS = 50;
+/** MCP `captain_status` compact answers list at most this many workers. @default 50 */
+export const MCP_COMPACT_MAX_WORKERS = 50;
+/** MCP `captain_list_runs`: runs listed when the call gives no limit. @default 20 */
+export const MCP_LIST_RUNS_DEFAULT_LIMIT = 20;

@@ -3,7 +3,7 @@
  * and the names each source uses for it. Everything else about a key is derived from this table.
  */
 import { z } from 'zod';
-import type { RuntimeConfig } from './defaults.js';
+import { DEFAULT_RUNTIME_CONFIG, type RuntimeConfig } from './defaults.js';
 
 export type RuntimeConfigKey = keyof RuntimeConfig;
 
@@ -21,37 +21,37 @@ export const RUNTIME_CONFIG_KEYS: Record<RuntimeConfigKey, KeySpec> = {
   worker_stuck_after_ms: {
     schema: positiveMs,
     expected: 'a positive integer (milliseconds)',
-    description: 'progress age at which a running worker is stale / timed out (default 45000)',
+    description: "progress age at which a running worker is stale / timed out (caps the record's own thresholds)",
     valueName: 'ms',
   },
   worker_quiet_after_ms: {
     schema: positiveMs,
     expected: 'a positive integer (milliseconds)',
-    description: 'progress age at which a running worker is quiet (default: half the stale threshold)',
+    description: 'progress age at which a running worker is quiet',
     valueName: 'ms',
   },
   worker_kill_grace_ms: {
     schema: nonNegativeMs,
     expected: 'a non-negative integer (milliseconds)',
-    description: 'time between SIGTERM and SIGKILL when reclaiming (default 2000)',
+    description: 'time between SIGTERM and SIGKILL when reclaiming',
     valueName: 'ms',
   },
   worker_auto_reclaim_enabled: {
     schema: z.boolean(),
     expected: 'true or false',
-    description: 'let the supervisor reclaim stuck workers by itself (default true)',
+    description: 'the supervisor reclaims stuck workers by itself',
     valueName: 'bool',
   },
   worker_max_retries_per_phase: {
     schema: nonNegativeMs,
     expected: 'a non-negative integer',
-    description: 'retries of a failed or reclaimed delegation (default 1)',
+    description: 'retries of a failed or reclaimed delegation',
     valueName: 'n',
   },
   worker_retry_backoff_ms: {
     schema: nonNegativeMs,
     expected: 'a non-negative integer (milliseconds)',
-    description: 'backoff before the first retry, doubling per retry (default 1000)',
+    description: 'backoff before the first retry, doubling per retry',
     valueName: 'ms',
   },
 };
@@ -65,12 +65,18 @@ export const flagName = (key: RuntimeConfigKey): string => `--${key.replaceAll('
 export const envName = (key: RuntimeConfigKey): string => `CAPTAIN_${key.toUpperCase()}`;
 export const attributeName = (key: RuntimeConfigKey): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** What the CLI declares: one flag per key, derived from the table. */
+/** The default of a key as help texts show it (from `DEFAULT_RUNTIME_CONFIG`, the one place defaults live). */
+export const describeDefault = (key: RuntimeConfigKey): string => {
+  const value = DEFAULT_RUNTIME_CONFIG[key];
+  return value === undefined ? 'half the stale threshold' : String(value);
+};
+
+/** What the CLI declares: one flag per key, derived from the table; the help text ends with the default. */
 export const RUNTIME_CONFIG_FLAGS = RUNTIME_CONFIG_KEY_NAMES.map((key) => ({
   key,
   flags: `${flagName(key)} <${RUNTIME_CONFIG_KEYS[key].valueName}>`,
   attribute: attributeName(key),
-  description: RUNTIME_CONFIG_KEYS[key].description,
+  description: `${RUNTIME_CONFIG_KEYS[key].description} (default ${describeDefault(key)})`,
 }));
 
 /** The closest known key, for "did you mean" hints. */

@@ -5,9 +5,9 @@
 import { signalHeadline, type KindVerdict } from './outcome.js';
 import { summarizeForVisibility } from './text.js';
 import { isExitUnknown, type ExitInfo, type ParsedLine, type WorkerEvent } from './types.js';
+import { COMMAND_SUMMARY_MAX_CHARS } from '../config/defaults.js';
 
 /** The longest summary taken from a command's last output line, in characters. */
-const COMMAND_SUMMARY_MAX_CHARS = 500;
 
 /** One `output` event per non-empty line (JSON or not: a command's output is opaque). */
 export const commandEvents = ({ text }: ParsedLine): WorkerEvent[] => (text.trim() === '' ? [] : [{ type: 'output', text }]);

@@ -3,11 +3,11 @@ import { formatUsd } from '../kinds/prices.js';
 import { isJsonObject, type Json, type JsonObject } from '../util/json.js';
 import { summarizeForVisibility } from './text.js';
 import type { WorkerEvent, WorkerKind } from './types.js';
+import { LOG_LINE_TEXT_CHARS } from '../config/defaults.js';
 
 /** The longest text a rendered line quotes, in characters. */
-const LINE_TEXT_CHARS = 240;
 
-const one = (text: string, maxChars = LINE_TEXT_CHARS): string => summarizeForVisibility(text, maxChars);
+const one = (text: string, maxChars = LOG_LINE_TEXT_CHARS): string => summarizeForVisibility(text, maxChars);
 
 const numberAt = (usage: JsonObject, key: string): number | undefined => {
   const value = usage[key];

@@ -12,10 +12,10 @@ import { createNonJsonScanner, parseLine } from './lines.js';
 import { createKindScanner } from './scanner.js';
 import { capUtf8Bytes, rustLines, summarizeForVisibility } from './text.js';
 import type { ExitInfo, TerminalEvent, WorkerKind } from './types.js';
+import { ASSISTANT_MESSAGE_PREVIEW_CHARS, RAW_OUTPUT_PREVIEW_CHARS } from '../config/defaults.js';
 
 /** Upstream's preview caps (characters). */
-export const ASSISTANT_MESSAGE_PREVIEW_CHARS = 180;
-export const RAW_OUTPUT_PREVIEW_CHARS = 220;
+export { ASSISTANT_MESSAGE_PREVIEW_CHARS, RAW_OUTPUT_PREVIEW_CHARS };
 /** How many trailing stderr lines `stderr_preview` joins. */
 const STDERR_PREVIEW_LINES = 4;
 

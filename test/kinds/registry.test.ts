@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { delegateCommand } from '../../src/cli/commands/delegate.js';
-import { replaceDerivedTables } from '../../src/kinds/readme-tables.js';
+import { replaceDerivedTables } from '../../src/docs/readme-tables.js';
 import { agentKinds, allKindSpecs, isWorkerKind, kindSpec } from '../../src/kinds/registry.js';
 import { WORKER_KINDS } from '../../src/lifecycle/kinds.js';
 import { preflightLaunch } from '../../src/ops/preflight.js';

@@ -8,9 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { alreadySupervised, currentHolder, startSupervisor } from '../../supervisor/index.js';
 import { contextFromOptions, hooksFromOptions, withHookOption, withRunOptions, type CommonOptions } from '../common.js';
 import { printJson, printText } from '../output.js';
+import { DETACH_START_WAIT_MS } from '../../config/defaults.js';
 
-/** How long `supervise --detach` waits for the background supervisor to take the run. */
-const DETACH_START_WAIT_MS = 5_000;
 
 /** The last lines of the background supervisor's log (why it stopped). */
 const readTail = (path: string): string => {

@@ -6,12 +6,8 @@ import { readRunEvents, type RunEvent } from '../../store/events-log.js';
 import { watchRun } from '../../store/watch-run.js';
 import { asInteger, asString, getKey, type JsonObject } from '../../util/json.js';
 import { answer, guarded, type McpRuns } from '../context.js';
+import { MCP_COMPACT_MAX_WORKERS as COMPACT_MAX_WORKERS, MCP_WAIT_DEFAULT_MS, MCP_WAIT_MAX_EVENTS as WAIT_MAX_EVENTS, MCP_WAIT_MAX_MS } from '../../config/defaults.js';
 
-/** captain_wait's default and ceiling: always under an MCP client's tool-call limit (60 s in Codex). */
-export const WAIT_DEFAULT_MS = 25_000;
-export const WAIT_MAX_MS = 50_000;
-const WAIT_MAX_EVENTS = 50;
-const COMPACT_MAX_WORKERS = 50;
 
 const COUNT_KEYS = [
   'total_worker_count', 'active_worker_count', 'queued_worker_count', 'launching_worker_count', 'running_worker_count',
@@ -106,11 +102,11 @@ export const registerObserveTools = (server: McpServer, runs: McpRuns): void => 
     'captain_wait',
     {
       title: 'Wait for a change',
-      description: `Long-poll the run's transition log: returns as soon as anything happens after \`cursor\` (or, with until="fan_in", once the task card's fan-in is collapsed), or after timeout_ms (default ${WAIT_DEFAULT_MS}, at most ${WAIT_MAX_EVENTS === 50 ? WAIT_MAX_MS : WAIT_MAX_MS}). Pass next_cursor to the next call: no event is missed or repeated. Omit cursor on the first call to start from the beginning.`,
+      description: `Long-poll the run's transition log: returns as soon as anything happens after \`cursor\` (or, with until="fan_in", once the task card's fan-in is collapsed), or after timeout_ms (default ${MCP_WAIT_DEFAULT_MS}, at most ${MCP_WAIT_MAX_MS}). Pass next_cursor to the next call: no event is missed or repeated. Omit cursor on the first call to start from the beginning.`,
       inputSchema: {
         run_dir: z.string().optional(),
         cursor: z.number().int().nonnegative().optional(),
-        timeout_ms: z.number().int().min(0).max(WAIT_MAX_MS).optional(),
+        timeout_ms: z.number().int().min(0).max(MCP_WAIT_MAX_MS).optional(),
         until: z.enum(['any', 'fan_in']).optional(),
         task_card_id: z.string().optional().describe('with until=fan_in: the task card (default: the active one)'),
       },
@@ -125,7 +121,7 @@ export const registerObserveTools = (server: McpServer, runs: McpRuns): void => 
     guarded(async ({ run_dir, cursor, timeout_ms, until, task_card_id }) => {
       const ctx = await runs.open(run_dir);
       const card = task_card_id ?? asString(getKey(ctx.run, 'active_task_card_id')) ?? null;
-      const deadline = Date.now() + Math.min(timeout_ms ?? WAIT_DEFAULT_MS, WAIT_MAX_MS);
+      const deadline = Date.now() + Math.min(timeout_ms ?? MCP_WAIT_DEFAULT_MS, MCP_WAIT_MAX_MS);
       let position = cursor ?? 0;
       const seen: Array<RunEvent & { cursor: number }> = [];
       let fanIn: JsonObject | null = null;

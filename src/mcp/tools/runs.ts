@@ -5,9 +5,7 @@ import { openRunContext } from '../../ops/context.js';
 import { listRuns } from '../../ops/run-list.js';
 import { addTaskCard, createRun } from '../../ops/runs.js';
 import { answer, guarded, type McpRuns } from '../context.js';
-
-/** captain_list_runs answers at most this many runs unless asked for more. */
-const LIST_RUNS_DEFAULT_LIMIT = 20;
+import { MCP_LIST_RUNS_DEFAULT_LIMIT as LIST_RUNS_DEFAULT_LIMIT } from '../../config/defaults.js';
 
 const runRow = z.object({
   run_id: z.string(),

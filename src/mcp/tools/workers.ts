@@ -9,14 +9,14 @@ import { isJsonObject, type JsonObject } from '../../util/json.js';
 import { collectWorktree } from '../../worktree/collect.js';
 import { formatDiffstat } from '../../worktree/diffstat.js';
 import { answer, guarded, type McpRuns } from '../context.js';
+import { MCP_MAX_TEXT_CHARS } from '../../config/defaults.js';
 
 const runDir = z.string().optional().describe('the run (default: the server’s run)');
 const delegationId = z.string().min(1).describe('a delegation id from captain_delegate or captain_status');
 /** Longest text a tool answer carries in one field. */
-const MAX_TEXT = 4_000;
 const clip = (text: unknown): string | null => {
   if (typeof text !== 'string') return null;
-  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT)}… [${text.length - MAX_TEXT} more characters; see captain_events]`;
+  return text.length <= MCP_MAX_TEXT_CHARS ? text : `${text.slice(0, MCP_MAX_TEXT_CHARS)}… [${text.length - MCP_MAX_TEXT_CHARS} more characters; see captain_events]`;
 };
 
 /** captain_result's worktree fields (absent without a worktree); at most 200 paths. */
