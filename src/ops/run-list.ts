@@ -17,6 +17,7 @@ import { findWorkspace, workspaceRunsDir } from '../store/workspace.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import { parseRfc3339Millis } from '../util/time.js';
 import { sumUsage } from './usage.js';
+import { worktreeDiskUsage } from '../worktree/disk.js';
 
 /** A run folder found under a runs folder, with its run.json when readable. */
 export interface RunFolder {
@@ -32,6 +33,8 @@ export interface RunFolder {
 export type ListedRunOutcome = RunOutcome | 'unreadable';
 
 export interface RunListEntry extends JsonObject {
+  /** With `disk: true` (`captain runs --disk`): the run's git worktrees and the bytes they use; else null. */
+  worktree_disk: { worktrees: number; bytes: number } | null;
   run_id: string;
   run_dir: string;
   title: string | null;
@@ -107,7 +110,7 @@ export const summarizeRun = (folder: RunFolder, config: RuntimeConfig, nowMs: nu
     created_at: asString(getKey(run, 'created_at')) ?? null,
     age_ms: Math.max(nowMs - folder.sort_ms, 0),
   };
-  const empty = { worker_count: 0, counts: {}, total_tokens: 0, cost_usd: null, record_errors: 0 };
+  const empty = { worker_count: 0, counts: {}, total_tokens: 0, cost_usd: null, record_errors: 0, worktree_disk: null };
   if (folder.run === null) return { ...base, outcome: 'unreadable', ...empty, error: folder.error };
   let loaded;
   try {
@@ -135,6 +138,7 @@ export const summarizeRun = (folder: RunFolder, config: RuntimeConfig, nowMs: nu
     total_tokens: usage.total_tokens,
     cost_usd: usage.cost_usd,
     record_errors: loaded.errors.length,
+    worktree_disk: null,
     error: null,
   };
 };
@@ -163,11 +167,19 @@ export const resolveWorkspace = (query: WorkspaceQuery = {}): string => {
 };
 
 /** Every run of the workspace, newest first, each with its outcome, counts by phase, age, tokens and cost. */
-export const listRuns = (query: WorkspaceQuery & { config: RuntimeConfig; now?: () => number }): RunList => {
+export const listRuns = (query: WorkspaceQuery & { config: RuntimeConfig; now?: () => number; disk?: boolean }): RunList => {
   const workspace = resolveWorkspace(query);
   const runsDir = workspaceRunsDir(workspace);
   const nowMs = (query.now ?? Date.now)();
-  return { workspace, runs_dir: runsDir, runs: scanRunFolders(runsDir).map((folder) => summarizeRun(folder, query.config, nowMs)) };
+  const runs = scanRunFolders(runsDir).map((folder) => summarizeRun(folder, query.config, nowMs));
+  if (query.disk === true) {
+    // A du-like walk of each run's worktrees: opt-in, it costs a stat per checked-out file.
+    for (const run of runs) {
+      const usage = worktreeDiskUsage(run.run_dir);
+      run.worktree_disk = { worktrees: usage.worktrees, bytes: usage.bytes };
+    }
+  }
+  return { workspace, runs_dir: runsDir, runs };
 };
 
 /** The run a command given no run directory works on: the newest readable run of the workspace. */

@@ -68,6 +68,7 @@ describe('captain runs text', () => {
     total_tokens: 1_234_567,
     cost_usd: 1.5,
     record_errors: 0,
+    worktree_disk: null,
     error: null,
     ...over,
   });
@@ -80,5 +81,12 @@ describe('captain runs text', () => {
     assert.match(text, /^TITLE\s+OUTCOME\s+WORKERS\s+AGE\s+TOKENS\s+COST\s+RUN$/m);
     assert.match(text, /fanned in\s+5 returned · 1 failed\s+3d 00h\s+1\.2M\s+\$1\.50\s+run-/);
     assert.match(text, /unreadable\s+run\.json: invalid J\S*\s.*run-/);
+  });
+
+  it('with --disk, a DISK column shows the bytes of the worktrees of each run that has worktrees', () => {
+    const text = renderRunsText({ workspace: '/ws', runs_dir: '/ws/.captain/runs', runs: [entry(1, { worktree_disk: { worktrees: 3, bytes: 5 * 1024 * 1024 } }), entry(2, { worktree_disk: { worktrees: 0, bytes: 0 } })] }, plain);
+    assert.ok(widest(text) <= 100, text);
+    assert.match(text, /^TITLE\s+OUTCOME\s+WORKERS\s+AGE\s+TOKENS\s+COST\s+DISK\s+RUN$/m);
+    assert.match(text, /\$1\.50\s+5\.2 MB\s+run-/);
   });
 });

@@ -106,6 +106,9 @@ describe('worktrees: captain clean', () => {
     const usage = worktreeDiskUsage(runDir);
     assert.equal(usage.worktrees, 3);
     assert.ok(usage.bytes > 3 * 50 * 4000, `${usage.bytes} bytes`);
+    const listed = json(runCaptain(['runs', '--disk', '--json'], { cwd: repo.dir }));
+    const listedRun = (listed.runs as JsonObject[]).find((r) => r.run_dir === runDir);
+    assert.deepEqual(listedRun?.worktree_disk, { worktrees: 3, bytes: usage.bytes }, '`captain runs --disk` shows the worktrees\' disk use');
 
     const first = json(runCaptain(['clean', '--run-dir', runDir, '--json']));
     assert.deepEqual((first.removed as JsonObject[]).map((r) => r.delegation_ids), [[done]]);

@@ -56,10 +56,12 @@ export const runsCommand = (): Command =>
     .description(`list the runs of the workspace (${DEFAULT_RUNS_DIR} in the nearest folder from here up holding .captain/), newest first: outcome, workers by state, age, tokens, cost`)
     .option('--workspace <dir>', 'the workspace (the folder holding .captain/) instead of searching from here up')
     .option('--config <file>', 'runtime config file (thresholds used to judge running workers)')
+    .option('--disk', "also measure the disk used by each run's git worktrees (a walk of their files)")
     .option('--json', 'print JSON: {workspace, runs_dir, runs: [...]}')
-    .action((options: { workspace?: string; config?: string; json?: boolean }) => {
+    .action((options: { workspace?: string; config?: string; json?: boolean; disk?: boolean }) => {
       const list = listRuns({
         config: resolveConfigFromOptions(options),
+        disk: options.disk === true,
         ...(options.workspace === undefined ? { cwd: process.cwd() } : { workspace: options.workspace }),
       });
       if (options.json) return printJson(list);

@@ -7,6 +7,7 @@ import { TEXT_TABLE_WIDTH } from '../../config/defaults.js';
 import { describePhaseCounts } from '../../lifecycle/phase.js';
 import type { RunList, RunListEntry } from '../../ops/run-list.js';
 import { fitTable, formatLongAge, oneLine, paint, type Style } from './format.js';
+import { formatBytes } from '../../worktree/disk.js';
 
 const OUTCOME_COLOURS: Record<string, (s: string) => string> = {
   running: pc.cyan,
@@ -29,6 +30,7 @@ const row = (run: RunListEntry, style: Style): string[] => [
   formatLongAge(run.age_ms),
   run.total_tokens > 0 ? compactCount(run.total_tokens) : '-',
   run.cost_usd === null ? '-' : `$${run.cost_usd.toFixed(2)}`,
+  run.worktree_disk === null || run.worktree_disk.worktrees === 0 ? '-' : formatBytes(run.worktree_disk.bytes),
   run.run_id,
 ];
 
@@ -36,10 +38,10 @@ const row = (run: RunListEntry, style: Style): string[] => [
 export const renderRunsText = (list: RunList, style: Style, opts: { width?: number } = {}): string => {
   if (list.runs.length === 0) return `no runs in ${list.runs_dir}; start one with \`captain start --title ...\``;
   const head = paint(style, pc.bold, `${list.runs.length} run${list.runs.length === 1 ? '' : 's'} in ${list.runs_dir} (newest first)`);
-  const table = fitTable(['TITLE', 'OUTCOME', 'WORKERS', 'AGE', 'TOKENS', 'COST', 'RUN'], list.runs.map((r) => row(r, style)), style, {
+  const table = fitTable(['TITLE', 'OUTCOME', 'WORKERS', 'AGE', 'TOKENS', 'COST', 'DISK', 'RUN'], list.runs.map((r) => row(r, style)), style, {
     width: opts.width ?? TEXT_TABLE_WIDTH,
     flex: [{ index: 0, min: 12, max: 40 }, { index: 2, min: 14, order: 1 }],
-    hideEmpty: [4, 5],
+    hideEmpty: [4, 5, 6],
   });
   return `${head}\n${table}\nnext: captain status --run-dir <runs dir>/<RUN>   (without --run-dir: the newest run)`;
 };
