@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { getStatusAsync, getStatusDocument } from '../../ops/status.js';
+import { openRecordCache } from '../../store/record-cache.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
 import { printJsonDocument, printText, styleFor } from '../output.js';
 import { renderStatusText } from '../render/status-text.js';
@@ -12,7 +13,12 @@ export const statusCommand = (): Command =>
     .action(async (options: CommonOptions & { taskCard?: string; snapshot?: boolean }) => {
       const ctx = contextFromOptions(options);
       const request = { ...(options.taskCard === undefined ? {} : { taskCardId: options.taskCard }), snapshot: options.snapshot ?? false };
+      // Unchanged delegation files come from the run's record cache (CAPTAIN_NO_RECORD_CACHE=1: read them all).
+      const recordCache = process.env['CAPTAIN_NO_RECORD_CACHE'] === '1' ? undefined : openRecordCache(ctx.runDir);
+      const withCache = recordCache === undefined ? request : { ...request, recordCache };
       // JSON: each worker is serialized in its slice and printed as that text.
-      if (options.json) await printJsonDocument(await getStatusDocument(ctx, request));
-      else printText(renderStatusText(await getStatusAsync(ctx, request), styleFor()));
+      if (options.json) await printJsonDocument(await getStatusDocument(ctx, withCache));
+      else printText(renderStatusText(await getStatusAsync(ctx, withCache), styleFor()));
+      // After the answer is out: rewritten only when enough changed.
+      recordCache?.save();
     });
