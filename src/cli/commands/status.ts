@@ -16,9 +16,14 @@ export const statusCommand = (): Command =>
       // Unchanged delegation files come from the run's record cache (CAPTAIN_NO_RECORD_CACHE=1: read them all).
       const recordCache = process.env['CAPTAIN_NO_RECORD_CACHE'] === '1' ? undefined : openRecordCache(ctx.runDir);
       const withCache = recordCache === undefined ? request : { ...request, recordCache };
-      // JSON: each worker is serialized in its slice and printed as that text.
-      if (options.json) await printJsonDocument(await getStatusDocument(ctx, withCache));
-      else printText(renderStatusText(await getStatusAsync(ctx, withCache), styleFor()));
+      try {
+        // JSON: each worker is serialized in its slice and printed as that text.
+        if (options.json) await printJsonDocument(await getStatusDocument(ctx, withCache));
+        else printText(renderStatusText(await getStatusAsync(ctx, withCache), styleFor()));
+      } catch (error) {
+        recordCache?.discard();
+        throw error;
+      }
       // After the answer is out: rewritten only when enough changed.
       recordCache?.save();
     });
