@@ -147,6 +147,18 @@ export const decodeRecordBytes = (path: string, bytes: Uint8Array): string => {
 };
 
 /**
+ * The record in `text`, a text that already passed {@link parseRecordText} under the same limits
+ * (the record cache keeps only such texts, byte for byte): JSON.parse and, when `mayHoldFloat`
+ * (what `mayHoldFloatLiteral` said of it), the float-literal marks. Null if it is not an object after all.
+ */
+export const parseCheckedRecordText = (text: string, mayHoldFloat: boolean): JsonObject | null => {
+  const value: unknown = JSON.parse(text);
+  if (!isJsonObject(value)) return null;
+  if (mayHoldFloat) markFloatLiterals(text, value);
+  return value;
+};
+
+/**
  * The record in `text` (a record file's whole content), checked as {@link readJsonObjectSync}
  * checks it after the read: JSON.parse, an object at the root, the nesting cap, float literals marked.
  */

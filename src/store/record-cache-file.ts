@@ -2,8 +2,11 @@
  * The record cache's file (format v1), read and written in bounded memory:
  *
  *   `captain-record-cache v1\n`, the texts one after the other (UTF-8), the index
- *   `{"entries": [[file name, key, offset, length, sha256 of the text, base64], ...]}`, and a
- *   32-byte trailer: `<index offset, 15 digits> <index length, 15 digits>\n`.
+ *   `{"max_bytes": M, "max_depth": D, "entries": [[file name, key, offset, length, sha256 of the
+ *   text (base64), flags], ...]}`, and a 32-byte trailer: `<index offset, 15 digits> <index length, 15 digits>\n`.
+ *
+ * `max_bytes` / `max_depth` are the record limits the texts were checked under (a file written
+ * under other limits is not used); flag 1: the text may hold a float literal (`mayHoldFloatLiteral`).
  *
  * Offsets count from the start of the file. A text whose bytes do not match their hash is not
  * used (a damaged file costs a read, never a wrong record). The index sits at the end so a new file can be
@@ -12,7 +15,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants as fsConstants } from 'node:fs';
 import { hash } from 'node:crypto';
-import { RECORD_CACHE_MAX_BYTES } from '../config/defaults.js';
+import { RECORD_CACHE_MAX_BYTES, RECORD_MAX_BYTES, RECORD_MAX_DEPTH } from '../config/defaults.js';
 
 const MAGIC = 'captain-record-cache v1\n';
 const TRAILER_BYTES = 32;
@@ -24,14 +27,19 @@ export interface CacheEntry {
   offset: number;
   length: number;
   sha256: string;
+  /** Bit 1: the text may hold a float literal. */
+  flags: number;
 }
 
 const digest = (bytes: Uint8Array): string => hash('sha256', bytes, 'base64');
 
-const isIndexEntry = (value: unknown, start: number, end: number): value is [string, string, number, number, string] =>
+type IndexEntry = [name: string, key: string, offset: number, length: number, sha256: string, flags: number];
+
+const isIndexEntry = (value: unknown, start: number, end: number): value is IndexEntry =>
   Array.isArray(value) &&
-  value.length === 5 &&
+  value.length === 6 &&
   typeof value[4] === 'string' &&
+  (value[5] === 0 || value[5] === 1) &&
   typeof value[0] === 'string' &&
   typeof value[1] === 'string' &&
   Number.isSafeInteger(value[2]) &&
@@ -54,7 +62,7 @@ const readExactly = (fd: number, buffer: Buffer, length: number, position: numbe
 export interface CacheFileReader {
   entries: Map<string, CacheEntry>;
   /** The bytes of `entry` (valid until the next call), or null when they cannot be read or do not match their hash. */
-  bytes(entry: CacheEntry): Uint8Array | null;
+  bytes(entry: CacheEntry): Buffer | null;
   close(): void;
 }
 
@@ -87,12 +95,13 @@ export const openCacheFile = (file: string): CacheFileReader | null => {
     if (trailer === null || indexOffset < MAGIC.length || indexOffset + indexLength + TRAILER_BYTES !== stat.size) return fail();
     const indexBytes = Buffer.allocUnsafe(indexLength);
     if (!readExactly(fd, indexBytes, indexLength, indexOffset)) return fail();
-    const index = JSON.parse(indexBytes.toString('utf8')) as { entries?: unknown };
+    const index = JSON.parse(indexBytes.toString('utf8')) as { entries?: unknown; max_bytes?: unknown; max_depth?: unknown };
     if (typeof index !== 'object' || index === null || !Array.isArray(index.entries)) return fail();
+    if (index.max_bytes !== RECORD_MAX_BYTES || index.max_depth !== RECORD_MAX_DEPTH) return fail();
     const entries = new Map<string, CacheEntry>();
     for (const entry of index.entries as unknown[]) {
       if (!isIndexEntry(entry, MAGIC.length, indexOffset)) return fail();
-      entries.set(entry[0], { key: entry[1], offset: entry[2], length: entry[3], sha256: entry[4] });
+      entries.set(entry[0], { key: entry[1], offset: entry[2], length: entry[3], sha256: entry[4], flags: entry[5] });
     }
     let window = Buffer.allocUnsafe(0);
     let windowStart = 0;
@@ -129,8 +138,8 @@ export const openCacheFile = (file: string): CacheFileReader | null => {
 
 /** A cache file being written: texts appended as they come, the index at the end. */
 export interface CacheFileWriter {
-  /** Appends a text (or bytes) filed under `name` and `key`. */
-  append(name: string, key: string, content: string | Uint8Array): void;
+  /** Appends a text (or bytes) filed under `name` and `key`, with its flags (see the format). */
+  append(name: string, key: string, content: string | Uint8Array, flags: number): void;
   /** How many entries so far. */
   readonly count: number;
   /** Writes the index and trailer, fsyncs, and renames the file into place. */
@@ -144,7 +153,7 @@ export const createCacheFile = (file: string): CacheFileWriter => {
   const temp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
   const fd = openSync(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
   const chunk = Buffer.allocUnsafe(WINDOW_BYTES);
-  const index: [string, string, number, number, string][] = [];
+  const index: IndexEntry[] = [];
   let used = 0;
   let position = 0;
   let done = false;
@@ -192,10 +201,10 @@ export const createCacheFile = (file: string): CacheFileWriter => {
   };
   put(MAGIC);
   return {
-    append: (name, key, content) => {
+    append: (name, key, content, flags) => {
       const offset = position;
       const bytes = put(content);
-      index.push([name, key, offset, bytes.length, digest(bytes)]);
+      index.push([name, key, offset, bytes.length, digest(bytes), flags]);
     },
     get count() {
       return index.length;
@@ -203,7 +212,7 @@ export const createCacheFile = (file: string): CacheFileWriter => {
     commit: () => {
       try {
         const indexOffset = position;
-        const indexLength = put(JSON.stringify({ entries: index })).length;
+        const indexLength = put(JSON.stringify({ max_bytes: RECORD_MAX_BYTES, max_depth: RECORD_MAX_DEPTH, entries: index })).length;
         put(`${String(indexOffset).padStart(15, '0')} ${String(indexLength).padStart(15, '0')}\n`);
         flush();
         fsyncSync(fd);

@@ -2,12 +2,14 @@
  * The record cache of `captain status`: `<run>/.captain-cache/records.v1.bin` holds the text of
  * each delegation file as last read, keyed by what proves the file unchanged since (device, inode,
  * size, mtime and ctime in nanoseconds, from a `bigint` stat). An unchanged record then costs one
- * `stat` instead of open + fstat + read + close + decode; its text is parsed and checked exactly
- * as a read parses it (`parseRecordText`), so what status derives from it is the same, byte for
- * byte. Anything in doubt reads the file: no cache file, a different format, a file not owned by
- * this user or writable by others, a bad index, a key that differs, a stat that fails or finds no
- * regular file. A file is only cached when its mtime and ctime are RECORD_CACHE_RACY_MARGIN_MS older
- * than the read (a rewrite within one timestamp tick, same size, must not look unchanged).
+ * `stat` instead of open + fstat + read + close, and is parsed from the very text the read that
+ * stored it had checked (each text is kept with its SHA-256 and the record limits it was checked
+ * under; float-literal marks are redone), so what status derives from it is the same, byte for byte.
+ * Anything in doubt reads the file: no cache file, another format or limits, a file not owned by
+ * this user or writable by others, a bad index or hash, a key that differs, a stat that fails or
+ * finds no regular file. A file is only cached when its mtime and ctime are
+ * RECORD_CACHE_RACY_MARGIN_MS older than the read (a rewrite within one timestamp tick, same size,
+ * must not look unchanged).
  *
  * Without a usable cache file, a new one is written while the records are read and committed by
  * `save`; with one, `save` rewrites it only when enough changed. The format is in
@@ -17,7 +19,8 @@ import { mkdirSync, statSync, type BigIntStats } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { RECORD_CACHE_RACY_MARGIN_MS, RECORD_CACHE_REWRITE_SHARE, RECORD_MAX_BYTES } from '../config/defaults.js';
 import { describeError } from '../errors.js';
-import { decodeRecordBytes, guardWrite, parseRecordText, type ReadScratch, type RecordSource } from './json-file.js';
+import { guardWrite, parseCheckedRecordText, type ReadScratch, type RecordSource } from './json-file.js';
+import { mayHoldFloatLiteral } from '../util/json.js';
 import { runLayout } from './paths.js';
 import { createCacheFile, openCacheFile, type CacheEntry, type CacheFileReader, type CacheFileWriter } from './record-cache-file.js';
 import { readRecordFile, type RecordFileRead } from './records.js';
@@ -64,7 +67,7 @@ export interface RecordCache {
 }
 
 /** A file the next cache file keeps: a text in the loaded cache file, or one read now. */
-type KeptEntry = { name: string; key: string; entry: CacheEntry } | { name: string; key: string; text: string };
+type KeptEntry = { name: string; key: string; entry: CacheEntry } | { name: string; key: string; text: string; flags: number };
 
 const keyOf = (stat: BigIntStats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
 
@@ -114,10 +117,12 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     if (stat === undefined || !stat.isFile() || stat.size > BigInt(RECORD_MAX_BYTES)) return undefined;
     const key = keyOf(stat);
     if (key !== stored.key) return undefined;
+    // The bytes match their hash: they are the text a read checked when it was stored.
     const bytes = cache.bytes(stored);
     if (bytes === null) return undefined;
     try {
-      const record = parseRecordText(path, decodeRecordBytes(path, bytes));
+      const record = parseCheckedRecordText(bytes.toString('utf8'), (stored.flags & 1) === 1);
+      if (record === null) return undefined;
       kept.push({ name, key, entry: stored });
       keptNames.add(name);
       return { record };
@@ -147,15 +152,16 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       if (stat.mtimeNs < limitNs && stat.ctimeNs < limitNs && Buffer.byteLength(text, 'utf8') === Number(stat.size)) {
         counts.storable += 1;
         const key = keyOf(stat);
+        const flags = mayHoldFloatLiteral(text) ? 1 : 0;
         if (writer !== null) {
           try {
-            writer.append(name, key, text);
+            writer.append(name, key, text, flags);
           } catch {
             writer.abort();
             writer = null;
           }
         } else {
-          kept.push({ name, key, text });
+          kept.push({ name, key, text, flags });
           keptNames.add(name);
         }
       }
@@ -175,7 +181,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       for (const entry of kept) {
         const content = 'text' in entry ? entry.text : cache.bytes(entry.entry);
         if (content === null) throw new Error('the cache file could not be read again');
-        next.append(entry.name, entry.key, content);
+        next.append(entry.name, entry.key, content, 'text' in entry ? entry.flags : entry.entry.flags);
       }
       next.commit();
       return { written: true, entries: kept.length };
