@@ -23,7 +23,8 @@
  * process — `--sleepers N`, default 300 — and raw events files) side by side in one run: the floor
  * (bench/status-floor.mjs), `status` without the record cache (CAPTAIN_NO_RECORD_CACHE=1), with a
  * cold cache (deleted before the run, written at its end) and a warm one, and `--snapshot` cold
- * and warm, with each one's ratio to the floor. Target: ≤ 1.5x the floor, ≤ 150 MB.
+ * and warm, with each one's ratio to the floor (and, with `--baseline`, that build's status and
+ * `--snapshot`). Target: ≤ 1.5x the floor, ≤ 150 MB.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -253,6 +254,13 @@ const benchUpstreamShaped = async (size: number, sleepers: LiveProcess[]): Promi
     { label: 'status, warm cache', cli: CLI, args: base },
     { label: '--snapshot, cold cache', cli: CLI, args: [...base, '--snapshot'], cold: true },
     { label: '--snapshot, warm cache', cli: CLI, args: [...base, '--snapshot'] },
+    // --baseline: another build (e.g. before the cache), as it runs.
+    ...(BASELINE === undefined
+      ? []
+      : [
+          { label: 'baseline status', cli: BASELINE, args: base },
+          { label: 'baseline --snapshot', cli: BASELINE, args: [...base, '--snapshot'] },
+        ]),
   ];
   const samples = variants.map(() => [] as CliMeasurement[]);
   for (let round = 0; round < runs; round += 1) {
