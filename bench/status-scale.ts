@@ -24,7 +24,8 @@
  * (bench/status-floor.mjs), `status` without the record cache (CAPTAIN_NO_RECORD_CACHE=1), with a
  * cold cache (deleted before the run, written at its end) and a warm one, and `--snapshot` cold
  * and warm, with each one's ratio to the floor (and, with `--baseline`, that build's status and
- * `--snapshot`). Target: ≤ 1.5x the floor, ≤ 150 MB.
+ * `--snapshot`). Target: ≤ 1.5x the floor, ≤ 150 MB. `--cold-page-cache` evicts the run's files from the
+ * page cache before each process (needs python3).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -230,6 +231,27 @@ const printTable = (cells: Cell[]): void => {
   }
 };
 
+/**
+ * `--cold-page-cache`: evicts every file of the run (records, raw events, the record cache) from the
+ * page cache before each measured process (posix_fadvise DONTNEED, through python3: Node has no
+ * fadvise), as after a while without looking at the run.
+ */
+const COLD_PAGE_CACHE = process.argv.includes('--cold-page-cache');
+const DROP_PAGE_CACHE = `import os, sys
+for d, _, files in os.walk(sys.argv[1]):
+    for f in files:
+        try:
+            fd = os.open(os.path.join(d, f), os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            continue
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+`;
+const dropPageCache = (dir: string): void => {
+  const result = spawnSync('python3', ['-c', DROP_PAGE_CACHE, dir], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('--cold-page-cache needs python3 (os.posix_fadvise)');
+};
+
 /** Issue 8 section 6: the floor, and captain without, with a cold and with a warm record cache, on an upstream-shaped run. */
 const benchUpstreamShaped = async (size: number, sleepers: LiveProcess[]): Promise<void> => {
   const root = mkdtempSync(join(tmpdir(), 'captain-bench-status-'));
@@ -266,12 +288,13 @@ const benchUpstreamShaped = async (size: number, sleepers: LiveProcess[]): Promi
   for (let round = 0; round < runs; round += 1) {
     for (const [v, variant] of variants.entries()) {
       if (variant.cold === true) rmSync(cacheDir, { recursive: true, force: true });
+      if (COLD_PAGE_CACHE) dropPageCache(run.runDir);
       samples[v]?.push(checked(await measureCli(wrapper, variant.cli, variant.args, { env: { HOME: root, ...variant.env } }), `${size} ${variant.label}`));
     }
   }
   const floorMs = stats((samples[0] ?? []).map((m) => m.wallMs)).median;
   const floorCpu = stats((samples[0] ?? []).map((m) => m.cpuMs)).median;
-  console.log(`\nmachine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${runs} rounds (each variant once per round, in this order), warm page cache, load average now ${load()}`);
+  console.log(`\nmachine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${runs} rounds (each variant once per round, in this order), ${COLD_PAGE_CACHE ? 'the run evicted from the page cache before each process' : 'warm page cache'}, load average now ${load()}`);
   console.log('\n| variant | delegations | wall ms median | min | max | x floor (wall) | CPU ms median | x floor (CPU) | peak RSS MB (median) | target | met |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | :---: |');
   for (const [v, variant] of variants.entries()) {

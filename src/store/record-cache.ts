@@ -22,7 +22,7 @@ import { describeError } from '../errors.js';
 import { guardWrite, parseCheckedRecordText, type ReadScratch, type RecordSource } from './json-file.js';
 import { mayHoldFloatLiteral } from '../util/json.js';
 import { runLayout } from './paths.js';
-import { createCacheFile, openCacheFile, type CacheEntry, type CacheFileReader, type CacheFileWriter } from './record-cache-file.js';
+import { createCacheFile, isIndexableName, openCacheFile, type CacheFileReader, type CacheFileWriter } from './record-cache-file.js';
 import { readRecordFile, type RecordFileRead } from './records.js';
 
 export const recordCacheFile = (runDir: string): string => join(runDir, '.captain-cache', 'records.v1.bin');
@@ -66,8 +66,13 @@ export interface RecordCache {
   counts(): RecordCacheCounts;
 }
 
-/** A file the next cache file keeps: a text in the loaded cache file, or one read now. */
-type KeptEntry = { name: string; key: string; entry: CacheEntry } | { name: string; key: string; text: string; flags: number };
+/** A text read now that the next cache file would keep. */
+interface PendingText {
+  name: string;
+  key: string;
+  text: string;
+  flags: number;
+}
 
 const keyOf = (stat: BigIntStats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
 
@@ -86,9 +91,9 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
   let reader: CacheFileReader | null = null;
   /** Without a usable cache file, a new one is written as the records are read (nothing held). */
   let writer: CacheFileWriter | null = null;
-  /** With one: what the next file would keep, written only if enough changed. */
-  const kept: KeptEntry[] = [];
-  const keptNames = new Set<string>();
+  /** With one: the names served from it and the texts read now, written only if enough changed. */
+  const hitNames = new Set<string>();
+  const pending: PendingText[] = [];
   let seen = 0;
 
   const start = (): void => {
@@ -106,7 +111,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
   };
 
   const fromCache = (path: string, name: string, cache: CacheFileReader): RecordFileRead | undefined => {
-    const stored = cache.entries.get(name);
+    const stored = cache.lookup(name);
     if (stored === undefined) return undefined;
     let stat: BigIntStats | undefined;
     try {
@@ -123,8 +128,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     try {
       const record = parseCheckedRecordText(bytes.toString('utf8'), (stored.flags & 1) === 1);
       if (record === null) return undefined;
-      kept.push({ name, key, entry: stored });
-      keptNames.add(name);
+      hitNames.add(name);
       return { record };
     } catch {
       return undefined;
@@ -133,7 +137,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
 
   const read = (path: string, scratch: ReadScratch): RecordFileRead => {
     const name = path.slice(prefix.length);
-    if (!path.startsWith(prefix) || name.includes(sep) || name === '') return readRecordFile(path, scratch);
+    if (!path.startsWith(prefix) || name.includes(sep) || name === '' || !isIndexableName(name)) return readRecordFile(path, scratch);
     if (!started) start();
     seen += 1;
     const hit = reader === null ? undefined : fromCache(path, name, reader);
@@ -161,8 +165,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
             writer = null;
           }
         } else {
-          kept.push({ name, key, text, flags });
-          keptNames.add(name);
+          pending.push({ name, key, text, flags });
         }
       }
     }
@@ -170,24 +173,39 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
   };
 
   const rewrite = (cache: CacheFileReader): RecordCacheSave => {
-    let changed = counts.storable;
-    for (const name of cache.entries.keys()) if (!keptNames.has(name)) changed += 1;
+    const changed = counts.storable + (cache.count - hitNames.size);
+    const entries = hitNames.size + pending.length;
     const threshold = Math.max(1, Math.ceil(seen * share));
-    if (changed < threshold) return { written: false, reason: `${changed} changed entries, under ${threshold}`, entries: kept.length };
+    if (changed < threshold) return { written: false, reason: `${changed} changed entries, under ${threshold}`, entries };
     let next: CacheFileWriter | undefined;
     try {
       guardWrite(file, { runDir });
-      next = createCacheFile(file);
-      for (const entry of kept) {
-        const content = 'text' in entry ? entry.text : cache.bytes(entry.entry);
-        if (content === null) throw new Error('the cache file could not be read again');
-        next.append(entry.name, entry.key, content, 'text' in entry ? entry.flags : entry.entry.flags);
+      const writer = createCacheFile(file);
+      next = writer;
+      // Both in file-name order: merge them.
+      const texts = pending.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      let t = 0;
+      const appendText = (): void => {
+        const text = texts[t++] as PendingText;
+        writer.append(text.name, text.key, text.text, text.flags);
+      };
+      for (const entry of cache.entries()) {
+        while (t < texts.length && (texts[t] as PendingText).name < entry.name) appendText();
+        if (t < texts.length && (texts[t] as PendingText).name === entry.name) {
+          appendText();
+          continue;
+        }
+        if (!hitNames.has(entry.name)) continue;
+        const bytes = cache.bytes(entry);
+        if (bytes === null) throw new Error('the cache file could not be read again');
+        writer.append(entry.name, entry.key, bytes, entry.flags);
       }
-      next.commit();
-      return { written: true, entries: kept.length };
+      while (t < texts.length) appendText();
+      writer.commit();
+      return { written: true, entries: writer.count };
     } catch (error) {
       next?.abort();
-      return { written: false, reason: describeError(error), entries: kept.length };
+      return { written: false, reason: describeError(error), entries };
     }
   };
 

@@ -141,8 +141,10 @@ describe('status with the record cache prints what a full read prints', () => {
       // d001, d002, d003, d006 (FIFO), d007 (another inode now), d009 (dangling), d999 (new), the bad file.
       assert.equal(changed.misses, 8);
       assert.equal(changed.hits, 33);
+      assert.equal(changed.saved.written, true, 'enough changed: rewritten');
+      // The rewritten file merges what it kept with what was read: only the FIFO, the dangling link and the bad file are read now.
       const again = await same(runDir, refresh);
-      assert.equal(again.loaded, true);
+      assert.deepEqual({ loaded: again.loaded, hits: again.hits, misses: again.misses }, { loaded: true, hits: 38, misses: 3 });
     });
   }
 
@@ -167,7 +169,7 @@ describe('status with the record cache prints what a full read prints', () => {
       ['another version', Buffer.concat([Buffer.from('captain-record-cache v2\n'), good.subarray('captain-record-cache v1\n'.length)])],
       ['garbage', Buffer.from('x'.repeat(4096))],
       ['empty', Buffer.alloc(0)],
-      ['a bad index', Buffer.from(good.toString('latin1').replace('"entries":[[', '"entries":[["x"],['), 'latin1')],
+      ['an index under other record limits', Buffer.from(good.toString('latin1').replace('limits\t16777216\t512\t', 'limits\t16777216\t513\t'), 'latin1')],
     ];
     for (const [what, bytes] of variants) {
       writeFileSync(file, bytes, { mode: 0o600 });
@@ -175,6 +177,13 @@ describe('status with the record cache prints what a full read prints', () => {
       assert.equal(result.loaded, false, what);
       assert.equal(result.hits, 0, what);
     }
+    // A malformed index line: the index is not read past it.
+    const text = good.toString('latin1');
+    const firstLine = text.indexOf('\n', text.indexOf('limits\t')) + 1;
+    writeFileSync(file, Buffer.from(`${text.slice(0, firstLine)}${text.slice(firstLine).replace('\t', ' ')}`, 'latin1'), { mode: 0o600 });
+    const badLine = await same(runDir);
+    assert.deepEqual({ loaded: badLine.loaded, hits: badLine.hits }, { loaded: true, hits: 0 });
+
     writeFileSync(file, good, { mode: 0o600 });
     chmodSync(file, 0o666);
     assert.equal((await same(runDir)).loaded, false, 'writable by others');
