@@ -74,6 +74,8 @@ interface PendingText {
   flags: number;
 }
 
+const MAX_RECORD_BYTES = BigInt(RECORD_MAX_BYTES);
+
 const keyOf = (stat: BigIntStats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
 
 /**
@@ -119,7 +121,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     } catch {
       return undefined;
     }
-    if (stat === undefined || !stat.isFile() || stat.size > BigInt(RECORD_MAX_BYTES)) return undefined;
+    if (stat === undefined || !stat.isFile() || stat.size > MAX_RECORD_BYTES) return undefined;
     const key = keyOf(stat);
     if (key !== stored.key) return undefined;
     // The bytes match their hash: they are the text a read checked when it was stored.
