@@ -17,6 +17,15 @@
  * and ≤ 150 MB; 100k ≤ 6 s. `--baseline OTHER_CLI` measures another build (e.g. an earlier commit's
  * `dist/cli/main.js` in a git worktree) in the same cells, its runs alternating with this build's, so
  * both see the same machine load.
+ *
+ * `--upstream-shaped` (issue 8 section 6) measures instead, per size, one upstream-shaped run
+ * (pretty records with upstream's fields, 30% running, every running record on a live `sleep`
+ * process — `--sleepers N`, default 300 — and raw events files) side by side in one run: the floor
+ * (bench/status-floor.mjs), `status` without the record cache (CAPTAIN_NO_RECORD_CACHE=1), with a
+ * cold cache (deleted before the run, written at its end) and a warm one, and `--snapshot` cold
+ * and warm, with each one's ratio to the floor (and, with `--baseline`, that build's status and
+ * `--snapshot`). Target: ≤ 1.5x the floor, ≤ 150 MB. `--cold-page-cache` evicts the run's files from the
+ * page cache before each process (needs python3).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +33,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { captureProcessIdentity } from '../src/process/identity.js';
-import { BENCH_STUCK_AFTER_MS, generateCccRun, restoreFirstRefreshRecords, type LiveProcess } from './lib/ccc-run.js';
+import { BENCH_STUCK_AFTER_MS, generateCccRun, restoreFirstRefreshRecords, UPSTREAM_SHAPED_MIX, type LiveProcess } from './lib/ccc-run.js';
 import { measureCli, summarizeCpuProfile, workerCounts, writeWrapper, type CliMeasurement } from './lib/cli-measure.js';
 
 const argValue = (name: string): string | undefined => {
@@ -51,6 +60,8 @@ for (const cli of [CLI, ...(BASELINE === undefined ? [] : [BASELINE])]) {
     process.exit(1);
   }
 }
+const UPSTREAM_SHAPED = process.argv.includes('--upstream-shaped');
+const FLOOR_SCRIPT = fileURLToPath(new URL('./status-floor.mjs', import.meta.url));
 /** The builds measured, this one first. */
 const FLOOR = process.argv.includes('--floor') ? fileURLToPath(new URL('./status-floor.mjs', import.meta.url)) : undefined;
 const BUILDS: { label: string; cli: string }[] = [
@@ -79,11 +90,13 @@ process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 process.on('SIGTERM', () => process.exit(143));
 
-/** Long-lived node processes the running records point at; their start time as upstream records it. */
-const startLiveProcesses = async (count: number): Promise<LiveProcess[]> => {
+/** Long-lived processes (node, or `sleep`) the running records point at; their start time as upstream records it. */
+const startLiveProcesses = async (count: number, command: 'node' | 'sleep' = 'node'): Promise<LiveProcess[]> => {
   const processes: LiveProcess[] = [];
   for (let i = 0; i < count; i += 1) {
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+    const child = command === 'sleep'
+      ? spawn('sleep', ['86400'], { stdio: 'ignore' })
+      : spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
     live.push(child);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -218,8 +231,98 @@ const printTable = (cells: Cell[]): void => {
   }
 };
 
+/**
+ * `--cold-page-cache`: evicts every file of the run (records, raw events, the record cache) from the
+ * page cache before each measured process (posix_fadvise DONTNEED, through python3: Node has no
+ * fadvise), as after a while without looking at the run.
+ */
+const COLD_PAGE_CACHE = process.argv.includes('--cold-page-cache');
+const DROP_PAGE_CACHE = `import os, sys
+for d, _, files in os.walk(sys.argv[1]):
+    for f in files:
+        try:
+            fd = os.open(os.path.join(d, f), os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            continue
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+`;
+const dropPageCache = (dir: string): void => {
+  const result = spawnSync('python3', ['-c', DROP_PAGE_CACHE, dir], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('--cold-page-cache needs python3 (os.posix_fadvise)');
+};
+
+/** Issue 8 section 6: the floor, and captain without, with a cold and with a warm record cache, on an upstream-shaped run. */
+const benchUpstreamShaped = async (size: number, sleepers: LiveProcess[]): Promise<void> => {
+  const root = mkdtempSync(join(tmpdir(), 'captain-bench-status-'));
+  roots.push(root);
+  const genStarted = performance.now();
+  const run = generateCccRun({ runDir: join(root, 'run'), delegations: size, otherCardDelegations: OTHER_CARD_DELEGATIONS, liveProcesses: sleepers, liveShare: 1, mix: UPSTREAM_SHAPED_MIX, deadPid: 0, nowMs: Date.now() });
+  const mix = [...run.countsByKind].map(([kind, n]) => `${kind} ${n}`).join(', ');
+  console.log(`\n## upstream-shaped, ${size} delegations (+${OTHER_CARD_DELEGATIONS} in a second task card) in ${run.runDir} (load average ${load()})`);
+  console.log(`generated in ${((performance.now() - genStarted) / 1000).toFixed(1)} s: records ${mb(run.recordBytes)} MB (avg ${Math.round(run.recordBytes / (size + OTHER_CARD_DELEGATIONS))} B pretty), ` +
+    `${run.rawEventFiles} raw events files ${mb(run.rawEventBytes)} MB, ${run.liveProcessRecords} records on ${sleepers.length} live sleep processes`);
+  console.log(`mix: ${mix}`);
+  const wrapper = writeWrapper(root);
+  const base = ['status', '--run-dir', run.runDir, '--json', '--worker-stuck-after-ms', String(BENCH_STUCK_AFTER_MS)];
+  const cacheDir = join(run.runDir, '.captain-cache');
+  // One writing status first, so every variant measures the steady state; then past the cache's racy margin.
+  checked(await measureCli(wrapper, CLI, base, { env: { HOME: root, CAPTAIN_NO_RECORD_CACHE: '1' } }), 'warm-up');
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  const variants: { label: string; cli: string; args: string[]; env?: NodeJS.ProcessEnv; cold?: boolean }[] = [
+    { label: 'floor (bare scan)', cli: FLOOR_SCRIPT, args: base },
+    { label: 'status, no cache', cli: CLI, args: base, env: { CAPTAIN_NO_RECORD_CACHE: '1' } },
+    { label: 'status, cold cache', cli: CLI, args: base, cold: true },
+    { label: 'status, warm cache', cli: CLI, args: base },
+    { label: '--snapshot, cold cache', cli: CLI, args: [...base, '--snapshot'], cold: true },
+    { label: '--snapshot, warm cache', cli: CLI, args: [...base, '--snapshot'] },
+    // --baseline: another build (e.g. before the cache), as it runs.
+    ...(BASELINE === undefined
+      ? []
+      : [
+          { label: 'baseline status', cli: BASELINE, args: base },
+          { label: 'baseline --snapshot', cli: BASELINE, args: [...base, '--snapshot'] },
+        ]),
+  ];
+  const samples = variants.map(() => [] as CliMeasurement[]);
+  for (let round = 0; round < runs; round += 1) {
+    for (const [v, variant] of variants.entries()) {
+      if (variant.cold === true) rmSync(cacheDir, { recursive: true, force: true });
+      if (COLD_PAGE_CACHE) dropPageCache(run.runDir);
+      samples[v]?.push(checked(await measureCli(wrapper, variant.cli, variant.args, { env: { HOME: root, ...variant.env } }), `${size} ${variant.label}`));
+    }
+  }
+  const floorMs = stats((samples[0] ?? []).map((m) => m.wallMs)).median;
+  const floorCpu = stats((samples[0] ?? []).map((m) => m.cpuMs)).median;
+  console.log(`\nmachine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${runs} rounds (each variant once per round, in this order), ${COLD_PAGE_CACHE ? 'the run evicted from the page cache before each process' : 'warm page cache'}, load average now ${load()}`);
+  console.log('\n| variant | delegations | wall ms median | min | max | x floor (wall) | CPU ms median | x floor (CPU) | peak RSS MB (median) | target | met |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | :---: |');
+  for (const [v, variant] of variants.entries()) {
+    const cell = samples[v] ?? [];
+    const wall = stats(cell.map((m) => m.wallMs));
+    const cpu = stats(cell.map((m) => m.cpuMs)).median;
+    const rss = stats(cell.map((m) => m.maxRssMb)).median;
+    const isFloor = v === 0;
+    const met = isFloor ? '' : wall.median <= 1.5 * floorMs && rss <= 150 ? 'yes' : 'NO';
+    console.log(
+      `| ${variant.label} | ${size} | ${wall.median.toFixed(0)} | ${wall.min.toFixed(0)} | ${wall.max.toFixed(0)} | ${(wall.median / floorMs).toFixed(2)} | ${cpu.toFixed(0)} | ${(cpu / floorCpu).toFixed(2)} | ${rss.toFixed(0)} | ${isFloor ? '–' : '≤ 1.5x, ≤ 150 MB'} | ${met} |`,
+    );
+  }
+  if (!keep) {
+    rmSync(root, { recursive: true, force: true });
+    roots.splice(roots.indexOf(root), 1);
+  }
+};
+
 const main = async (): Promise<void> => {
   console.log(`load average at start: ${load()} (other processes on this machine skew wall times; CPU ms less so)`);
+  if (UPSTREAM_SHAPED) {
+    const sleepers = await startLiveProcesses(Number(argValue('--sleepers') ?? 300), 'sleep');
+    for (const size of sizes) await benchUpstreamShaped(size, sleepers);
+    console.log(`\ncommand: captain status --run-dir DIR --json [--snapshot] --worker-stuck-after-ms ${BENCH_STUCK_AFTER_MS} (through bench's maxRSS wrapper); floor: node bench/status-floor.mjs --run-dir DIR`);
+    cleanup();
+    return;
+  }
   const liveProcesses = await startLiveProcesses(LIVE_PROCESSES);
   const deadPid = exitedPid();
   const cells: Cell[] = [await benchEmptyRun()];

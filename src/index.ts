@@ -18,6 +18,7 @@ export {
   type TaskCardStatus,
   type RecordError,
 } from './ops/status.js';
+export { openRecordCache, recordCacheFile, type RecordCache, type RecordCacheCounts, type RecordCacheOptions, type RecordCacheSave } from './store/record-cache.js';
 export { JsonText } from './util/json-text.js';
 export { writeJsonDocument } from './util/json-stream.js';
 export { observeDelegation, refreshDelegationSync, type Observation } from './ops/refresh.js';

@@ -59,6 +59,23 @@ export const KIND_MIX: ReadonlyArray<readonly [DelegationKind, number]> = [
   ['cancelled', 5],
 ];
 
+/**
+ * Issue 8 section 6's upstream-shaped run: 30% running, every running record on a live pid (with
+ * {@link GenerateOptions.liveShare} 1), the rest ended or waiting.
+ */
+export const UPSTREAM_SHAPED_MIX: ReadonlyArray<readonly [DelegationKind, number]> = [
+  ['running_active', 12],
+  ['running_quiet', 8],
+  ['stale', 5],
+  ['timed_out', 5],
+  ['launching', 2],
+  ['queued', 4],
+  ['completed', 44],
+  ['failed', 10],
+  ['reclaimed', 5],
+  ['cancelled', 5],
+];
+
 /** Kinds whose record the first (writing) refresh changes. */
 export const KINDS_WRITTEN_BY_FIRST_REFRESH: ReadonlySet<DelegationKind> = new Set(['running_new_progress', 'running_terminal', 'running_dead_pid']);
 
@@ -73,8 +90,12 @@ export interface GenerateOptions {
   delegations: number;
   /** Delegations of the second, inactive task card. */
   otherCardDelegations: number;
-  /** Processes that run for the whole benchmark; every 4th active/quiet/stale/timed-out record gets one. */
+  /** Processes that run for the whole benchmark; every 4th active/quiet/stale/timed-out record gets one (see `liveShare`). */
   liveProcesses: readonly LiveProcess[];
+  /** Share of the active/quiet/stale/timed-out records given a live process: 0.25 (every 4th) or 1 (all). @default 0.25 */
+  liveShare?: 0.25 | 1;
+  /** The mix of kinds. @default KIND_MIX */
+  mix?: ReadonlyArray<readonly [DelegationKind, number]>;
   /** A pid whose process has exited (for `running_dead_pid`). */
   deadPid: number;
   nowMs: number;
@@ -109,9 +130,9 @@ const unit = (n: number): number => {
   return ((x ^ (x >>> 16)) >>> 0) / 2 ** 32;
 };
 
-/** 100 slots filled per {@link KIND_MIX}, shuffled deterministically; delegation i gets slot i % 100. */
-const kindPattern = (): DelegationKind[] => {
-  const slots: DelegationKind[] = KIND_MIX.flatMap(([kind, share]) => Array.from({ length: share }, () => kind));
+/** 100 slots filled per `mix` (default {@link KIND_MIX}), shuffled deterministically; delegation i gets slot i % 100. */
+const kindPattern = (mix: ReadonlyArray<readonly [DelegationKind, number]> = KIND_MIX): DelegationKind[] => {
+  const slots: DelegationKind[] = mix.flatMap(([kind, share]) => Array.from({ length: share }, () => kind));
   for (let i = slots.length - 1; i > 0; i -= 1) {
     const j = Math.floor(unit(i) * (i + 1));
     [slots[i], slots[j]] = [slots[j] as DelegationKind, slots[i] as DelegationKind];
@@ -365,7 +386,8 @@ export const generateCccRun = (opts: GenerateOptions): GeneratedRun => {
   writeFileSync(join(runDir, 'task-cards', `${activeTaskCardId}.json`), JSON.stringify(taskCard(runId, activeTaskCardId, 'Retry budget'), null, 2));
   writeFileSync(join(runDir, 'task-cards', `${otherTaskCardId}.json`), JSON.stringify(taskCard(runId, otherTaskCardId, 'Earlier survey'), null, 2));
 
-  const pattern = kindPattern();
+  const pattern = kindPattern(opts.mix);
+  const liveEvery = opts.liveShare === 1 ? 1 : 4;
   const countsByKind = new Map<DelegationKind, number>();
   const firstRefreshOriginals = new Map<string, string>();
   let liveCandidates = 0;
@@ -382,7 +404,7 @@ export const generateCccRun = (opts: GenerateOptions): GeneratedRun => {
     const id = uuidLike(`delegation-${opts.delegations}-${i}`);
     let live: LiveProcess | null = null;
     if (['running_active', 'running_quiet', 'stale', 'timed_out'].includes(kind) && opts.liveProcesses.length > 0) {
-      if (liveCandidates % 4 === 0) live = opts.liveProcesses[liveProcessRecords % opts.liveProcesses.length] ?? null;
+      if (liveCandidates % liveEvery === 0) live = opts.liveProcesses[liveProcessRecords % opts.liveProcesses.length] ?? null;
       liveCandidates += 1;
       if (live !== null) liveProcessRecords += 1;
     }

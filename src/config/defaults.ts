@@ -130,6 +130,22 @@ export const STATUS_SLICE_FILES = 250;
 export const STATUS_WRITER_THREAD_MIN_FILES = 2_000;
 
 /**
+ * The record cache of `captain status` (`<run>/.captain-cache/`): a record file is only cached when
+ * its mtime and ctime are at least this much older than the moment it was read, so a rewrite within
+ * the same filesystem timestamp tick (same size, same mtime) can never hide behind a cached copy
+ * (git's "racy clean" problem; covers 1-2 s granularity filesystems). @default 2000
+ */
+export const RECORD_CACHE_RACY_MARGIN_MS = 2_000;
+/**
+ * The cache file is rewritten when the files it would gain or lose reach this share of the
+ * delegation files (a few changed records are cheaper to read again than the whole cache to
+ * rewrite), or whenever there was no usable cache. @default 0.05
+ */
+export const RECORD_CACHE_REWRITE_SHARE = 0.05;
+/** A cache file bigger than this is ignored (and not written). @default 1 GiB */
+export const RECORD_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
+
+/**
  * The largest record file (delegation, task card, run.json, supervisor.json) captain reads, in bytes.
  * A bigger one is reported as an error instead of being read (a record is a few KB; a link to
  * `/dev/zero` or a runaway writer must not cost gigabytes). @default 16 MiB

@@ -4,7 +4,7 @@
  * The record fields are read through the zod boundary schema (lenient, like upstream).
  */
 import { isPidAlive, verifyProcessIdentity, type ProcessIdentity } from '../process/identity.js';
-import { readDelegationFields, type ProcessIdentityView } from '../store/schemas.js';
+import { readWorkerProcessFields, type ProcessIdentityView } from '../store/schemas.js';
 import { getKey, isFloatLiteral, type JsonObject } from '../util/json.js';
 
 export type Liveness = 'alive' | 'dead' | 'unknown';
@@ -30,7 +30,7 @@ export interface WorkerProcessRef {
 const nonZero = (n: number | undefined): number | null => (n === undefined || n === 0 ? null : n);
 
 export const workerProcessRef = (delegation: JsonObject): WorkerProcessRef => {
-  const lifecycle = readDelegationFields(delegation).worker_lifecycle;
+  const lifecycle = readWorkerProcessFields(delegation);
   const identity = completeIdentity(lifecycle?.process_identity);
   // `process_id: 4242.0` is an f64 to the seed's `as_u64`: no pid.
   const processId = isFloatLiteral(getKey(delegation, 'worker_lifecycle'), 'process_id') ? undefined : lifecycle?.process_id;
@@ -60,7 +60,7 @@ export const processLiveness = (ref: WorkerProcessRef): Liveness => {
 
 /** The liveness of captain's worker monitor for this delegation ('unknown' for upstream records). */
 export const monitorLiveness = (delegation: JsonObject): Liveness => {
-  const identity = completeIdentity(readDelegationFields(delegation).worker_lifecycle?.monitor_identity);
+  const identity = completeIdentity(readWorkerProcessFields(delegation)?.monitor_identity);
   if (identity === null) return 'unknown';
   return verifyProcessIdentity({ pid: identity.pid, identity }) === 'alive' ? 'alive' : 'dead';
 };

@@ -8,6 +8,7 @@ import { describeError } from '../errors.js';
 import { reclaimTargetOf } from '../lifecycle/reclaim-plan.js';
 import { createVisibleWorker, workerFacts, type FactualWorker, type VisibleWorker } from '../lifecycle/visibility.js';
 import { createReadScratch } from '../store/json-file.js';
+import type { RecordCache } from '../store/record-cache.js';
 import { readRecordFile } from '../store/records.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import type { RunContext } from './context.js';
@@ -101,14 +102,14 @@ export const statusItem = <K extends StatusEncoding>(
 /**
  * Reads, refreshes and derives the delegations in `paths` (in order). With `deferWrites` (refresh
  * `write` only), a changed record is shown as refreshed and handed back in `deferred` instead of
- * being written here (see refresh-writes.ts).
+ * being written here (see refresh-writes.ts). With a `recordCache`, unchanged files come from it.
  */
 export const processStatusSlice = <K extends StatusEncoding>(
   ctx: RunContext,
   job: StatusJob,
   paths: readonly string[],
   encoding: K,
-  opts: { deferWrites?: boolean } = {},
+  opts: { deferWrites?: boolean; recordCache?: RecordCache | undefined } = {},
 ): StatusSlice<Encoded<K>> => {
   const defer = opts.deferWrites === true && job.refresh === 'write';
   const shown = job.taskCardIds;
@@ -118,7 +119,7 @@ export const processStatusSlice = <K extends StatusEncoding>(
   const deferred: DeferredWrite[] = [];
   const pending: { record: JsonObject; cardId: string | null }[] = [];
   for (const path of paths) {
-    const read = readRecordFile(path, scratch);
+    const read = opts.recordCache === undefined ? readRecordFile(path, scratch) : opts.recordCache.read(path, scratch);
     if (read === null) continue;
     if ('error' in read) {
       readErrors.push({ path: read.error.path, reason: read.error.reason });

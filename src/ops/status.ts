@@ -6,6 +6,7 @@
 import { assembleReclaimPlanPayload, type ReclaimPlanPayload } from '../lifecycle/reclaim-plan.js';
 import { assembleWorkerVisibilityPayload, type FactualWorker, type WorkerVisibilityPayload } from '../lifecycle/visibility.js';
 import { holdExitHandlers } from '../store/json-file.js';
+import type { RecordCache } from '../store/record-cache.js';
 import { listDelegationFilesOrNull, loadDelegations, loadTaskCards } from '../store/records.js';
 import { JsonText } from '../util/json-text.js';
 import { describeError } from '../errors.js';
@@ -220,6 +221,11 @@ export interface StatusDocumentOptions extends StatusOptions {
   writer?: RefreshWriter | null;
   /** Told, once the refresh is settled: records the writer thread wrote, and records it handed back to be refreshed again here (changed on disk meanwhile, a failed write, or no thread). */
   onWrites?: (counts: { byWriter: number; handedBack: number }) => void;
+  /**
+   * Where unchanged delegation files are taken from instead of being read (see record-cache.ts).
+   * The caller saves it once the answer is out. Default: none, every file is read.
+   */
+  recordCache?: RecordCache;
 }
 
 /**
@@ -245,7 +251,7 @@ const statusSlices = async <K extends StatusEncoding>(
   const releaseExitHandlers = plan.job.refresh === 'write' ? holdExitHandlers() : undefined;
   try {
     for (let i = 0; i < paths.length; i += size) {
-      const slice = processStatusSlice(ctx, plan.job, paths.slice(i, i + size), encoding, { deferWrites: writer !== undefined });
+      const slice = processStatusSlice(ctx, plan.job, paths.slice(i, i + size), encoding, { deferWrites: writer !== undefined, recordCache: opts.recordCache });
       slices.push(slice);
       if (writer !== undefined && slice.deferred.length > 0) {
         settled.push(

@@ -3,7 +3,7 @@
  * boot time and the boot id. Nothing here forks a process (upstream forked `kill -0` per check).
  * On a system without `/proc` every reader returns null.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { CLOCK_TICKS_PER_SECOND } from '../config/defaults.js';
 
 /** The fields of `/proc/<pid>/stat` captain uses (see proc(5)). */
@@ -53,12 +53,37 @@ export const parseProcStat = (text: string): ProcStat | null => {
   return { pid, state, ppid, pgrp, session, startTicks };
 };
 
+/** One buffer for every `/proc/<pid>/stat` read (a stat line is a few hundred bytes). */
+let statBuffer = Buffer.allocUnsafe(4096);
+
+/**
+ * The whole of a small `/proc` file: open, read until a short read, close (readFileSync would add
+ * an fstat, which reports size 0 for `/proc`, and a read of 0 bytes: two syscalls of five, and the
+ * status refresh reads one such file per running worker).
+ */
+const readProcFile = (path: string): string => {
+  const fd = openSync(path, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, statBuffer, length, statBuffer.length - length, null);
+      length += read;
+      if (read === 0 || length < statBuffer.length) return statBuffer.toString('utf8', 0, length);
+      const bigger = Buffer.allocUnsafe(statBuffer.length * 2);
+      statBuffer.copy(bigger, 0, 0, length);
+      statBuffer = bigger;
+    }
+  } finally {
+    closeSync(fd);
+  }
+};
+
 /** The `/proc/<pid>/stat` fields of a process, or null if there is no such process (or no `/proc`). */
 export const readProcStat = (pid: number): ProcStat | null => {
   if (!isValidPid(pid)) return null;
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readProcFile(`/proc/${pid}/stat`);
   } catch {
     return null;
   }

@@ -3,7 +3,7 @@
  * every failure names the file; writes are atomic (temp file + fsync + rename), so a concurrent
  * reader sees either the old or the new record, never half of one (upstream weakness 2).
  */
-import { closeSync, mkdirSync, readSync } from 'node:fs';
+import { closeSync, mkdirSync, readSync, type BigIntStats } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { onExit } from 'signal-exit';
@@ -65,11 +65,15 @@ export const createReadScratch = (): ReadScratch => ({ buffer: Buffer.allocUnsaf
  * The whole record file: a regular file of at most RECORD_MAX_BYTES (see `openRegularFileSync`),
  * read into `scratch` when it fits (or a buffer of its own). open + fstat + read + close.
  */
-const readRecordBytes = (path: string, scratch: ReadScratch | undefined): Uint8Array => {
-  const { fd, stat } = openRegularFileSync(path, { what: 'record', maxBytes: RECORD_MAX_BYTES });
+const readRecordBytes = (path: string, scratch: ReadScratch | undefined, source?: RecordSource): Uint8Array => {
+  const opened = source === undefined
+    ? openRegularFileSync(path, { what: 'record', maxBytes: RECORD_MAX_BYTES })
+    : openRegularFileSync(path, { what: 'record', maxBytes: RECORD_MAX_BYTES, bigint: true });
+  const { fd, stat } = opened;
+  if (source !== undefined) source.stat = opened.stat as BigIntStats;
   try {
     // One byte more than the size, so a file read whole ends in a short read (no read of 0 bytes).
-    const wantedSize = stat.size + 1;
+    const wantedSize = Number(stat.size) + 1;
     let buffer = scratch !== undefined && scratch.buffer.length >= wantedSize ? scratch.buffer : Buffer.allocUnsafe(Math.min(wantedSize, RECORD_MAX_BYTES + 1));
     let length = 0;
     for (;;) {
@@ -111,19 +115,54 @@ const describeParseError = (message: string): string => {
  * RECORD_MAX_BYTES) → strict UTF-8 → JSON.parse → an object at the root, nested at most
  * RECORD_MAX_DEPTH levels (float-form literals of the seed's integer fields marked, see
  * `markFloatLiterals`). Pass a `scratch` (see {@link createReadScratch}) when reading many records
- * in a row: same result, no buffer allocated per file. Error messages never quote the file's content.
+ * in a row: same result, no buffer allocated per file. Pass a `source` to learn what was read (see
+ * {@link RecordSource}). Error messages never quote the file's content.
  * @throws CaptainError NOT_FOUND when the file does not exist; INVALID_RECORD (message names the path
  *   and what was wrong, `data: {path, reason}`) for anything else (a dangling symlink, not a regular
  *   file, too large, unreadable, invalid UTF-8, invalid JSON, too deep, a root that is not an object).
  */
-export const readJsonObjectSync = (path: string, scratch?: ReadScratch): JsonObject => {
-  const bytes = readRecordBytes(path, scratch);
-  let text: string;
+export const readJsonObjectSync = (path: string, scratch?: ReadScratch, source?: RecordSource): JsonObject => {
+  const text = decodeRecordBytes(path, readRecordBytes(path, scratch, source));
+  const record = parseRecordText(path, text);
+  if (source !== undefined) source.text = text;
+  return record;
+};
+
+/**
+ * What a record was read from, filled by {@link readJsonObjectSync} when asked (the record cache):
+ * the file's identity and times as the open file's fstat saw them, and its text.
+ */
+export interface RecordSource {
+  stat?: BigIntStats;
+  text?: string;
+}
+
+/** Decodes a record's bytes as strict UTF-8 (the same check a read makes); throws INVALID_RECORD naming `path`. */
+export const decodeRecordBytes = (path: string, bytes: Uint8Array): string => {
   try {
-    text = utf8.decode(bytes);
+    return utf8.decode(bytes);
   } catch (error) {
     throw invalidRecord(path, `not valid UTF-8 (first bad byte at offset ${firstInvalidUtf8Offset(bytes)}); expected one JSON object`, error);
   }
+};
+
+/**
+ * The record in `text`, a text that already passed {@link parseRecordText} under the same limits
+ * (the record cache keeps only such texts, byte for byte): JSON.parse and, when `mayHoldFloat`
+ * (what `mayHoldFloatLiteral` said of it), the float-literal marks. Null if it is not an object after all.
+ */
+export const parseCheckedRecordText = (text: string, mayHoldFloat: boolean): JsonObject | null => {
+  const value: unknown = JSON.parse(text);
+  if (!isJsonObject(value)) return null;
+  if (mayHoldFloat) markFloatLiterals(text, value);
+  return value;
+};
+
+/**
+ * The record in `text` (a record file's whole content), checked as {@link readJsonObjectSync}
+ * checks it after the read: JSON.parse, an object at the root, the nesting cap, float literals marked.
+ */
+export const parseRecordText = (path: string, text: string): JsonObject => {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaptainError, describeError, isCaptainError } from '../errors.js';
 import type { JsonObject } from '../util/json.js';
-import { createReadScratch, readJsonObjectSync, type ReadScratch } from './json-file.js';
+import { createReadScratch, readJsonObjectSync, type ReadScratch, type RecordSource } from './json-file.js';
 import { runLayout } from './paths.js';
 
 /** One record read from disk. */
@@ -49,13 +49,17 @@ const listRecordFilesOrNull = (dir: string): string[] | null => {
     .map((name) => join(dir, name));
 };
 
+/** What reading one record file gives: the record, why it cannot be used, or null when it is gone. */
+export type RecordFileRead = { record: JsonObject } | { error: RecordLoadError } | null;
+
 /**
  * One record file, read with `scratch`: the record, or why it cannot be used; null when it was
- * removed after the folder was listed (e.g. cleaned up), which is not an error.
+ * removed after the folder was listed (e.g. cleaned up), which is not an error. `source` (see
+ * `readJsonObjectSync`) learns what was read.
  */
-export const readRecordFile = (path: string, scratch: ReadScratch): { record: JsonObject } | { error: RecordLoadError } | null => {
+export const readRecordFile = (path: string, scratch: ReadScratch, source?: RecordSource): RecordFileRead => {
   try {
-    return { record: readJsonObjectSync(path, scratch) };
+    return { record: readJsonObjectSync(path, scratch, source) };
   } catch (error) {
     if (isCaptainError(error) && error.code === 'NOT_FOUND') return null;
     const reason = isCaptainError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : describeError(error);

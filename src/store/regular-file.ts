@@ -5,13 +5,13 @@
  * `/dev/urandom`) or directory is refused before a single byte is read. Costs one fstat over a
  * plain open (which every caller here needed anyway for the size).
  */
-import { closeSync, fstatSync, lstatSync, openSync, constants as fsConstants, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, constants as fsConstants, type BigIntStats, type Stats } from 'node:fs';
 import { CaptainError, describeError } from '../errors.js';
 
 const READ_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY;
 
 /** What a non-regular file is, for messages. */
-export const describeFileType = (stat: Stats): string =>
+export const describeFileType = (stat: Stats | BigIntStats): string =>
   stat.isDirectory() ? 'a directory'
   : stat.isFIFO() ? 'a FIFO (named pipe)'
   : stat.isCharacterDevice() ? 'a character device'
@@ -29,9 +29,9 @@ const isDanglingSymlink = (path: string): boolean => {
   }
 };
 
-export interface OpenedFile {
+export interface OpenedFile<S extends Stats | BigIntStats = Stats> {
   fd: number;
-  stat: Stats;
+  stat: S;
 }
 
 /**
@@ -49,6 +49,8 @@ export interface OpenRegularOptions {
   maxBytes?: number;
   /** The CaptainError code for every failure but `missing` (which is always NOT_FOUND). @default 'INVALID_RECORD' */
   code?: 'INVALID_RECORD' | 'IO';
+  /** fstat with `bigint: true` (nanosecond times; the record cache keys on them). */
+  bigint?: boolean;
 }
 
 const failure = (path: string, opts: OpenRegularOptions, kind: OpenFailure, reason: string, cause?: unknown, errno?: string): CaptainError =>
@@ -67,7 +69,9 @@ const errnoOf = (error: unknown): string | undefined =>
  *   (default INVALID_RECORD) naming the path and the reason otherwise (`data.failure` says which).
  *   Messages never quote the file's content.
  */
-export const openRegularFileSync = (path: string, opts: OpenRegularOptions): OpenedFile => {
+export function openRegularFileSync(path: string, opts: OpenRegularOptions & { bigint: true }): OpenedFile<BigIntStats>;
+export function openRegularFileSync(path: string, opts: OpenRegularOptions & { bigint?: false }): OpenedFile;
+export function openRegularFileSync(path: string, opts: OpenRegularOptions): OpenedFile<Stats | BigIntStats> {
   let fd: number;
   try {
     fd = openSync(path, READ_FLAGS);
@@ -81,9 +85,9 @@ export const openRegularFileSync = (path: string, opts: OpenRegularOptions): Ope
     }
     throw failure(path, opts, 'unreadable', `unreadable (${describeError(error)})`, error, errno);
   }
-  let stat: Stats;
+  let stat: Stats | BigIntStats;
   try {
-    stat = fstatSync(fd);
+    stat = opts.bigint === true ? fstatSync(fd, { bigint: true }) : fstatSync(fd);
   } catch (error) {
     closeSync(fd);
     throw failure(path, opts, 'unreadable', `unreadable (${describeError(error)})`, error, errnoOf(error));
@@ -92,9 +96,9 @@ export const openRegularFileSync = (path: string, opts: OpenRegularOptions): Ope
     closeSync(fd);
     throw failure(path, opts, 'not_regular', `${describeFileType(stat)}, not a regular file; captain only reads regular ${opts.what} files`);
   }
-  if (opts.maxBytes !== undefined && stat.size > opts.maxBytes) {
+  if (opts.maxBytes !== undefined && Number(stat.size) > opts.maxBytes) {
     closeSync(fd);
     throw failure(path, opts, 'too_large', `${stat.size} bytes, over the ${opts.maxBytes}-byte limit for a ${opts.what} file`);
   }
   return { fd, stat };
-};
+}

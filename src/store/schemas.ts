@@ -50,6 +50,20 @@ export const DelegationFields = z.looseObject({
   }),
 });
 
+/**
+ * `worker_lifecycle`'s process fields alone, read as in {@link DelegationFields} but without
+ * copying the rest of the record (the refresh reads them for every running worker; a view is
+ * never written back).
+ */
+export const WorkerProcessFields = z.object({
+  process_id: unsigned,
+  process_started_at: text,
+  process_last_seen_at: text,
+  process_group_id: unsigned,
+  process_identity: ProcessIdentityFields.optional().catch(undefined),
+  monitor_identity: ProcessIdentityFields.optional().catch(undefined),
+});
+
 /** The run.json fields captain reads. */
 export const RunFields = z.looseObject({
   run_id: text,
@@ -71,6 +85,7 @@ export type DelegationView = z.output<typeof DelegationFields>;
 export type RunView = z.output<typeof RunFields>;
 export type TaskCardView = z.output<typeof TaskCardFields>;
 export type ProcessIdentityView = z.output<typeof ProcessIdentityFields>;
+export type WorkerProcessView = z.output<typeof WorkerProcessFields>;
 
 const delegationViews = new WeakMap<JsonObject, DelegationView>();
 
@@ -87,6 +102,23 @@ export const readDelegationFields = (record: JsonObject): DelegationView => {
   }
   return view;
 };
+const processViews = new WeakMap<JsonObject, WorkerProcessView | null>();
+
+/**
+ * The lenient typed view of a delegation's `worker_lifecycle` process fields (never throws):
+ * `readDelegationFields(record).worker_lifecycle`'s same fields, undefined when `worker_lifecycle`
+ * is not an object. Cached per record object, as readDelegationFields.
+ */
+export const readWorkerProcessFields = (record: JsonObject): WorkerProcessView | undefined => {
+  let view = processViews.get(record);
+  if (view === undefined) {
+    const lifecycle = record['worker_lifecycle'];
+    view = isJsonObject(lifecycle) ? WorkerProcessFields.parse(lifecycle) : null;
+    processViews.set(record, view);
+  }
+  return view ?? undefined;
+};
+
 /** The lenient typed view of run.json (never throws). */
 export const readRunFields = (record: JsonObject): RunView => RunFields.parse(record);
 /** The lenient typed view of a task card (never throws). */

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { CaptainError } from '../../errors.js';
 import { readFailureReasons } from '../../ops/failure-reasons.js';
 import { getStatusAsync, getStatusDocument } from '../../ops/status.js';
+import { openRecordCache } from '../../store/record-cache.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
 import { printJsonDocument, printText, styleFor, textWidthFor } from '../output.js';
 import { failedWorkerIds, renderStatusText } from '../render/status-text.js';
@@ -20,9 +21,22 @@ export const statusCommand = (): Command =>
         snapshot: options.snapshot ?? false,
         allCards: options.allCards ?? false,
       };
-      // JSON: each worker is serialized in its slice and printed as that text.
-      if (options.json) return printJsonDocument(await getStatusDocument(ctx, request));
-      const status = await getStatusAsync(ctx, request);
-      const reasons = readFailureReasons(ctx, failedWorkerIds(status));
-      printText(renderStatusText(status, styleFor(), { width: textWidthFor(), nowMs: ctx.now(), reasons, allCards: request.allCards }));
+      // Unchanged delegation files come from the run's record cache (CAPTAIN_NO_RECORD_CACHE=1: read them all).
+      const recordCache = process.env['CAPTAIN_NO_RECORD_CACHE'] === '1' ? undefined : openRecordCache(ctx.runDir);
+      const withCache = recordCache === undefined ? request : { ...request, recordCache };
+      try {
+        // JSON: each worker is serialized in its slice and printed as that text.
+        if (options.json) await printJsonDocument(await getStatusDocument(ctx, withCache));
+        else {
+          const status = await getStatusAsync(ctx, withCache);
+          const reasons = readFailureReasons(ctx, failedWorkerIds(status));
+          printText(renderStatusText(status, styleFor(), { width: textWidthFor(), nowMs: ctx.now(), reasons, allCards: request.allCards }));
+        }
+      } catch (error) {
+        recordCache?.discard();
+        throw error;
+      }
+      // After the answer is out: rewritten only when enough changed; --snapshot only reads it (it writes nothing).
+      if (request.snapshot) recordCache?.discard();
+      else recordCache?.save();
     });

@@ -1,0 +1,288 @@
+/**
+ * The record cache's file (format v1), read and written in bounded memory:
+ *
+ *   `captain-record-cache v1\n`
+ *   the texts, one after the other (UTF-8)
+ *   the index: `limits\t<max bytes>\t<max depth>\t<entries, 12 digits>\n`, then one line per text, in file-name order:
+ *     `<file name>\t<key>\t<offset>\t<length>\t<sha256 of the text, base64>\t<flags>\n`
+ *   a 32-byte trailer: `<index offset, 15 digits> <index length, 15 digits>\n`
+ *
+ * Offsets count from the start of the file. The limits are the record limits the texts were
+ * checked under (a file written under other limits is not used); flag 1: the text may hold a
+ * float literal (`mayHoldFloatLiteral`). A text whose bytes do not match their hash is not used (a
+ * damaged file costs a read, never a wrong record). The index sits at the end, so a new file is
+ * written while the records are read; it is in file-name order, the order status reads them, so
+ * lookups walk it once (a merge with the listing): no index is held in memory, only two windows.
+ */
+import { hash } from 'node:crypto';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants as fsConstants } from 'node:fs';
+import { RECORD_CACHE_MAX_BYTES, RECORD_MAX_BYTES, RECORD_MAX_DEPTH } from '../config/defaults.js';
+
+const MAGIC = 'captain-record-cache v1\n';
+const TRAILER_BYTES = 32;
+const WINDOW_BYTES = 1024 * 1024;
+const NEWLINE = 10;
+const LIMITS = `limits\t${RECORD_MAX_BYTES}\t${RECORD_MAX_DEPTH}\t`;
+/** The index's first line: the limits and the number of entries. */
+const HEADER_BYTES = LIMITS.length + 13;
+
+/** One cached text: its file name, the key of the file it was read from, and where it lies. */
+export interface CacheEntry {
+  name: string;
+  key: string;
+  offset: number;
+  length: number;
+  sha256: string;
+  /** Bit 1: the text may hold a float literal. */
+  flags: number;
+}
+
+const digest = (bytes: Uint8Array): string => hash('sha256', bytes, 'base64');
+
+/** Whether `name` can be written as an index field (no tab, no newline). */
+export const isIndexableName = (name: string): boolean => !name.includes('\t') && !name.includes('\n');
+
+const readExactly = (fd: number, buffer: Buffer, length: number, position: number): boolean => {
+  let done = 0;
+  while (done < length) {
+    const read = readSync(fd, buffer, done, length - done, position + done);
+    if (read === 0) return false;
+    done += read;
+  }
+  return true;
+};
+
+/** A window over a region of the file (up to `regionEnd`), read forward on demand. */
+const windowOver = (fd: number, regionEnd: number) => {
+  let buffer = Buffer.allocUnsafe(0);
+  let start = 0;
+  let length = 0;
+  const load = (offset: number, size: number): boolean => {
+    const want = Math.min(Math.max(WINDOW_BYTES, size), regionEnd - offset);
+    if (buffer.length < want) buffer = Buffer.allocUnsafe(Math.max(want, WINDOW_BYTES));
+    try {
+      if (!readExactly(fd, buffer, want, offset)) return false;
+    } catch {
+      return false;
+    }
+    start = offset;
+    length = want;
+    return true;
+  };
+  return {
+    /** `size` bytes at `offset` (valid until the next call), or null past the region or on a read error. */
+    at(offset: number, size: number): Buffer | null {
+      if (offset < 0 || size < 0 || offset + size > regionEnd) return null;
+      if ((offset < start || offset + size > start + length) && !load(offset, size)) return null;
+      return buffer.subarray(offset - start, offset - start + size);
+    },
+    /** The offset of the first newline at or after `offset` (lines are short: none within a window is -1). */
+    newline(offset: number): number {
+      if (offset >= regionEnd) return -1;
+      if ((offset < start || offset >= start + length) && !load(offset, 0)) return -1;
+      const found = buffer.subarray(0, length).indexOf(NEWLINE, offset - start);
+      if (found !== -1) return start + found;
+      if (start === offset || !load(offset, 0)) return -1;
+      const again = buffer.subarray(0, length).indexOf(NEWLINE);
+      return again === -1 ? -1 : start + again;
+    },
+  };
+};
+
+/** Reads the index line by line from `start` to `end`; null at its end or at the first malformed line. */
+const indexCursor = (fd: number, start: number, end: number, bodyEnd: number) => {
+  const window = windowOver(fd, end);
+  let position = start;
+  return (): CacheEntry | null => {
+    if (position >= end) return null;
+    const lineEnd = window.newline(position);
+    if (lineEnd === -1) return null;
+    const line = window.at(position, lineEnd - position)?.toString('utf8');
+    position = lineEnd + 1;
+    const fields = line?.split('\t');
+    if (fields?.length !== 6) return null;
+    const [name, key, offsetText, lengthText, sha256, flagsText] = fields as [string, string, string, string, string, string];
+    const offset = Number(offsetText);
+    const length = Number(lengthText);
+    const flags = Number(flagsText);
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < MAGIC.length || length < 0 || offset + length > bodyEnd) return null;
+    if ((flags !== 0 && flags !== 1) || name === '' || key === '' || sha256 === '') return null;
+    return { name, key, offset, length, sha256, flags };
+  };
+};
+
+/** An open cache file. */
+export interface CacheFileReader {
+  /**
+   * The entry filed under `name`. Names must be asked in ascending order (`<`), as the index is
+   * written: the index is walked once; a name asked out of order is simply not found.
+   */
+  lookup(name: string): CacheEntry | undefined;
+  /** The bytes of `entry` (valid until the next call), or null when they cannot be read or do not match their hash. */
+  bytes(entry: CacheEntry): Buffer | null;
+  /** Every entry, in index order (a walk of its own, for rewriting the file). */
+  entries(): Iterable<CacheEntry>;
+  /** How many entries the index holds. */
+  readonly count: number;
+  close(): void;
+}
+
+/**
+ * Opens the cache file when it is one this user can trust: a regular file (not a symlink) owned
+ * by this user, writable by nobody else, of format v1 under the current record limits. Null otherwise.
+ */
+export const openCacheFile = (file: string): CacheFileReader | null => {
+  let fd: number;
+  try {
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
+  const fail = (): null => {
+    closeSync(fd);
+    return null;
+  };
+  try {
+    const stat = fstatSync(fd);
+    const uid = process.geteuid?.();
+    if (!stat.isFile() || stat.size > RECORD_CACHE_MAX_BYTES || stat.size < MAGIC.length + TRAILER_BYTES) return fail();
+    if ((uid !== undefined && stat.uid !== uid) || (stat.mode & 0o022) !== 0) return fail();
+    const head = Buffer.alloc(Math.max(MAGIC.length, TRAILER_BYTES, HEADER_BYTES));
+    if (!readExactly(fd, head, MAGIC.length, 0) || head.toString('latin1', 0, MAGIC.length) !== MAGIC) return fail();
+    if (!readExactly(fd, head, TRAILER_BYTES, stat.size - TRAILER_BYTES)) return fail();
+    const trailer = /^(\d{15}) (\d{15})\n$/.exec(head.toString('latin1', 0, TRAILER_BYTES));
+    const indexOffset = Number(trailer?.[1]);
+    const indexLength = Number(trailer?.[2]);
+    if (trailer === null || indexOffset < MAGIC.length || indexOffset + indexLength + TRAILER_BYTES !== stat.size) return fail();
+    if (indexLength < HEADER_BYTES || !readExactly(fd, head, HEADER_BYTES, indexOffset) || head.toString('latin1', 0, LIMITS.length) !== LIMITS) return fail();
+    const countMatch = /^(\d{12})\n$/.exec(head.toString('latin1', LIMITS.length, HEADER_BYTES));
+    if (countMatch === null) return fail();
+    const count = Number(countMatch[1]);
+    const indexStart = indexOffset + HEADER_BYTES;
+    const indexEnd = indexOffset + indexLength;
+    const body = windowOver(fd, indexOffset);
+    const next = indexCursor(fd, indexStart, indexEnd, indexOffset);
+    let current: CacheEntry | null | undefined;
+    let open = true;
+    return {
+      count,
+      lookup: (name) => {
+        if (!open) return undefined;
+        if (current === undefined) current = next();
+        while (current !== null && current.name < name) current = next();
+        return current !== null && current.name === name ? current : undefined;
+      },
+      bytes: (entry) => {
+        if (!open) return null;
+        const bytes = body.at(entry.offset, entry.length);
+        return bytes !== null && digest(bytes) === entry.sha256 ? bytes : null;
+      },
+      entries: function* () {
+        const walk = indexCursor(fd, indexStart, indexEnd, indexOffset);
+        for (let entry = walk(); entry !== null && open; entry = walk()) yield entry;
+      },
+      close: () => {
+        if (open) closeSync(fd);
+        open = false;
+      },
+    };
+  } catch {
+    return fail();
+  }
+};
+
+/** A cache file being written: texts appended as they come (in file-name order), the index at the end. */
+export interface CacheFileWriter {
+  /** Appends a text (or bytes) filed under `name` (see {@link isIndexableName}) and `key`, with its flags. */
+  append(name: string, key: string, content: string | Uint8Array, flags: number): void;
+  /** How many entries so far. */
+  readonly count: number;
+  /** Writes the index and trailer, fsyncs, and renames the file into place. */
+  commit(): void;
+  /** Drops the temp file. */
+  abort(): void;
+}
+
+/** Starts writing a new cache file next to `file` (a temp file, mode 0600, renamed over `file` on commit). */
+export const createCacheFile = (file: string): CacheFileWriter => {
+  const temp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  const fd = openSync(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+  const chunk = Buffer.allocUnsafe(WINDOW_BYTES);
+  /** The index lines, joined when committed (one short line per record). */
+  const index: string[] = [];
+  let used = 0;
+  let position = 0;
+  let done = false;
+  const flush = (): void => {
+    let written = 0;
+    while (written < used) written += writeSync(fd, chunk, written, used - written);
+    used = 0;
+  };
+  /** Appends `content`; returns the bytes appended (valid until the next put). */
+  const put = (content: string | Uint8Array): Uint8Array => {
+    if (typeof content === 'string') {
+      // A text whose UTF-8 surely fits the room left is encoded in place.
+      if (content.length * 3 <= chunk.length - used) {
+        const length = chunk.write(content, used, 'utf8');
+        used += length;
+        position += length;
+        return chunk.subarray(used - length, used);
+      }
+      return put(Buffer.from(content, 'utf8'));
+    }
+    if (used + content.length > chunk.length) flush();
+    if (content.length > chunk.length) {
+      let written = 0;
+      while (written < content.length) written += writeSync(fd, content, written, content.length - written);
+    } else {
+      chunk.set(content, used);
+      used += content.length;
+    }
+    position += content.length;
+    return content;
+  };
+  const abort = (): void => {
+    if (done) return;
+    done = true;
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    try {
+      unlinkSync(temp);
+    } catch {
+      // nothing to remove
+    }
+  };
+  put(MAGIC);
+  return {
+    append: (name, key, content, flags) => {
+      if (!isIndexableName(name)) return;
+      const offset = position;
+      const bytes = put(content);
+      index.push(`${name}\t${key}\t${offset}\t${bytes.length}\t${digest(bytes)}\t${flags}\n`);
+    },
+    get count() {
+      return index.length;
+    },
+    commit: () => {
+      try {
+        const indexOffset = position;
+        let indexLength = put(`${LIMITS}${String(index.length).padStart(12, '0')}\n`).length;
+        for (const line of index) indexLength += put(line).length;
+        put(`${String(indexOffset).padStart(15, '0')} ${String(indexLength).padStart(15, '0')}\n`);
+        flush();
+        fsyncSync(fd);
+        closeSync(fd);
+        done = true;
+        renameSync(temp, file);
+      } catch (error) {
+        done = false;
+        abort();
+        throw error;
+      }
+    },
+    abort,
+  };
+};
