@@ -1,10 +1,8 @@
 /** Shared types of the worker event-stream parsers. */
 import type { Json, JsonObject } from '../util/json.js';
 
-/** The worker flavours captain launches: Codex CLI, Claude Code, or any command. */
-export type WorkerKind = 'codex' | 'claude' | 'command';
-
-export const WORKER_KINDS: readonly WorkerKind[] = ['codex', 'claude', 'command'];
+/** The worker flavours (declared once, in the lifecycle vocabulary). */
+export { WORKER_KINDS, type WorkerKind } from '../lifecycle/kinds.js';
 
 /** How a worker process ended: an exit code, or the signal that killed it (one of them is null). */
 export interface ExitInfo {

@@ -9,6 +9,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { WAIT_HOLDER_RECHECK_MS } from '../config/defaults.js';
 import { CaptainError, isCaptainError } from '../errors.js';
 import { childStatusOf } from '../lifecycle/derive.js';
+import type { ChildStatusText } from '../lifecycle/states.js';
 import { runLayout } from '../store/paths.js';
 import { loadDelegations } from '../store/records.js';
 import { currentHolder } from '../supervisor/holder.js';
@@ -23,7 +24,7 @@ export type WaitOutcome = 'completed' | 'failed' | 'timeout';
 export interface WaitWorker extends JsonObject {
   delegation_id: string;
   /** completed | failed | reclaimed | cancelled, or the child status while still going (timeout). */
-  state: string;
+  state: ChildStatusText | 'reclaimed';
   attempt: number;
   summary: string | null;
 }

@@ -1,13 +1,14 @@
 import { Command, Option } from 'commander';
 import { delegate } from '../../ops/delegate.js';
 import { CaptainError } from '../../errors.js';
+import { WORKER_KINDS, type WorkerKind } from '../../lifecycle/kinds.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
 import { printJson, printText } from '../output.js';
 
 interface DelegateOptions extends CommonOptions {
   taskCard?: string;
   lane?: string;
-  kind: 'codex' | 'claude' | 'command';
+  kind: WorkerKind;
   prompt?: string;
   sandbox?: string;
   cwd?: string;
@@ -35,7 +36,7 @@ const parseEnv = (pairs: string[]): Record<string, string> => {
 export const delegateCommand = (): Command =>
   withRunOptions(new Command('delegate'))
     .description('hand a task to a worker; returns at once while a detached monitor runs it')
-    .addOption(new Option('--kind <kind>', 'codex | claude | command').choices(['codex', 'claude', 'command']).makeOptionMandatory(true))
+    .addOption(new Option('--kind <kind>', WORKER_KINDS.join(' | ')).choices(WORKER_KINDS).makeOptionMandatory(true))
     .option('--prompt <text>', "the worker's task (codex, claude)")
     .option('--task-card <id>', "the task card (default: run.json's active one)")
     .option('--lane <id>', 'the parallel lane this worker covers')

@@ -1,5 +1,6 @@
 /** Small text helpers shared by the human renderers. */
 import pc from 'picocolors';
+import { isWorkerState, type WorkerState } from '../../lifecycle/states.js';
 
 export interface Style {
   color: boolean;
@@ -33,7 +34,7 @@ export const table = (header: string[], rows: string[][], style: Style): string 
   return [paint(style, pc.bold, line(header)), ...rows.map(line)].join('\n');
 };
 
-const STATE_COLOURS: Record<string, (s: string) => string> = {
+const STATE_COLOURS: Record<WorkerState, (s: string) => string> = {
   running_active: pc.green,
   running: pc.green,
   running_quiet: pc.yellow,
@@ -46,4 +47,5 @@ const STATE_COLOURS: Record<string, (s: string) => string> = {
   cancelled: pc.magenta,
 };
 
-export const paintState = (style: Style, state: string): string => paint(style, STATE_COLOURS[state] ?? ((s) => s), state);
+/** Paints a state's text (any text: an unrecognized state or a placeholder stays unpainted). */
+export const paintState = (style: Style, state: string): string => paint(style, isWorkerState(state) ? STATE_COLOURS[state] : (s) => s, state);
