@@ -9,3 +9,6 @@ export * from './reclaim-plan.js';
 export * from './mutations.js';
 export * from './fan-in.js';
 export * from './retry.js';
+export * from './kinds.js';
+export * from './lost-launch.js';
+export * from './supervisor-plan.js';
