@@ -11,6 +11,7 @@ import { SUPERVISOR_ORPHAN_RECHECK_MS, type RuntimeConfig } from '../config/defa
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import { parseRfc3339Millis } from '../util/time.js';
 import { childStatusOf, deriveWorkerLifecycleView, type WorkerLifecycleView } from './derive.js';
+import { parallelFanoutGate } from './fan-in.js';
 import { lostLaunchDueAt } from './lost-launch.js';
 import { attemptOf, wantsRetry } from './retry.js';
 import { isTerminalChildStatus, type ChildStatusText, type WorkerStateText } from './states.js';
@@ -42,6 +43,8 @@ export interface SupervisorPlanInput {
   now: number;
   /** Launch at most this many workers at once (undefined: no limit). */
   maxParallel: number | undefined;
+  /** The run's task cards by id (a card's declared parallel lanes gate its fan-in); absent ones gate nothing. */
+  taskCards: ReadonlyMap<string, JsonObject>;
   /** Paths of the delegations with a reclaim still running. */
   reclaiming: ReadonlySet<string>;
   memory: SupervisorMemory;
@@ -177,6 +180,12 @@ const planLaunches = (judged: readonly Judged[], maxParallel: number | undefined
 /** Whether a task card's workers have all ended for good: terminal and none of them still to be retried. */
 const isSettled = (d: Judged, maxRetries: number): boolean => isTerminalChildStatus(d.status) && !wantsRetry(d.record, maxRetries);
 
+/** Captain's declared parallel lanes (the fan-in op's gate): each required lane has a worker and all of its workers ended. */
+const lanesSatisfied = (taskCard: JsonObject | undefined, members: readonly Judged[]): boolean => {
+  if (taskCard === undefined || asString(getKey(getKey(taskCard, 'parallel_fanout'), 'created_by')) !== 'captain') return true;
+  return parallelFanoutGate(taskCard, members.map((d) => d.record))?.fan_in_ready ?? true;
+};
+
 const planFanIns = (judged: readonly Judged[], input: SupervisorPlanInput, busy: ReadonlySet<string>): SupervisorAction[] => {
   const cards = new Map<string, Judged[]>();
   for (const d of judged) {
@@ -187,6 +196,7 @@ const planFanIns = (judged: readonly Judged[], input: SupervisorPlanInput, busy:
   for (const [card, members] of cards) {
     if (!members.every((d) => isSettled(d, input.config.worker_max_retries_per_phase)) || members.some((d) => busy.has(d.path))) continue;
     if (members.every((d) => input.memory.fanIns.has(`${card}@${String(getKey(d.record, 'fan_in_collapsed_at'))}`))) continue;
+    if (!lanesSatisfied(input.taskCards.get(card), members)) continue;
     actions.push({ type: 'collapse-fan-in', taskCardId: card });
   }
   return actions;

@@ -8,7 +8,7 @@ import type { ObservedDelegation } from '../lifecycle/supervisor-plan.js';
 import type { RunContext } from '../ops/context.js';
 import { monitorLiveness } from '../ops/liveness.js';
 import { observeDelegation, refreshDelegationSync } from '../ops/refresh.js';
-import { loadDelegations } from '../store/records.js';
+import { loadDelegations, loadTaskCards } from '../store/records.js';
 import type { JsonObject } from '../util/json.js';
 
 export interface SupervisedDelegation extends ObservedDelegation {
@@ -35,6 +35,10 @@ export const observeRun = (ctx: RunContext): SupervisedDelegation[] =>
       return withFacts(path, persisted, persisted, 'none');
     }
   });
+
+/** The run's task cards by id (their file names); unreadable ones are left out (the fan-in op reports them). */
+export const observeTaskCards = (ctx: RunContext): Map<string, JsonObject> =>
+  new Map(loadTaskCards(ctx.runDir).records.map(({ fileName, record }) => [fileName.replace(/\.json$/, ''), record]));
 
 /**
  * Writes a delegation's refresh under its record lock (re-observed there). Returns it as it now

@@ -20,7 +20,7 @@ import { asInteger, getKey } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
 import { crashPoint } from './crash-point.js';
 import { acquireSupervisorSlot } from './holder.js';
-import { observeRun, writeRefresh, type SupervisedDelegation } from './observe.js';
+import { observeRun, observeTaskCards, writeRefresh, type SupervisedDelegation } from './observe.js';
 import { relaunchLostLaunch } from './relaunch.js';
 import { retryDelegateInput } from './retry-input.js';
 import { replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
@@ -169,9 +169,10 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
 
   const passOnce = async (): Promise<void> => {
     const now = ctx.now();
-    const planFor = (delegations: readonly SupervisedDelegation[]): SupervisorPlan =>
-      planSupervisorPass({ delegations, config: ctx.config, now, maxParallel, reclaiming: new Set(inFlight.keys()), memory });
     let delegations = observeRun(ctx);
+    const taskCards = observeTaskCards(ctx);
+    const planFor = (observed: readonly SupervisedDelegation[]): SupervisorPlan =>
+      planSupervisorPass({ delegations: observed, taskCards, config: ctx.config, now, maxParallel, reclaiming: new Set(inFlight.keys()), memory });
     let plan = planFor(delegations);
     if (plan.actions.some((a) => a.type === 'refresh-write')) {
       // Refreshes are written first: every other decision is made on what is on disk.
