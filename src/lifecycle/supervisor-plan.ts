@@ -17,12 +17,16 @@ import { attemptOf, wantsRetry } from './retry.js';
 import { isTerminalChildStatus, type ChildStatusText, type WorkerStateText } from './states.js';
 
 /** One delegation record as the supervisor observed it. */
-export interface ObservedDelegation {
+export interface ObservedRecord {
   path: string;
-  /** The record refreshed from its raw events and process (written only when `refresh` is `none`). */
+  /** The record refreshed from its raw events and process (on disk only when `refresh` is `none`). */
   record: JsonObject;
   /** What the refresh found that is not on disk yet: progress, or the worker's end. */
   refresh: 'none' | 'progress' | 'finalized';
+}
+
+/** One delegation record as the supervisor observed it, once its refresh is on disk. */
+export interface ObservedDelegation extends ObservedRecord {
   /** Whether a live monitor watches it (looked at for running records only; the others read true). */
   monitorAlive: boolean;
 }
@@ -74,9 +78,14 @@ export interface RetryAction {
   idempotencyKey: string;
 }
 
+/** Write the observed refresh of this record (under its lock, re-observed there). */
+export interface RefreshWriteAction {
+  type: 'refresh-write';
+  path: string;
+}
+
 export type SupervisorAction =
-  /** Write the observed refresh of this record (under its lock, re-observed there). */
-  | { type: 'refresh-write'; path: string }
+  | RefreshWriteAction
   /** Append `worker_transition` (and remember the phase). */
   | { type: 'log-transition'; delegationId: string; taskCardId: string | null; from: string | null; to: TransitionPhase; summary?: string | null }
   /** Start reclaiming this delegation (in the background; it re-checks under the record lock). */
@@ -224,14 +233,18 @@ const nextWakeAt = (judged: readonly Judged[], now: number, retryDue: number | u
   return next;
 };
 
+/** The first step of a pass: write what the refresh observed, before anything is decided on it. */
+export const planRefreshWrites = (observed: readonly ObservedRecord[]): RefreshWriteAction[] =>
+  observed.filter((d) => d.refresh !== 'none').map((d) => ({ type: 'refresh-write', path: d.path }));
+
 /**
  * One supervisor pass, decided. Actions come in the order they are carried out: transitions
  * logged, reclaims started, lost launches relaunched, retries created (and earlier ones logged),
  * queued workers launched within max-parallel, fan-ins collapsed.
  */
 export const planSupervisorPass = (input: SupervisorPlanInput): SupervisorPlan => {
-  const pending = input.delegations.filter((d) => d.refresh !== 'none');
-  if (pending.length > 0) return { actions: pending.map((d) => ({ type: 'refresh-write', path: d.path })), nextWakeAt: undefined };
+  const writes = planRefreshWrites(input.delegations);
+  if (writes.length > 0) return { actions: writes, nextWakeAt: undefined };
   const { config, now } = input;
   const judged: Judged[] = input.delegations.map((d) => ({
     ...d,

@@ -133,6 +133,15 @@ export const refreshDelegationSync = (
 ): Observation => {
   const first = observeDelegation(ctx, path, record);
   if (first.change === 'none' || !opts.write) return first;
+  return writeObservedRefreshSync(ctx, path, first);
+};
+
+/**
+ * Writes what an observation found, under the record lock: the record is read and observed again
+ * there (a concurrent writer's update is never lost), and written when something changed. Returns
+ * `first` unchanged when somebody else holds the lock.
+ */
+export const writeObservedRefreshSync = (ctx: RunContext, path: string, first: Observation): Observation => {
   let change: RefreshChange = 'none';
   const result = updateJsonRecordSync(path, (current) => {
     const again = observeDelegation(ctx, path, current);

@@ -8,7 +8,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
-import { planSupervisorPass, type SupervisorAction, type SupervisorPlan } from '../lifecycle/supervisor-plan.js';
+import { planRefreshWrites, planSupervisorPass, type SupervisorAction } from '../lifecycle/supervisor-plan.js';
 import type { RunContext } from '../ops/context.js';
 import { delegate, launchDelegation } from '../ops/delegate.js';
 import { collapseFanIn } from '../ops/fan-in.js';
@@ -20,7 +20,7 @@ import { asInteger, getKey } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
 import { crashPoint } from './crash-point.js';
 import { acquireSupervisorSlot } from './holder.js';
-import { observeRun, observeTaskCards, writeRefresh, type SupervisedDelegation } from './observe.js';
+import { observeRun, observeTaskCards, withMonitorLiveness, writeRefresh } from './observe.js';
 import { relaunchLostLaunch } from './relaunch.js';
 import { retryDelegateInput } from './retry-input.js';
 import { replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
@@ -109,7 +109,7 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     for (const action of actions) {
       switch (action.type) {
         case 'refresh-write':
-          // Written before planning (see passOnce).
+          // Never planned here: passOnce writes every refresh before planning (planRefreshWrites).
           break;
         case 'log-transition':
           memory.phases.set(action.delegationId, action.to);
@@ -169,17 +169,19 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
 
   const passOnce = async (): Promise<void> => {
     const now = ctx.now();
-    let delegations = observeRun(ctx);
-    const taskCards = observeTaskCards(ctx);
-    const planFor = (observed: readonly SupervisedDelegation[]): SupervisorPlan =>
-      planSupervisorPass({ delegations: observed, taskCards, config: ctx.config, now, maxParallel, reclaiming: new Set(inFlight.keys()), memory });
-    let plan = planFor(delegations);
-    if (plan.actions.some((a) => a.type === 'refresh-write')) {
-      // Refreshes are written first: every other decision is made on what is on disk.
-      const writes = new Set(plan.actions.map((a) => (a.type === 'refresh-write' ? a.path : '')));
-      delegations = delegations.map((d) => (writes.has(d.path) ? writeRefresh(ctx, d) : d));
-      plan = planFor(delegations);
-    }
+    let records = observeRun(ctx);
+    // Refreshes are written first: every decision is made on what is on disk.
+    const writes = new Set(planRefreshWrites(records).map((w) => w.path));
+    if (writes.size > 0) records = records.map((d) => (writes.has(d.path) ? writeRefresh(ctx, d) : d));
+    const plan = planSupervisorPass({
+      delegations: records.map(withMonitorLiveness),
+      taskCards: observeTaskCards(ctx),
+      config: ctx.config,
+      now,
+      maxParallel,
+      reclaiming: new Set(inFlight.keys()),
+      memory,
+    });
     await carryOut(plan.actions, now);
     if (timer) clearTimeout(timer);
     if (plan.nextWakeAt !== undefined && !stopped) timer = setTimeout(() => trigger(0), Math.max(plan.nextWakeAt - ctx.now(), 0));

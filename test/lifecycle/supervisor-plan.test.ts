@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_RUNTIME_CONFIG, SUPERVISOR_ORPHAN_RECHECK_MS, type RuntimeConfig } from '../../src/config/defaults.js';
 import {
+  planRefreshWrites,
   planSupervisorPass,
   type ObservedDelegation,
   type SupervisorAction,
@@ -210,6 +211,7 @@ describe('planSupervisorPass: refresh, transitions, reclaim', () => {
       { type: 'refresh-write', path: '/run/delegations/e.json' },
     ]);
     assert.equal(result.nextWakeAt, undefined);
+    assert.deepEqual(planRefreshWrites(records), result.actions);
   });
 
   it('logs the difference between the records and the logged phases, with the summary of an ended worker', () => {
