@@ -102,6 +102,11 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
     // A live monitor finalizes with the real exit status itself; never race it.
     const liveness = processLiveness(workerProcessRef(record));
     const captainLaunched = monitor === 'dead';
+    if (liveness !== 'alive' && captainLaunched) {
+      // The wrapper writes the exit record before it exits: one that exited since the first look left it.
+      const late = finalizeFromExitRecord(ctx, path, record);
+      if (late !== undefined) return { record: late.record, change: 'finalized', endedAtMs: late.endedAtMs };
+    }
     if (liveness !== 'alive') {
       const hasTerminal = findTerminalEventSync(rawPath, workerKindOf(record)) !== null;
       if (hasTerminal || liveness === 'dead') return finalize(record, rawPath, stat, captainLaunched, hasTerminal);
