@@ -11,3 +11,5 @@ export * from './fan-in.js';
 export * from './retry.js';
 export * from './phase.js';
 export * from './kinds.js';
+export * from './lost-launch.js';
+export * from './supervisor-plan.js';
