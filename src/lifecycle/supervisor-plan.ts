@@ -39,6 +39,8 @@ export interface SupervisorMemory {
   fanIns: ReadonlySet<string>;
   /** Delegation ids whose retry is logged. */
   retries: ReadonlySet<string>;
+  /** Whether the log's latest word on the run is `run_idle` (nothing has started since). @default false */
+  idle?: boolean;
 }
 
 export interface SupervisorPlanInput {
@@ -101,7 +103,9 @@ export type SupervisorAction =
    */
   | { type: 'launch-queued'; candidates: LaunchCandidate[]; slots: number | undefined }
   /** Collapse the task card's fan-in (the op re-checks and stamps), then log it once. */
-  | { type: 'collapse-fan-in'; taskCardId: string };
+  | { type: 'collapse-fan-in'; taskCardId: string }
+  /** Log `run_idle` once: every worker of the run has ended for good and nothing is left to do. */
+  | { type: 'log-run-idle'; workers: number; completed: number; failed: number; cancelled: number };
 
 export type SupervisorActionType = SupervisorAction['type'];
 
@@ -211,6 +215,22 @@ const planFanIns = (judged: readonly Judged[], input: SupervisorPlanInput, busy:
   return actions;
 };
 
+/** Actions that mean the run is still doing something (a fan-in collapse or a log line does not). */
+const BUSY_ACTIONS: ReadonlySet<SupervisorActionType> = new Set(['reclaim', 'relaunch-lost', 'retry', 'launch-queued']);
+
+/**
+ * `run_idle`, once per idle spell: the run has workers, all of them ended for good (terminal, no
+ * retry to come), no reclaim or other background job runs, and this pass starts nothing.
+ */
+const planRunIdle = (judged: readonly Judged[], input: SupervisorPlanInput, busy: ReadonlySet<string>, actions: readonly SupervisorAction[]): SupervisorAction | undefined => {
+  if (input.memory.idle === true || judged.length === 0 || busy.size > 0) return undefined;
+  if (actions.some((a) => BUSY_ACTIONS.has(a.type))) return undefined;
+  if (!judged.every((d) => isSettled(d, input.config.worker_max_retries_per_phase))) return undefined;
+  const final = judged.filter((d) => getKey(d.record, 'retried_by') === undefined);
+  const count = (status: string): number => final.filter((d) => d.status === status).length;
+  return { type: 'log-run-idle', workers: final.length, completed: count('completed'), failed: count('failed'), cancelled: count('cancelled') };
+};
+
 /** The earliest moment after `now` when a running worker crosses a threshold, needs a re-check, or a retry falls due. */
 const nextWakeAt = (judged: readonly Judged[], now: number, retryDue: number | undefined): number | undefined => {
   let next = retryDue;
@@ -269,5 +289,7 @@ export const planSupervisorPass = (input: SupervisorPlanInput): SupervisorPlan =
   }
   const retries = planRetries(judged, input);
   actions.push(...retries.actions, ...planLaunches(judged, input.maxParallel), ...planFanIns(judged, input, busy));
+  const idle = planRunIdle(judged, input, busy, actions);
+  if (idle !== undefined) actions.push(idle);
   return { actions, nextWakeAt: nextWakeAt(judged, now, retries.nextDue) };
 };

@@ -29,7 +29,7 @@ import { acquireSupervisorSlot } from './holder.js';
 import { observeRun, observeTaskCards, withMonitorLiveness, writeRefresh, type SupervisedRecord } from './observe.js';
 import { relaunchLostLaunch } from './relaunch.js';
 import { retryDelegateInput } from './retry-input.js';
-import { replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
+import { endsIdle, replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
 
 export interface SupervisorOptions {
   /** Launch at most this many workers of the run at once (default: run.json's `max_parallel`, else no limit). */
@@ -159,6 +159,7 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
           break;
         case 'log-transition':
           memory.phases.set(action.delegationId, action.to);
+          if (endsIdle(action.to)) memory.idle = false;
           log({
             event: 'worker_transition',
             at: formatRfc3339(now),
@@ -205,6 +206,10 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
         }
         case 'collapse-fan-in':
           await collapse(action.taskCardId);
+          break;
+        case 'log-run-idle':
+          memory.idle = true;
+          log({ event: 'run_idle', at: formatRfc3339(now), workers: action.workers, completed: action.completed, failed: action.failed, cancelled: action.cancelled });
           break;
         default:
           // A new action type fails the type check here until it is carried out.

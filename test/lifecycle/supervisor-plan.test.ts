@@ -246,3 +246,25 @@ describe('planSupervisorPass: refresh, transitions, reclaim', () => {
     assert.deepEqual(ofType(plan([lost], { now: T0 + 1_000, reclaiming: new Set(['/run/delegations/l.json']) }).actions, 'relaunch-lost'), []);
   });
 });
+
+describe('planSupervisorPass: run_idle', () => {
+  it('is planned once all workers ended for good, after the fan-in, with the final counts; not again once logged', () => {
+    const records = [ended('a', 'completed', at(0)), ended('b', 'failed', at(0), { attempt: 3 }), ended('c', 'cancelled', at(0))];
+    const first = plan(records, { now: T0 + 10_000 });
+    const types = first.actions.map((a) => a.type);
+    assert.equal(types.at(-1), 'log-run-idle', types.join(', '));
+    assert.ok(types.indexOf('collapse-fan-in') < types.indexOf('log-run-idle'), 'after the fan-in');
+    assert.deepEqual(ofType(first.actions, 'log-run-idle')[0], { type: 'log-run-idle', workers: 3, completed: 1, failed: 1, cancelled: 1 });
+    assert.deepEqual(ofType(plan(records, { now: T0 + 10_000, memory: { ...emptyMemory(), idle: true } }).actions, 'log-run-idle'), []);
+  });
+
+  it('is not planned while a worker runs or is queued, a retry is still to come, a reclaim runs, or the run is empty', () => {
+    const done = ended('a', 'completed', at(0));
+    assert.deepEqual(ofType(plan([done, queued('q')], { now: T0 + 10_000 }).actions, 'log-run-idle'), []);
+    assert.deepEqual(ofType(plan([done, runningDelegation('r')], { now: T0 + 100 }).actions, 'log-run-idle'), []);
+    assert.deepEqual(ofType(plan([done, ended('f', 'failed', at(0))], { now: T0 + 10_000 }).actions, 'log-run-idle'), [], 'a retry is due');
+    assert.deepEqual(ofType(plan([done, ended('f', 'failed', at(0))], { now: T0 + 1 }).actions, 'log-run-idle'), [], 'a retry is pending');
+    assert.deepEqual(ofType(plan([done], { now: T0 + 10_000, reclaiming: new Set(['/run/delegations/x.json']) }).actions, 'log-run-idle'), []);
+    assert.deepEqual(ofType(plan([], { now: T0 }).actions, 'log-run-idle'), []);
+  });
+});
