@@ -1,12 +1,11 @@
 /**
- * The run supervisor: event-driven (fs.watch on delegations/ and raw-events/, plus one timer armed
+ * The run supervisor: event-driven (`watchRun` on delegations/ and raw-events/, plus one timer armed
  * for the next moment something can change by time alone), crash-only (all state is on disk; a
  * restarted supervisor re-derives everything). Each pass observes the run, asks the pure plan
  * (src/lifecycle/supervisor-plan.ts) what to do, and carries it out: refresh writes, transitions
  * logged, stuck workers reclaimed, failed ones retried with backoff, queued ones launched within
  * max-parallel, fan-in collapsed when a task card's workers are all terminal.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { HOOK_STOP_WAIT_MS, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
 import { childStatusOf } from '../lifecycle/derive.js';
 import { isTerminalChildStatus } from '../lifecycle/states.js';
@@ -18,7 +17,7 @@ import { reclaimDelegation } from '../ops/reclaim.js';
 import { appendRunEvent, type RunEvent } from '../store/events-log.js';
 import type { HookDefinition } from '../hooks/config.js';
 import { createHookDispatcher, type DeliveryOutcome } from '../hooks/dispatcher.js';
-import { runLayout } from '../store/paths.js';
+import { watchRun } from '../store/watch-run.js';
 import { updateJsonRecord } from '../store/update-record.js';
 import { asInteger, asString, getKey } from '../util/json.js';
 import { formatRfc3339 } from '../util/time.js';
@@ -82,7 +81,6 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
   hooks?.poll();
   const maxParallel = options.maxParallel ?? asInteger(getKey(ctx.run, 'max_parallel'));
   const inFlight = new Map<string, Promise<unknown>>();
-  const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
   let debounce: NodeJS.Timeout | undefined;
   let debounceAt = 0;
@@ -275,15 +273,17 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     }, delayMs);
   }
 
-  const layout = runLayout(ctx.runDir);
-  for (const [dir, delay] of [[layout.delegationsDir, SUPERVISOR_RECORD_DEBOUNCE_MS], [layout.rawEventsDir, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS]] as const) {
-    try {
-      // A wrapper's exit record means a result to write now: it gets the short delay, not the raw-events one.
-      watchers.push(watch(dir, (_event, name) => trigger(typeof name === 'string' && name.endsWith('.exit.json') ? SUPERVISOR_RECORD_DEBOUNCE_MS : delay)));
-    } catch {
-      // A missing folder: the timer still drives the passes.
+  // The run's changes come from the one watch API (fs.watch plus a safety poll). Records and
+  // wrapper exit records (a result to write now) get the short delay; raw-events growth (chatty:
+  // one per output line) the long one.
+  const watcher = watchRun(ctx.runDir, { records: true, rawEvents: true });
+  const watching = (async () => {
+    while (!watcher.closed) {
+      const changes = await watcher.batch();
+      if (changes.length === 0) continue;
+      trigger(changes.some((c) => c.kind !== 'raw-events') ? SUPERVISOR_RECORD_DEBOUNCE_MS : SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS);
     }
-  }
+  })().catch((error: unknown) => options.onError?.(error));
   await pass();
 
   return {
@@ -291,7 +291,8 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     pass,
     async stop() {
       stopped = true;
-      for (const w of watchers) w.close();
+      watcher.close();
+      await watching;
       if (timer) clearTimeout(timer);
       if (debounce) clearTimeout(debounce);
       await running;
