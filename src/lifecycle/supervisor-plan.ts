@@ -62,6 +62,10 @@ export type TransitionPhase = WorkerStateText | ChildStatusText | 'reclaimed';
 /** Phases whose transition event carries the record's result summary. */
 const SUMMARIZED_PHASES: ReadonlySet<string> = new Set<TransitionPhase>(['returned', 'failed', 'cancelled', 'reclaimed']);
 
+/** Phases after which a worker does nothing more; a transition to any other phase ends an idle spell of the run. */
+export const ENDED_PHASES: ReadonlySet<string> = new Set<TransitionPhase>([...SUMMARIZED_PHASES, 'completed']);
+export const endsIdle = (phase: string): boolean => !ENDED_PHASES.has(phase);
+
 export interface LaunchCandidate {
   path: string;
   delegationId: string;

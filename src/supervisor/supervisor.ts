@@ -9,7 +9,7 @@
 import { HOOK_STOP_WAIT_MS, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
 import { childStatusOf } from '../lifecycle/derive.js';
 import { isTerminalChildStatus } from '../lifecycle/states.js';
-import { planRefreshWrites, planSupervisorPass, type SupervisorAction } from '../lifecycle/supervisor-plan.js';
+import { endsIdle, planRefreshWrites, planSupervisorPass, type SupervisorAction } from '../lifecycle/supervisor-plan.js';
 import type { RunContext } from '../ops/context.js';
 import { delegate, launchDelegation } from '../ops/delegate.js';
 import { collapseFanIn } from '../ops/fan-in.js';
@@ -28,7 +28,7 @@ import { acquireSupervisorSlot } from './holder.js';
 import { observeRun, observeTaskCards, withMonitorLiveness, writeRefresh, type SupervisedRecord } from './observe.js';
 import { relaunchLostLaunch } from './relaunch.js';
 import { retryDelegateInput } from './retry-input.js';
-import { endsIdle, replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
+import { replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
 
 export interface SupervisorOptions {
   /** Launch at most this many workers of the run at once (default: run.json's `max_parallel`, else no limit). */

@@ -5,6 +5,7 @@
  * (even after SIGKILL) logs each change once: it logs the difference between disk and the log.
  */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { endsIdle } from '../lifecycle/supervisor-plan.js';
 import { readRunEvents } from '../store/events-log.js';
 import { runLayout } from '../store/paths.js';
 import { asString } from '../util/json.js';
@@ -22,9 +23,6 @@ export interface TransitionMemory {
   cursor: number;
 }
 
-/** Phases after which a worker does nothing more (a transition to any other phase ends an idle spell). */
-const ENDED_PHASES = new Set(['returned', 'completed', 'failed', 'cancelled', 'reclaimed']);
-export const endsIdle = (phase: string): boolean => !ENDED_PHASES.has(phase);
 
 /** A crash mid-append can leave a line without its newline; end it so the next line stays whole. */
 export const sealEventsLog = (runDir: string): void => {
