@@ -63,7 +63,7 @@ export type TransitionPhase = WorkerStateText | ChildStatusText | 'reclaimed';
 const SUMMARIZED_PHASES: ReadonlySet<string> = new Set<TransitionPhase>(['returned', 'failed', 'cancelled', 'reclaimed']);
 
 /** Phases after which a worker does nothing more; a transition to any other phase ends an idle spell of the run. */
-export const ENDED_PHASES: ReadonlySet<string> = new Set<TransitionPhase>([...SUMMARIZED_PHASES, 'completed']);
+export const ENDED_PHASES: ReadonlySet<string> = new Set<string>([...SUMMARIZED_PHASES, 'completed']);
 export const endsIdle = (phase: string): boolean => !ENDED_PHASES.has(phase);
 
 export interface LaunchCandidate {
