@@ -51,3 +51,6 @@ export { setWorktreePolicy, type WorktreePolicy } from './ops/worktrees.js';
 export { collectWorktree, type CollectOutcome } from './worktree/collect.js';
 export { worktreeDiskUsage, type WorktreeDiskUsage } from './worktree/disk.js';
 export { worktreeOf, type WorktreeInfo, type Diffstat } from './worktree/record.js';
+export { HOOK_EVENTS, hookEventOf, hookPayload, type HookEvent, type HookPayload } from './hooks/events.js';
+export { loadHooks, parseHookFlag, hooksFromTable, userConfigPath, type HookDefinition, type LoadHooksInput } from './hooks/config.js';
+export { createHookDispatcher, type HookDispatcher, type HookDispatcherOptions, type DeliveryOutcome } from './hooks/dispatcher.js';
