@@ -12,6 +12,7 @@ const COMMANDS: Array<[string, () => Promise<Command>]> = [
   ['task', async () => (await import('./commands/runs.js')).taskCommand()],
   ['runs', async () => (await import('./commands/runs.js')).runsCommand()],
   ['delegate', async () => (await import('./commands/delegate.js')).delegateCommand()],
+  ['follow-up', async () => (await import('./commands/delegate.js')).followUpCommand()],
   ['status', async () => (await import('./commands/status.js')).statusCommand()],
   ['reclaim', async () => (await import('./commands/reclaim.js')).reclaimCommand()],
   ['fan-in', async () => (await import('./commands/fan-in.js')).fanInCommand()],

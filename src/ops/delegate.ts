@@ -59,6 +59,10 @@ export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   base?: string;
   /** A follow-up: run in the worktree of this (terminal) delegation, continuing its branch. */
   worktreeOf?: string;
+  /** The delegation whose conversation this one continues (set by `followUp`: src/ops/follow-up.ts). */
+  followUpOf?: string;
+  /** The thread / session id the worker resumes (with `followUpOf`). */
+  resumeSessionId?: string;
 }
 
 export interface DelegateResult extends JsonObject {
@@ -94,7 +98,8 @@ const activeWorkerCount = (records: JsonObject[]): number =>
 const findByIdempotencyKey = (records: JsonObject[], key: string): JsonObject | undefined =>
   records.find((r) => asString(getKey(getKey(r, 'worker_request'), 'idempotency_key')) === key);
 
-const resultFor = (ctx: RunContext, record: JsonObject, reused: boolean): DelegateResult => {
+/** What `delegate` answers for an existing delegation record. */
+export const resultFor = (ctx: RunContext, record: JsonObject, reused: boolean): DelegateResult => {
   const id = asString(getKey(record, 'delegation_id')) ?? '';
   const evidence = getKey(record, 'worker_launch_evidence');
   return {
@@ -236,6 +241,7 @@ const createDelegation = async (
       retry_root: input.retryRoot ?? null,
       attempt: input.attempt ?? 1,
       max_parallel: input.maxParallel ?? null,
+      ...(input.resumeSessionId === undefined ? {} : { resume_session_id: input.resumeSessionId }),
     },
     worker_launch_evidence: {
       launch_source: 'captain',
@@ -265,6 +271,7 @@ const createDelegation = async (
       generation,
       summary: queued ? 'queued: waiting for a free worker slot' : 'launch requested',
     },
+    ...(input.followUpOf === undefined ? {} : { follow_up_of: input.followUpOf }),
     created_at: now,
     updated_at: now,
   };

@@ -48,7 +48,7 @@ describe('captain mcp over stdio', () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
     assert.deepEqual(names, [
-      'captain_add_task', 'captain_cancel', 'captain_delegate', 'captain_events', 'captain_fan_in',
+      'captain_add_task', 'captain_cancel', 'captain_delegate', 'captain_events', 'captain_fan_in', 'captain_follow_up',
       'captain_list_runs', 'captain_reclaim', 'captain_result', 'captain_start_run', 'captain_status', 'captain_wait',
     ]);
     for (const tool of tools) {
@@ -91,6 +91,9 @@ describe('captain mcp over stdio', () => {
 
     const result = await ok('captain_result', { run_dir: runDir, delegation_id: first.delegation_id });
     assert.equal(result.status, 'completed');
+    const followUp = await call('captain_follow_up', { run_dir: runDir, delegation_id: first.delegation_id, prompt: 'and now?' });
+    assert.equal(followUp.isError, true, 'a command worker has no conversation to resume');
+    assert.match(String(followUp.content[0]?.text), /command worker: it ran a program, not an agent conversation/);
     const events = await ok('captain_events', { run_dir: runDir, delegation_id: first.delegation_id, limit: 2 });
     assert.equal((events.events as unknown[]).length, 2);
     assert.equal(events.more, true);
