@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RUNTIME_CONFIG, type RuntimeConfig } from '../../src/config/defaults.js';
 import { startFakeModelServer, type FakeModelServer } from '../../src/fake-model/server.js';
-import { claudeEnv, codexEnv, FAKE_CODEX_KEY_ENV, makeWorkerHome, resolveClaudeBin, resolveCodexBin, writeCodexHome } from '../../src/fake-model/worker-env.js';
+import { claudeEnv, codexEnv, FAKE_CODEX_KEY_ENV, FAKE_GEMINI_MODEL, geminiEnv, makeWorkerHome, resolveClaudeBin, resolveCodexBin, resolveGeminiBin, writeCodexHome, writeGeminiHome } from '../../src/fake-model/worker-env.js';
 import { openRunContext, type RunContext } from '../../src/ops/context.js';
 import { delegate } from '../../src/ops/delegate.js';
 import { followUp } from '../../src/ops/follow-up.js';
@@ -21,6 +21,7 @@ import { createRun } from '../../src/ops/runs.js';
 import { cancelDelegation, findDelegation, getWorkerResult } from '../../src/ops/worker.js';
 import type { JsonObject } from '../../src/util/json.js';
 import { runCaptain } from '../helpers/cli.js';
+import { makeRepo, waitCollected } from '../worktree/helpers.js';
 import { fixturePath, waitFor } from '../helpers/worker-harness.js';
 
 const CONFIG: RuntimeConfig = { ...DEFAULT_RUNTIME_CONFIG, worker_stuck_after_ms: 20_000, worker_kill_grace_ms: 300 };
@@ -38,6 +39,7 @@ describe('follow-ups with real workers', () => {
   let ctx: RunContext;
   let codexHome: string;
   let claudeDir: string;
+  let geminiHome: string;
   let workDir: string;
 
   before(async () => {
@@ -48,6 +50,8 @@ describe('follow-ups with real workers', () => {
     codexHome = makeWorkerHome('codex');
     claudeDir = makeWorkerHome('claude');
     writeCodexHome(codexHome, server.url);
+    geminiHome = makeWorkerHome('gemini');
+    writeGeminiHome(geminiHome);
     const run = createRun({ runDir: join(root, 'run'), title: 'follow-ups' });
     ctx = openRunContext(run.run_dir, CONFIG);
   });
@@ -56,12 +60,15 @@ describe('follow-ups with real workers', () => {
     rmSync(root, { recursive: true, force: true });
     rmSync(codexHome, { recursive: true, force: true });
     rmSync(claudeDir, { recursive: true, force: true });
+    rmSync(geminiHome, { recursive: true, force: true });
   });
 
   const codex = (prompt: string) =>
     delegate(ctx, { kind: 'codex', prompt, sandbox: 'read-only', cwd: workDir, launcher: resolveCodexBin(), env: codexEnv(codexHome) });
   const claude = (prompt: string) =>
     delegate(ctx, { kind: 'claude', prompt, cwd: workDir, launcher: resolveClaudeBin(), env: claudeEnv(server.url, claudeDir) });
+  const gemini = (prompt: string) =>
+    delegate(ctx, { kind: 'gemini', prompt, argv: ['--model', FAKE_GEMINI_MODEL], cwd: workDir, launcher: resolveGeminiBin(), env: geminiEnv(server.url, geminiHome) });
   // Secrets are redacted on disk: a follow-up gets them again from its caller, as a retry gets them from its supervisor.
   const codexSecret = { [FAKE_CODEX_KEY_ENV]: codexEnv('unused')[FAKE_CODEX_KEY_ENV] as string };
   const claudeSecret = { ANTHROPIC_API_KEY: claudeEnv('http://127.0.0.1', 'unused').ANTHROPIC_API_KEY as string };
@@ -120,6 +127,38 @@ describe('follow-ups with real workers', () => {
     assert.ok(((nextRecord.worker_launch_evidence as JsonObject).command as string[]).includes('--resume'));
     await waitTerminal(ctx, fresh.delegation_id);
     assert.equal(getWorkerResult(ctx, fresh.delegation_id).final_message, 'FAKE_RECALL prompts=1 words=');
+  });
+
+  it('a worktree worker is followed up in its worktree (collected first), continuing its branch', async () => {
+    const repo = makeRepo();
+    try {
+      const wtRun = openRunContext(createRun({ runDir: join(root, 'wt-run'), title: 'worktree follow-up' }).run_dir, CONFIG);
+      const first = await delegate(wtRun, { kind: 'codex', prompt: 'Edit. [[fake:shell:echo edited > e.txt]]', sandbox: 'workspace-write', cwd: repo.dir, worktree: true, launcher: resolveCodexBin(), env: codexEnv(codexHome) });
+      const firstRecord = await waitTerminal(wtRun, first.delegation_id);
+      const worktree = firstRecord.worktree as JsonObject;
+      const next = await followUp(wtRun, { delegationId: first.delegation_id, prompt: 'Recall. [[fake:shell:cat e.txt]]', env: codexSecret });
+      const nextRecord = await waitTerminal(wtRun, next.delegation_id);
+      assert.equal(getWorkerResult(wtRun, next.delegation_id).final_message, 'FAKE_OK ran `cat e.txt`; output: edited', 'it ran where the first worker left its file');
+      assert.equal(requestOf(nextRecord).cwd, worktree.path);
+      assert.deepEqual([(nextRecord.worktree as JsonObject).branch, (nextRecord.worktree as JsonObject).reused_from], [worktree.branch, first.delegation_id]);
+      assert.ok((findDelegation(wtRun, first.delegation_id).record.worktree as JsonObject).collected_at, 'the earlier work was collected before the follow-up started');
+      await waitCollected(wtRun.runDir, [next.delegation_id]);
+    } finally {
+      rmSync(repo.root, { recursive: true, force: true, maxRetries: 5 });
+    }
+  });
+
+  it('gemini: the follow-up resumes the session (--resume SESSION_ID) and the model sees the first prompt', async () => {
+    const first = await gemini('Remember secret-charlie9. [[fake:ok:noted]]');
+    await waitTerminal(ctx, first.delegation_id, 60_000);
+    const firstResult = getWorkerResult(ctx, first.delegation_id);
+    assert.equal(firstResult.status, 'completed', String(firstResult.summary));
+    const next = await followUp(ctx, { delegationId: first.delegation_id, prompt: 'Recall. [[fake:recall:secret-]]', env: { GEMINI_API_KEY: 'fake-gemini-key' } });
+    assert.equal(next.resumed_session_id, firstResult.session_id);
+    const nextRecord = await waitTerminal(ctx, next.delegation_id, 60_000);
+    const result = getWorkerResult(ctx, next.delegation_id);
+    assert.equal(result.status, 'completed', JSON.stringify(nextRecord.worker_result));
+    assert.equal(result.final_message, 'FAKE_RECALL prompts=2 words=secret-charlie9');
   });
 
   it('refuses a running worker, a command worker, a worker without a thread id; concurrent calls start one follow-up', async () => {
