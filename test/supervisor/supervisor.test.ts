@@ -116,9 +116,10 @@ describe('supervisor', () => {
 
   it('max-parallel 8 with 50 workers: never more than 8 running, all 50 complete', async () => {
     // Thresholds far above a loaded machine's launch time: this is about slots, not stuck workers.
+    // Each worker lives 1.5 s, longer than a launch takes on a loaded 2-core machine, so slots do fill.
     const ctx = newRun('parallel', { ...CONFIG, worker_stuck_after_ms: 15_000, worker_quiet_after_ms: 7_000 });
     for (let i = 0; i < 50; i++) {
-      await delegate(ctx, { kind: 'command', argv: [process.execPath, '-e', 'setTimeout(()=>console.log("done"),300)'], cwd: ctx.runDir, maxParallel: 8 });
+      await delegate(ctx, { kind: 'command', argv: [process.execPath, '-e', 'setTimeout(()=>console.log("done"),1500)'], cwd: ctx.runDir, maxParallel: 8 });
     }
     let peak = 0;
     const supervisor = await startSupervisor(ctx, { maxParallel: 8 });

@@ -20,6 +20,7 @@ const runRow = z.object({
   total_tokens: z.number(),
   cost_usd: z.number().nullable(),
   record_errors: z.number(),
+  worktree_disk: z.object({ worktrees: z.number(), bytes: z.number() }).nullable().describe('null unless measured (`captain runs --disk`)'),
   error: z.string().nullable(),
 });
 
