@@ -11,6 +11,7 @@ const COMMANDS: Array<[string, () => Promise<Command>]> = [
   ['start', async () => (await import('./commands/runs.js')).startCommand()],
   ['task', async () => (await import('./commands/runs.js')).taskCommand()],
   ['runs', async () => (await import('./commands/runs.js')).runsCommand()],
+  ['budget', async () => (await import('./commands/runs.js')).budgetCommand()],
   ['delegate', async () => (await import('./commands/delegate.js')).delegateCommand()],
   ['follow-up', async () => (await import('./commands/delegate.js')).followUpCommand()],
   ['status', async () => (await import('./commands/status.js')).statusCommand()],

@@ -97,6 +97,12 @@ export const SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS = 200;
  * event, so only this timer (armed only while such workers exist) notices it. @default 1000
  */
 export const SUPERVISOR_ORPHAN_RECHECK_MS = 1_000;
+
+/**
+ * How often the supervisor looks again while it holds queued launches (run budget reached, or free
+ * memory under the floor): a raised budget (`captain budget`) or freed memory raises no file event. @default 2000
+ */
+export const SUPERVISOR_HOLD_RECHECK_MS = 2_000;
 /**
  * How often `captain wait`, while another process supervises the run, checks that this supervisor is
  * still alive (to take over if it died; a death raises no file event). @default 1000

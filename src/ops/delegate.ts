@@ -27,6 +27,7 @@ import { captureLaunchEnv, isSecretName, REDACTED } from '../workers/launch-env.
 import { runMonitor } from '../monitor/monitor.js';
 import { createWorktree } from '../worktree/create.js';
 import { isolationFor, type Isolation } from './delegate-worktree.js';
+import { budgetHoldReason } from './budget.js';
 
 export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   cwd?: string;
@@ -145,7 +146,7 @@ export const launchDelegation = async (ctx: RunContext, delegationId: string): P
     if (childStatusOf(current) !== 'queued') return undefined;
     // Stamped under the lock: a long wait for it (a stale lock) must not make the launch look old.
     const now = formatRfc3339(ctx.now());
-    const lifecycle = getKey(current, 'worker_lifecycle') as JsonObject;
+    const { hold_reason: _held, ...lifecycle } = getKey(current, 'worker_lifecycle') as JsonObject;
     return {
       ...current,
       updated_at: now,
@@ -200,7 +201,9 @@ const createDelegation = async (
   const existing = input.maxParallel === undefined ? [] : loadDelegations(ctx.runDir).records.map((r) => r.record);
   const nowMs = ctx.now();
   const now = formatRfc3339(nowMs);
-  const queued = input.maxParallel !== undefined && activeWorkerCount(existing) >= input.maxParallel;
+  // A run whose budget is reached launches nothing new: the delegation waits, queued, saying why.
+  const budgetHold = budgetHoldReason(ctx);
+  const queued = budgetHold !== null || (input.maxParallel !== undefined && activeWorkerCount(existing) >= input.maxParallel);
   const generation = randomBytes(8).toString('hex');
   const layout = runLayout(ctx.runDir);
   mkdirSync(layout.rawEventsDir, { recursive: true });
@@ -269,7 +272,8 @@ const createDelegation = async (
       timeout_after_ms: ctx.config.worker_stuck_after_ms,
       ...(ctx.config.worker_quiet_after_ms === undefined ? {} : { quiet_after_ms: ctx.config.worker_quiet_after_ms }),
       generation,
-      summary: queued ? 'queued: waiting for a free worker slot' : 'launch requested',
+      ...(budgetHold === null ? {} : { hold_reason: budgetHold }),
+      summary: budgetHold !== null ? `queued: ${budgetHold}` : queued ? 'queued: waiting for a free worker slot' : 'launch requested',
     },
     ...(input.followUpOf === undefined ? {} : { follow_up_of: input.followUpOf }),
     created_at: now,

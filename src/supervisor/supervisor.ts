@@ -6,9 +6,12 @@
  * max-parallel, and collapses fan-in when a task card's workers are all terminal.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { HOOK_STOP_WAIT_MS, SUPERVISOR_ORPHAN_RECHECK_MS, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
+import { HOOK_STOP_WAIT_MS, SUPERVISOR_HOLD_RECHECK_MS, SUPERVISOR_ORPHAN_RECHECK_MS, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
 import { childStatusOf, deriveWorkerLifecycleView } from '../lifecycle/derive.js';
 import { attemptOf, wantsRetry } from '../lifecycle/retry.js';
+import { budgetKey, decideBudget, runBudgetOf, type BudgetDecision, type RunBudget } from '../lifecycle/budget.js';
+import { budgetUsageOf, currentRunJson, markHeld } from '../ops/budget.js';
+import { cancelDelegation } from '../ops/worker.js';
 import type { RunContext } from '../ops/context.js';
 import { delegate, launchDelegation } from '../ops/delegate.js';
 import { collapseFanIn } from '../ops/fan-in.js';
@@ -262,6 +265,47 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     }
   };
 
+  /** Logs `budget_exceeded` once per budget crossed (the log is the memory, across restarts). */
+  const logBudget = (budget: RunBudget, decision: BudgetDecision, delegations: LoadedDelegation[], now: number): void => {
+    const key = budgetKey(budget);
+    if (memory.budgets.has(key)) return;
+    memory.budgets.add(key);
+    const usage = budgetUsageOf(delegations.map((d) => d.record));
+    log({
+      event: 'budget_exceeded',
+      at: formatRfc3339(now),
+      budget_key: key,
+      reached: decision.reached,
+      total_tokens: usage.totalTokens,
+      cost_usd: usage.costUsd,
+      cost_unknown_workers: usage.costUnknownWorkers,
+      max_tokens: budget.maxTokens,
+      max_cost_usd: budget.maxCostUsd,
+      budget_action: budget.action,
+      summary: decision.reason,
+    });
+  };
+
+  /** Budget action `cancel`: cancels every running worker through the cancel op (intent recorded first). */
+  const startBudgetCancels = (delegations: LoadedDelegation[], reason: string): void => {
+    for (const d of delegations) {
+      const id = asString(getKey(d.record, 'delegation_id'));
+      if (id === undefined || childStatusOf(d.record) !== 'running' || inFlight.has(d.path)) continue;
+      const job = cancelDelegation(ctx, id, reason)
+        .catch((error: unknown) => options.onError?.(error))
+        .finally(() => {
+          inFlight.delete(d.path);
+          trigger(0);
+        });
+      inFlight.set(d.path, job);
+    }
+  };
+
+  /** Queued delegations stay queued while launches are held; each says why (status shows it). */
+  const holdQueued = async (delegations: LoadedDelegation[], reason: string): Promise<void> => {
+    for (const d of delegations) if (childStatusOf(d.record) === 'queued') await markHeld(d.path, reason);
+  };
+
   /** Launches again the delegations whose launcher died before their monitor started (see relaunch.ts). */
   const relaunchLost = async (delegations: LoadedDelegation[], now: number): Promise<void> => {
     for (const d of delegations) {
@@ -275,11 +319,13 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
   };
 
   /** When the next quiet / stale / timeout crossing (or retry, or orphan re-check) is due. */
-  const nextWake = (delegations: LoadedDelegation[], now: number, retryDue: number | undefined): number | undefined => {
+  const nextWake = (delegations: LoadedDelegation[], now: number, retryDue: number | undefined, holding: boolean): number | undefined => {
     let next = retryDue;
     const consider = (at: number): void => {
       if (at > now) next = Math.min(next ?? at, at);
     };
+    // Held launches: a raised budget or freed memory raises no file event, so look again.
+    if (holding && delegations.some((d) => childStatusOf(d.record) === 'queued' || wantsRetry(d.record, ctx.config.worker_max_retries_per_phase))) consider(now + SUPERVISOR_HOLD_RECHECK_MS);
     for (const d of delegations) {
       if (childStatusOf(d.record) !== 'running') continue;
       const view = deriveWorkerLifecycleView(d.record, ctx.config, now);
@@ -303,12 +349,23 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     startReclaims(delegations, now);
     startCollections(delegations);
     await relaunchLost(delegations, now);
-    const { nextDue: retryDue, launched } = await retry(delegations, now);
-    await launchQueued(delegations, launched);
+    // The run budget (pure decision: lifecycle/budget.ts): once reached, nothing new launches.
+    const budget = runBudgetOf(currentRunJson(ctx));
+    const decision = decideBudget(budget, budgetUsageOf(delegations.map((d) => d.record)));
+    if (budget !== null && decision.exceeded) logBudget(budget, decision, delegations, now);
+    if (decision.cancelRunning && decision.reason !== null) startBudgetCancels(delegations, decision.reason);
+    let retryDue: number | undefined;
+    if (decision.holdLaunches && decision.reason !== null) {
+      await holdQueued(delegations, decision.reason);
+    } else {
+      const retried = await retry(delegations, now);
+      retryDue = retried.nextDue;
+      await launchQueued(delegations, retried.launched);
+    }
     await collapse(delegations);
     hooks?.poll();
     if (timer) clearTimeout(timer);
-    const wake = nextWake(delegations, ctx.now(), retryDue);
+    const wake = nextWake(delegations, ctx.now(), retryDue, decision.holdLaunches);
     if (wake !== undefined && !stopped) timer = setTimeout(() => trigger(0), Math.max(wake - ctx.now(), 0));
   };
 

@@ -1,5 +1,5 @@
 /**
- * The supervisor is the only writer of `worker_transition`, `worker_retried` and `fan_in_collapsed`
+ * The supervisor is the only writer of `worker_transition`, `worker_retried`, `fan_in_collapsed` and `budget_exceeded`
  * events, and the log is its memory: on start it replays `events.jsonl` to learn the last logged
  * phase of every delegation, the retries and the fan-ins already logged, so a restarted supervisor
  * (even after SIGKILL) logs each change once: it logs the difference between disk and the log.
@@ -16,6 +16,8 @@ export interface TransitionMemory {
   fanIns: Set<string>;
   /** Delegations whose retry is logged (`worker_retried`). */
   retries: Set<string>;
+  /** `budget_key` of every logged `budget_exceeded` (one entry per budget crossed). */
+  budgets: Set<string>;
   /** Where the replay stopped. */
   cursor: number;
 }
@@ -41,7 +43,7 @@ export const sealEventsLog = (runDir: string): void => {
 
 /** Reads `events.jsonl` from `memory.cursor` (or the start) into the supervisor's memory. */
 export const replayTransitions = (runDir: string, memory?: TransitionMemory): TransitionMemory => {
-  const state = memory ?? { phases: new Map(), fanIns: new Set(), retries: new Set(), cursor: 0 };
+  const state = memory ?? { phases: new Map(), fanIns: new Set(), retries: new Set(), budgets: new Set(), cursor: 0 };
   for (;;) {
     const page = readRunEvents(runDir, state.cursor, { limit: 10_000, maxBytes: 8 * 1024 * 1024 });
     for (const event of page.events) {
@@ -51,6 +53,8 @@ export const replayTransitions = (runDir: string, memory?: TransitionMemory): Tr
         if (to !== undefined) state.phases.set(id, to);
       } else if (event.event === 'worker_retried' && id !== undefined) {
         state.retries.add(id);
+      } else if (event.event === 'budget_exceeded') {
+        state.budgets.add(String(event.budget_key));
       } else if (event.event === 'fan_in_collapsed') {
         state.fanIns.add(`${String(event.task_card_id)}@${String(event.collapsed_at)}`);
       }
