@@ -28,6 +28,8 @@ import { runMonitor } from '../monitor/monitor.js';
 import { createWorktree } from '../worktree/create.js';
 import { isolationFor, type Isolation } from './delegate-worktree.js';
 import { budgetHoldReason } from './budget.js';
+import { autoParallelLimit } from '../lifecycle/parallel-limit.js';
+import { readMachineLoad } from '../process/meminfo.js';
 
 export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   cwd?: string;
@@ -45,8 +47,11 @@ export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   retryOf?: string;
   retryRoot?: string;
   attempt?: number;
-  /** Launch at most this many workers of the run at once; the rest wait as `queued`. */
-  maxParallel?: number;
+  /**
+   * Launch at most this many workers of the run at once; the rest wait as `queued`. `auto`: the limit
+   * from the machine's cores and free memory (src/lifecycle/parallel-limit.ts), queued under the memory floor.
+   */
+  maxParallel?: number | 'auto';
   /** The recorded launch environment of the first launch (set by the supervisor for a retry). */
   launchEnv?: Record<string, string>;
   /** The exact argv to run, skipping the kind's command building (a retry reuses its first launch's). */
@@ -202,8 +207,11 @@ const createDelegation = async (
   const nowMs = ctx.now();
   const now = formatRfc3339(nowMs);
   // A run whose budget is reached launches nothing new: the delegation waits, queued, saying why.
-  const budgetHold = budgetHoldReason(ctx);
-  const queued = budgetHold !== null || (input.maxParallel !== undefined && activeWorkerCount(existing) >= input.maxParallel);
+  const active = activeWorkerCount(existing);
+  const auto = input.maxParallel === 'auto' ? autoParallelLimit(readMachineLoad()) : undefined;
+  const holdReason = budgetHoldReason(ctx) ?? auto?.reason ?? null;
+  const limit = auto?.limit ?? (typeof input.maxParallel === 'number' ? input.maxParallel : undefined);
+  const queued = holdReason !== null || (limit !== undefined && active >= limit);
   const generation = randomBytes(8).toString('hex');
   const layout = runLayout(ctx.runDir);
   mkdirSync(layout.rawEventsDir, { recursive: true });
@@ -272,8 +280,8 @@ const createDelegation = async (
       timeout_after_ms: ctx.config.worker_stuck_after_ms,
       ...(ctx.config.worker_quiet_after_ms === undefined ? {} : { quiet_after_ms: ctx.config.worker_quiet_after_ms }),
       generation,
-      ...(budgetHold === null ? {} : { hold_reason: budgetHold }),
-      summary: budgetHold !== null ? `queued: ${budgetHold}` : queued ? 'queued: waiting for a free worker slot' : 'launch requested',
+      ...(holdReason === null ? {} : { hold_reason: holdReason }),
+      summary: holdReason !== null ? `queued: ${holdReason}` : queued ? 'queued: waiting for a free worker slot' : 'launch requested',
     },
     ...(input.followUpOf === undefined ? {} : { follow_up_of: input.followUpOf }),
     created_at: now,

@@ -46,7 +46,7 @@ export interface FollowUpInput {
   launcher?: WorkerLauncher;
   /** A retried call with the same key returns the first follow-up instead of refusing. */
   idempotencyKey?: string;
-  maxParallel?: number;
+  maxParallel?: number | 'auto';
 }
 
 export interface FollowUpResult extends DelegateResult {

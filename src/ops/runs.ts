@@ -62,7 +62,7 @@ const parseLanes = (lanes: readonly string[] | undefined): string[] => {
  * Creates a run directory with run.json, a first task card and events.jsonl. A run under a
  * `.captain` folder makes sure that folder has its `.gitignore` (`*`), so runs stay out of `git status`.
  */
-export const createRun = (input: { runDir?: string; baseDir?: string; title: string; goal?: string; parallelLanes?: string[]; nowMs?: number; budget?: BudgetChange }): CreatedRun => {
+export const createRun = (input: { runDir?: string; baseDir?: string; title: string; goal?: string; parallelLanes?: string[]; nowMs?: number; budget?: BudgetChange; maxParallel?: number | 'auto' }): CreatedRun => {
   if (input.budget !== undefined) checkBudgetChange(input.budget);
   const nowMs = input.nowMs ?? Date.now();
   const now = formatRfc3339(nowMs);
@@ -86,6 +86,8 @@ export const createRun = (input: { runDir?: string; baseDir?: string; title: str
     task_card_ids: [taskCardId],
     created_by: 'captain',
     ...(input.budget === undefined ? {} : budgetKeys(input.budget)),
+    // The supervisor's default limit (`auto`: from the machine; see lifecycle/parallel-limit.ts).
+    ...(input.maxParallel === undefined ? {} : { max_parallel: input.maxParallel }),
     created_at: now,
     updated_at: now,
   });

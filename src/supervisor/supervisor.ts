@@ -12,6 +12,8 @@ import { attemptOf, wantsRetry } from '../lifecycle/retry.js';
 import { budgetKey, decideBudget, runBudgetOf, type BudgetDecision, type RunBudget } from '../lifecycle/budget.js';
 import { budgetUsageOf, currentRunJson, markHeld } from '../ops/budget.js';
 import { cancelDelegation } from '../ops/worker.js';
+import { autoParallelLimit, type MachineLoad } from '../lifecycle/parallel-limit.js';
+import { readMachineLoad } from '../process/meminfo.js';
 import type { RunContext } from '../ops/context.js';
 import { delegate, launchDelegation } from '../ops/delegate.js';
 import { collapseFanIn } from '../ops/fan-in.js';
@@ -34,8 +36,14 @@ import { lostLaunchDueAt, relaunchLostLaunch } from './relaunch.js';
 import { replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
 
 export interface SupervisorOptions {
-  /** Launch at most this many workers of the run at once (default: run.json's `max_parallel`, else no limit). */
-  maxParallel?: number;
+  /**
+   * Launch at most this many workers of the run at once (default: run.json's `max_parallel`, else no
+   * limit); `auto`: a limit from the machine's cores and free memory, holding launches under the
+   * memory floor (src/lifecycle/parallel-limit.ts).
+   */
+  maxParallel?: number | 'auto';
+  /** The machine's cores and free memory, for `maxParallel: 'auto'` (default: /proc/meminfo; tests inject one). */
+  machineLoad?: () => MachineLoad;
   /** Called with every event the supervisor appends to events.jsonl. */
   onEvent?: (event: RunEvent) => void;
   /** Called when a pass fails (the supervisor keeps going). */
@@ -94,7 +102,14 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
   // Registers the hooks on the run before this supervisor logs anything (a hook fires for events
   // after it was first run on the run), and catches up on deliveries a killed predecessor left.
   hooks?.poll();
-  const maxParallel = options.maxParallel ?? asInteger(getKey(ctx.run, 'max_parallel'));
+  const parallelSetting: number | 'auto' | undefined = options.maxParallel ?? (getKey(ctx.run, 'max_parallel') === 'auto' ? 'auto' : asInteger(getKey(ctx.run, 'max_parallel')));
+  const machineLoad = options.machineLoad ?? readMachineLoad;
+  /** This pass's limit on running workers, and why launches are held (memory under the floor), if they are. */
+  const parallelLimit = (delegations: LoadedDelegation[]): { limit: number | undefined; holdReason: string | null } => {
+    if (parallelSetting !== 'auto') return { limit: parallelSetting, holdReason: null };
+    const decision = autoParallelLimit(machineLoad());
+    return { limit: decision.limit, holdReason: decision.reason };
+  };
   const inFlight = new Map<string, Promise<unknown>>();
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -150,7 +165,7 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
   };
 
   /** Creates due retries; returns the next due time of a pending one and how many retries started running. */
-  const retry = async (delegations: LoadedDelegation[], now: number): Promise<{ nextDue: number | undefined; launched: number }> => {
+  const retry = async (delegations: LoadedDelegation[], now: number, maxParallel: number | undefined): Promise<{ nextDue: number | undefined; launched: number }> => {
     let nextDue: number | undefined;
     let launched = 0;
     const maxRetries = ctx.config.worker_max_retries_per_phase;
@@ -211,7 +226,7 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
   };
 
   /** Launches queued delegations while fewer than max-parallel run (`alsoRunning`: launched since `delegations` was read). */
-  const launchQueued = async (delegations: LoadedDelegation[], alsoRunning: number): Promise<void> => {
+  const launchQueued = async (delegations: LoadedDelegation[], alsoRunning: number, maxParallel: number | undefined): Promise<void> => {
     let active = delegations.filter((d) => childStatusOf(d.record) === 'running').length + alsoRunning;
     for (const d of delegations) {
       if (childStatusOf(d.record) !== 'queued' || getKey(getKey(d.record, 'worker_lifecycle'), 'generation') === undefined) continue;
@@ -354,18 +369,20 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     const decision = decideBudget(budget, budgetUsageOf(delegations.map((d) => d.record)));
     if (budget !== null && decision.exceeded) logBudget(budget, decision, delegations, now);
     if (decision.cancelRunning && decision.reason !== null) startBudgetCancels(delegations, decision.reason);
+    const parallel = parallelLimit(delegations);
+    const holdReason = (decision.holdLaunches ? decision.reason : null) ?? parallel.holdReason;
     let retryDue: number | undefined;
-    if (decision.holdLaunches && decision.reason !== null) {
-      await holdQueued(delegations, decision.reason);
+    if (holdReason !== null) {
+      await holdQueued(delegations, holdReason);
     } else {
-      const retried = await retry(delegations, now);
+      const retried = await retry(delegations, now, parallel.limit);
       retryDue = retried.nextDue;
-      await launchQueued(delegations, retried.launched);
+      await launchQueued(delegations, retried.launched, parallel.limit);
     }
     await collapse(delegations);
     hooks?.poll();
     if (timer) clearTimeout(timer);
-    const wake = nextWake(delegations, ctx.now(), retryDue, decision.holdLaunches);
+    const wake = nextWake(delegations, ctx.now(), retryDue, holdReason !== null);
     if (wake !== undefined && !stopped) timer = setTimeout(() => trigger(0), Math.max(wake - ctx.now(), 0));
   };
 

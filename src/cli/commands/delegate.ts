@@ -6,7 +6,7 @@ import { followUp } from '../../ops/follow-up.js';
 import { findDelegation } from '../../ops/worker.js';
 import { workerKindOf } from '../../ops/worker-kind.js';
 import { CaptainError } from '../../errors.js';
-import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
+import { contextFromOptions, MAX_PARALLEL_HELP, parseMaxParallel, withRunOptions, type CommonOptions } from '../common.js';
 import { printJson, printText } from '../output.js';
 
 interface DelegateOptions extends CommonOptions {
@@ -70,17 +70,14 @@ export const delegateCommand = (): Command =>
     .option('--stdin <file>', "feed this file to the worker's stdin (default: stdin closed)")
     .option('--env <NAME=VALUE>', 'extra environment for the worker (repeatable)', collect, [])
     .option('--idempotency-key <key>', 'a retried call with the same key returns the first delegation')
-    .option('--max-parallel <n>', 'launch only while fewer than N workers of the run run; else queue')
+    .option('--max-parallel <n|auto>', MAX_PARALLEL_HELP)
     .option('--worktree', 'run the worker in a git worktree of its own, on a new branch captain/<run>/<delegation> (the cwd must be in a git checkout)')
     .option('--base <ref>', 'with --worktree: the commit the branch starts from (default: HEAD)')
     .option('--worktree-of <id>', 'a follow-up: run in the worktree of that finished delegation, continuing its branch')
     .argument('[argv...]', `command: the argv to run; ${promptKindNames()}: extra flags passed through (after --)`)
     .action(async (argv: string[], options: DelegateOptions) => {
       const ctx = contextFromOptions(options);
-      const maxParallel = options.maxParallel === undefined ? undefined : Number(options.maxParallel);
-      if (maxParallel !== undefined && (!Number.isSafeInteger(maxParallel) || maxParallel < 1)) {
-        throw new CaptainError('USAGE', `--max-parallel ${options.maxParallel}: expected a positive integer`);
-      }
+      const maxParallel = parseMaxParallel(options.maxParallel);
       const bin = binOptionOf(options, options.kind);
       const result = await delegate(ctx, {
         kind: options.kind,
@@ -124,14 +121,11 @@ export const followUpCommand = (): Command =>
   )
     .option('--env <NAME=VALUE>', "extra environment over the earlier worker's (repeatable; secrets are not on disk: pass them again or have them in the environment)", collect, [])
     .option('--idempotency-key <key>', 'a retried call with the same key returns the first follow-up')
-    .option('--max-parallel <n>', 'launch only while fewer than N workers of the run run; else queue')
+    .option('--max-parallel <n|auto>', MAX_PARALLEL_HELP)
     .argument('[argv...]', "extra CLI flags instead of the earlier worker's (after --)")
     .action(async (argv: string[], options: FollowUpOptions) => {
       const ctx = contextFromOptions(options);
-      const maxParallel = options.maxParallel === undefined ? undefined : Number(options.maxParallel);
-      if (maxParallel !== undefined && (!Number.isSafeInteger(maxParallel) || maxParallel < 1)) {
-        throw new CaptainError('USAGE', `--max-parallel ${options.maxParallel}: expected a positive integer`);
-      }
+      const maxParallel = parseMaxParallel(options.maxParallel);
       const bin = binOptionOf(options as unknown as DelegateOptions, workerKindOf(findDelegation(ctx, options.delegation).record));
       const result = await followUp(ctx, {
         delegationId: options.delegation,

@@ -10,7 +10,7 @@ import { setWorktreePolicy } from '../../ops/worktrees.js';
 import { BUDGET_ACTIONS, type BudgetAction } from '../../lifecycle/budget.js';
 import { checkBudgetChange, getBudget, setBudget, type BudgetChange } from '../../ops/budget.js';
 import { CaptainError } from '../../errors.js';
-import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
+import { contextFromOptions, MAX_PARALLEL_HELP, parseMaxParallel, withRunOptions, type CommonOptions } from '../common.js';
 
 const lanes = (value: string): string[] => value.split(',');
 
@@ -70,14 +70,17 @@ export const startCommand = (): Command =>
     .addOption(new Option('--parallel-lanes <ids>', 'declare a parallel fan-out gate on the first task card: comma-separated lane ids').argParser(lanes))
     .option('--worktrees', 'run every worker of this run in its own git worktree (run.json `worktrees: true`)')
     .addOption(new Option('--worktree-cleanup <when>', '`after_apply`: remove a worker’s worktree once `captain apply` merged its work').choices(['after_apply', 'never']))
+    .option('--max-parallel <n|auto>', `run.json max_parallel, the supervisor's default: ${MAX_PARALLEL_HELP}`)
     .option('--max-tokens <n>', 'run budget: once the workers used N tokens, nothing new launches (a budget_exceeded event)')
     .option('--max-cost-usd <x>', 'run budget in dollars (known costs only: workers of unpriced models count tokens, not dollars)')
     .addOption(new Option('--budget-action <action>', 'when the budget is reached: hold (running workers finish) or cancel (they are cancelled)').choices([...BUDGET_ACTIONS]))
     .option('--json', 'print JSON')
-    .action(async (options: { title: string; goal?: string; runDir?: string; workspace?: string; parallelLanes?: string[]; json?: boolean; worktrees?: boolean; worktreeCleanup?: 'after_apply' | 'never' } & BudgetOptions) => {
+    .action(async (options: { title: string; goal?: string; runDir?: string; workspace?: string; parallelLanes?: string[]; json?: boolean; worktrees?: boolean; worktreeCleanup?: 'after_apply' | 'never'; maxParallel?: string } & BudgetOptions) => {
       const workspace = options.workspace ?? findWorkspace(process.cwd()) ?? process.cwd();
       const budget = budgetChangeOf(options);
+      const maxParallel = parseMaxParallel(options.maxParallel);
       const run = createRun({
+        ...(maxParallel === undefined ? {} : { maxParallel }),
         ...(Object.keys(budget).length === 0 ? {} : { budget }),
         title: options.title,
         baseDir: workspaceRunsDir(workspace),

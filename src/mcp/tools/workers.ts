@@ -55,6 +55,7 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         idempotency_key: z.string().min(1).max(200).optional(),
         worktree: z.boolean().optional().describe('run the worker in its own git worktree on a new branch (the cwd must be in a git checkout); default: the run’s `worktrees` setting'),
         base: z.string().min(1).max(400).optional().describe('with worktree: the branch, tag or commit to start from (default: HEAD)'),
+        max_parallel: z.union([z.number().int().positive(), z.literal('auto')]).optional().describe('launch only while fewer than this many workers of the run run, else queue; auto: from the cores and free memory'),
       },
       outputSchema: {
         delegation_id: z.string(),
@@ -78,6 +79,7 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         ...(input.idempotency_key === undefined ? {} : { idempotencyKey: input.idempotency_key }),
         ...(input.worktree === undefined ? {} : { worktree: input.worktree }),
         ...(input.base === undefined ? {} : { base: input.base }),
+        ...(input.max_parallel === undefined ? {} : { maxParallel: input.max_parallel }),
       });
       const structured = {
         delegation_id: result.delegation_id,
