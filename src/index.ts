@@ -29,6 +29,8 @@ export { listRuns, latestRun, resolveWorkspace, type RunList, type RunListEntry,
 export { findWorkspace, ensureCaptainGitignore } from './store/workspace.js';
 export { delegate, launchDelegation, type DelegateInput, type DelegateResult } from './ops/delegate.js';
 export { followUp, type FollowUpInput, type FollowUpResult } from './ops/follow-up.js';
+export { getBudget, setBudget, type BudgetChange, type BudgetReport } from './ops/budget.js';
+export { readMachineLoad, readMemAvailable } from './process/meminfo.js';
 export { cancelDelegation, getWorkerResult, readWorkerEvents, findDelegation } from './ops/worker.js';
 export { appendRunEvent, readRunEvents, type RunEvent, type EventPage } from './store/events-log.js';
 export type { LoadedRecord, LoadedRecords, RecordLoadError } from './store/records.js';

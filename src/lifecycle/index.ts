@@ -11,3 +11,5 @@ export * from './fan-in.js';
 export * from './retry.js';
 export * from './phase.js';
 export * from './kinds.js';
+export * from './budget.js';
+export * from './parallel-limit.js';
