@@ -366,7 +366,8 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     await relaunchLost(delegations, now);
     // The run budget (pure decision: lifecycle/budget.ts): once reached, nothing new launches.
     const budget = runBudgetOf(currentRunJson(ctx));
-    const decision = decideBudget(budget, budgetUsageOf(delegations.map((d) => d.record)));
+    // Usage is summed only when the run has a budget (pricing every record each pass is not free).
+    const decision = decideBudget(budget, budget === null ? { totalTokens: 0, costUsd: null, costUnknownWorkers: 0 } : budgetUsageOf(delegations.map((d) => d.record)));
     if (budget !== null && decision.exceeded) logBudget(budget, decision, delegations, now);
     if (decision.cancelRunning && decision.reason !== null) startBudgetCancels(delegations, decision.reason);
     const parallel = parallelLimit(delegations);
