@@ -49,11 +49,13 @@ const positive = (value: Json | undefined): number | null =>
 /** The run's budget from run.json; null when it sets no limit. An unknown `budget_action` reads as `hold`. */
 export const runBudgetOf = (run: JsonObject | null | undefined): RunBudget | null => {
   if (!isJsonObject(run)) return null;
-  const maxTokens = positive(getKey(run, 'max_tokens'));
+  // A token limit under 1 (0.5) is no limit, never "reached at 0 tokens".
+  const rawTokens = positive(getKey(run, 'max_tokens'));
+  const maxTokens = rawTokens === null || rawTokens < 1 ? null : Math.floor(rawTokens);
   const maxCostUsd = positive(getKey(run, 'max_cost_usd'));
   if (maxTokens === null && maxCostUsd === null) return null;
   const action = asString(getKey(run, 'budget_action')) === 'cancel' ? 'cancel' : 'hold';
-  return { maxTokens: maxTokens === null ? null : Math.floor(maxTokens), maxCostUsd, action };
+  return { maxTokens, maxCostUsd, action };
 };
 
 /** Whether the run's usage reaches its budget, and what to do about it. */

@@ -8,6 +8,8 @@ describe('runBudgetOf', () => {
     assert.equal(runBudgetOf({ run_id: 'r' }), null);
     assert.equal(runBudgetOf({ max_tokens: 0, max_cost_usd: -1 }), null);
     assert.equal(runBudgetOf({ max_tokens: '100' }), null, 'a string is not a limit');
+    assert.equal(runBudgetOf({ max_tokens: 0.5 }), null, 'under one token is no limit (never reached at 0)');
+    assert.equal(runBudgetOf({ max_tokens: 10.7 })?.maxTokens, 10);
     assert.deepEqual(runBudgetOf({ max_tokens: 1000 }), { maxTokens: 1000, maxCostUsd: null, action: 'hold' });
     assert.deepEqual(runBudgetOf({ max_cost_usd: 2.5, budget_action: 'cancel' }), { maxTokens: null, maxCostUsd: 2.5, action: 'cancel' });
     assert.equal(runBudgetOf({ max_tokens: 5, budget_action: 'explode' })?.action, 'hold', 'an unknown action holds');

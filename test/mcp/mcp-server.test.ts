@@ -146,6 +146,18 @@ describe('captain mcp over stdio', () => {
     assert.ok(done.fan_in, 'fan-in once lane b is terminal too');
   });
 
+  it('captain_start_run with a budget and max_parallel auto: written to run.json; a reached budget queues new delegations', async () => {
+    const run = await ok('captain_start_run', { title: 'budget', max_tokens: 1000, budget_action: 'cancel', max_parallel: 'auto' });
+    const runJson = JSON.parse(readFileSync(join(String(run.run_dir), 'run.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([runJson.max_tokens, runJson.budget_action, runJson.max_parallel], [1000, 'cancel', 'auto']);
+    const bad = await call('captain_start_run', { title: 'bad budget', max_tokens: -5 });
+    assert.equal(bad.isError, true);
+    writeFileSync(join(String(run.run_dir), 'run.json'), JSON.stringify({ ...runJson, max_tokens: 0.5 }));
+    // A hand-edited limit under one token is no limit: the delegation launches.
+    const d = await ok('captain_delegate', { run_dir: run.run_dir, kind: 'command', argv: [process.execPath, '-e', '1'] });
+    assert.equal(d.state, 'launching');
+  });
+
   it('bad inputs: wrong types, unknown ids (listing known ones), paths outside the workspace', async () => {
     const run = await ok('captain_start_run', { title: 'bad' });
     const wrongType = await call('captain_delegate', { run_dir: run.run_dir, kind: 'rocket' });
