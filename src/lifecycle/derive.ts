@@ -1,14 +1,22 @@
 import type { RuntimeConfig } from '../config/defaults.js';
 import { asString, getKey, isPresent, orNull, type Json, type JsonObject } from '../util/json.js';
 import { parseRfc3339Millis } from '../util/time.js';
-import { summarizeVisibleWorkerLifecycleState } from './states.js';
+import {
+  parseChildStatus,
+  parseReclaimState,
+  parseWorkerState,
+  summarizeVisibleWorkerLifecycleState,
+  type ChildStatusText,
+  type ReclaimStateText,
+  type WorkerStateText,
+} from './states.js';
 import { effectiveThresholds, type EffectiveThresholds } from './thresholds.js';
 import { createWorkerProgressTick } from './tick.js';
 
 /** The derived (never persisted) state of one worker: the seed's lifecycle view, field for field. */
 export interface WorkerLifecycleView extends JsonObject {
-  state: string;
-  reclaim_state: string;
+  state: WorkerStateText;
+  reclaim_state: ReclaimStateText;
   stale_after_ms: number;
   timeout_after_ms: number;
   quiet_after_ms: number;
@@ -18,12 +26,12 @@ export interface WorkerLifecycleView extends JsonObject {
 }
 
 /** `child_agent.status`, or "queued" when absent or not a string. */
-export const childStatusOf = (delegation: JsonObject): string =>
-  asString(getKey(getKey(delegation, 'child_agent'), 'status')) ?? 'queued';
+export const childStatusOf = (delegation: JsonObject): ChildStatusText =>
+  parseChildStatus(asString(getKey(getKey(delegation, 'child_agent'), 'status')) ?? 'queued');
 
 interface Verdict {
-  state: string;
-  reclaimState: string;
+  state: WorkerStateText;
+  reclaimState: ReclaimStateText;
   staleAt: Json;
   timedOutAt: Json;
 }
@@ -45,7 +53,7 @@ const judgeRunning = (lifecycle: Json, elapsed: number, t: EffectiveThresholds, 
 };
 
 /** Applies the child status (the terminal truth) to the stored lifecycle state. */
-const judge = (childStatus: string, lifecycle: Json, elapsed: number | null, t: EffectiveThresholds, stored: Verdict): Verdict => {
+const judge = (childStatus: ChildStatusText, lifecycle: Json, elapsed: number | null, t: EffectiveThresholds, stored: Verdict): Verdict => {
   switch (childStatus) {
     case 'running':
       return elapsed === null ? stored : judgeRunning(lifecycle, elapsed, t, stored);
@@ -74,10 +82,11 @@ export const deriveWorkerLifecycleView = (
   const progressAt = parseRfc3339Millis(getKey(lifecycle, 'last_progress_at'));
   const elapsed = progressAt === undefined ? null : Math.max(nowMs - progressAt, 0);
   const thresholds = effectiveThresholds(lifecycle, config);
-  const storedState = asString(getKey(lifecycle, 'state')) ?? 'queued';
+  const storedState = parseWorkerState(asString(getKey(lifecycle, 'state')) ?? 'queued');
+  const storedReclaim = asString(getKey(lifecycle, 'reclaim_state'));
   const stored: Verdict = {
     state: storedState,
-    reclaimState: asString(getKey(lifecycle, 'reclaim_state')) ?? (storedState === 'returned' ? 'resumable' : 'not_needed'),
+    reclaimState: storedReclaim === undefined ? (storedState === 'returned' ? 'resumable' : 'not_needed') : parseReclaimState(storedReclaim),
     staleAt: orNull(getKey(lifecycle, 'stale_at')),
     timedOutAt: orNull(getKey(lifecycle, 'timed_out_at')),
   };

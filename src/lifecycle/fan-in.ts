@@ -6,6 +6,7 @@
 import { asBoolean, asString, getKey, isJsonObject, type Json, type JsonObject } from '../util/json.js';
 import { parseRfc3339Millis } from '../util/time.js';
 import { childStatusOf } from './derive.js';
+import { isTerminalChildStatus } from './states.js';
 
 export interface FanInPayload extends JsonObject {
   collapsed_at: string;
@@ -51,7 +52,7 @@ export const parallelFanoutGate = (
     const laneStatus = asString(getKey(getKey(lane, 'lifecycle'), 'status'));
     if (laneStatus !== undefined && LANE_TERMINAL.has(laneStatus)) continue;
     const workers = delegations.filter((d) => asString(getKey(d, 'lane_id')) === laneId);
-    const done = workers.length > 0 && workers.every((d) => ['completed', 'failed', 'cancelled'].includes(childStatusOf(d)));
+    const done = workers.length > 0 && workers.every((d) => isTerminalChildStatus(childStatusOf(d)));
     if (!done) missing.push(laneId);
   }
   return { fan_in_ready: missing.length === 0, missing_lane_ids: missing };

@@ -13,3 +13,5 @@ export * from './phase.js';
 export * from './kinds.js';
 export * from './budget.js';
 export * from './parallel-limit.js';
+export * from './lost-launch.js';
+export * from './supervisor-plan.js';

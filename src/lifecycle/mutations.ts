@@ -4,6 +4,8 @@
  * The store applies them under the record lock; nothing here touches the disk.
  */
 import { copyFloatLiteralMarks, getKey, isJsonObject, isPresent, type Json, type JsonObject } from '../util/json.js';
+import type { WorkerKind } from './kinds.js';
+import type { ChildStatus, WorkerStateText } from './states.js';
 
 /** A deep copy; the lifecycle keeps its float-literal marks (the copy holds the same on-disk values). */
 const clone = (record: JsonObject): JsonObject => {
@@ -22,7 +24,7 @@ const setIfMissing = (object: JsonObject, key: string, value: Json): void => {
   if (!isPresent(getKey(object, key))) object[key] = value;
 };
 
-const setStatuses = (record: JsonObject, status: string): void => {
+const setStatuses = (record: JsonObject, status: ChildStatus): void => {
   const childAgent = child(record, 'child_agent');
   if (childAgent) childAgent.status = status;
   const executor = child(record, 'executor');
@@ -70,7 +72,7 @@ export interface SpawnFailure {
  * A delegation whose worker never ran: failed, `failure_reason: spawn_failed` (not retried: the
  * same launch fails the same way), the errno and path kept in `worker_result.spawn_error`.
  */
-export const applySpawnFailure = (delegation: JsonObject, failure: SpawnFailure, at: string, kind: string, processExit: JsonObject | null = null): JsonObject => {
+export const applySpawnFailure = (delegation: JsonObject, failure: SpawnFailure, at: string, kind: WorkerKind, processExit: JsonObject | null = null): JsonObject => {
   const where = failure.path === '' ? '' : ` ${failure.path}`;
   const summary = `Worker could not be started: ${failure.message} (${failure.errno}${where}). Check the command or --cwd and delegate again.`;
   return applyCompletion(delegation, {
@@ -114,7 +116,7 @@ export const applyObservedSize = (delegation: JsonObject, rawEventsSize: number)
 export type Termination = 'already_exited' | 'terminated' | 'killed' | 'identity_mismatch';
 
 /** The failure summary the seed writes for a reclaimed worker (naming captain instead of Rust CCC). */
-export const reclaimSummary = (state: string, processId: number | null, termination: Termination): string => {
+export const reclaimSummary = (state: WorkerStateText, processId: number | null, termination: Termination): string => {
   const pid = processId === null ? 'unknown' : String(processId);
   const what = state === 'timed_out' ? 'exceeded the bounded timeout' : 'stopped making bounded progress';
   const tail =
@@ -127,7 +129,7 @@ export const reclaimSummary = (state: string, processId: number | null, terminat
 /** The seed's reclaim write: failed, `reclaim_state: reclaimed`, the stale or timed-out stamp. */
 export const applyReclaim = (
   delegation: JsonObject,
-  reclaim: { state: string; reclaimedAt: string; processId: number | null; termination: Termination },
+  reclaim: { state: WorkerStateText; reclaimedAt: string; processId: number | null; termination: Termination },
 ): { record: JsonObject; summary: string } => {
   const record = clone(delegation);
   const { state, reclaimedAt } = reclaim;

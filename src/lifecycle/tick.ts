@@ -4,6 +4,7 @@ import {
   isActiveTickState,
   workerNextActionForState,
   workerTransitionForState,
+  type WorkerStateText,
 } from './states.js';
 import type { EffectiveThresholds } from './thresholds.js';
 import { delegationWorkKind } from './work-kind.js';
@@ -14,7 +15,7 @@ export type RecoveryAction = 'reclaim' | 'poll' | 'ask_operator' | 'wait';
 
 /** The seed's `worker_recovery_decision_for_state`: what a captain should do now, and why. */
 export const workerRecoveryDecision = (
-  state: string,
+  state: WorkerStateText,
   elapsedSinceProgressMs: number | null,
   thresholds: EffectiveThresholds,
 ): { action: RecoveryAction; reason: string } => {
@@ -56,7 +57,7 @@ const ageSince = (value: Json, nowMs: number): number | null => {
 export const createWorkerProgressTick = (input: {
   delegation: JsonObject;
   lifecycle: Json;
-  state: string;
+  state: WorkerStateText;
   nowMs: number;
   elapsedSinceProgressMs: number | null;
   thresholds: EffectiveThresholds;

@@ -1,7 +1,7 @@
 import type { RuntimeConfig } from '../config/defaults.js';
 import { asString, getKey, orNull, type Json, type JsonObject } from '../util/json.js';
 import { deriveWorkerLifecycleView } from './derive.js';
-import { isActiveVisibleState } from './states.js';
+import { isActiveVisibleState, parseChildStatus, parseWorkerState, type ChildStatusText, type WorkerStateText } from './states.js';
 import { delegationWorkKind } from './work-kind.js';
 
 /** One entry of `worker_visibility.workers`. */
@@ -29,14 +29,16 @@ const lifecycleField = (worker: VisibleWorker, key: string): string | undefined 
 
 /** What the counts of the payloads need to know of one worker. */
 export interface WorkerFacts {
-  state: string | undefined;
-  status: string | undefined;
+  state: WorkerStateText | undefined;
+  status: ChildStatusText | undefined;
   reclaimNeeded: boolean;
 }
 
+const parsed = <T>(text: string | undefined, parse: (text: string) => T): T | undefined => (text === undefined ? undefined : parse(text));
+
 export const workerFacts = (worker: VisibleWorker): WorkerFacts => ({
-  state: lifecycleField(worker, 'state'),
-  status: asString(worker.status),
+  state: parsed(lifecycleField(worker, 'state'), parseWorkerState),
+  status: parsed(asString(worker.status), parseChildStatus),
   reclaimNeeded: lifecycleField(worker, 'reclaim_state') === 'reclaim_needed',
 });
 

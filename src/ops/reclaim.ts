@@ -7,6 +7,7 @@
  */
 import { deriveWorkerLifecycleView } from '../lifecycle/derive.js';
 import { applyReclaim, type Termination } from '../lifecycle/mutations.js';
+import type { WorkerStateText } from '../lifecycle/states.js';
 import { terminateWorker } from '../process/terminate.js';
 import { withRecordLock } from '../store/lock.js';
 import { readJsonObjectSync, writeJsonAtomicSync } from '../store/json-file.js';
@@ -19,7 +20,7 @@ import { loadRefreshedDelegations, type RecordError } from './status.js';
 
 export interface ReclaimedWorker extends JsonObject {
   delegation_id: Json;
-  state: string;
+  state: WorkerStateText;
   process_id: number | null;
   termination: Termination | 'would_reclaim';
   summary: string;
@@ -34,7 +35,7 @@ export interface ReclaimResult extends JsonObject {
   errors: RecordError[];
 }
 
-const needsReclaim = (ctx: RunContext, record: JsonObject): string | null => {
+const needsReclaim = (ctx: RunContext, record: JsonObject): WorkerStateText | null => {
   const view = deriveWorkerLifecycleView(record, ctx.config, ctx.now());
   return view !== null && view.reclaim_state === 'reclaim_needed' ? view.state : null;
 };

@@ -102,6 +102,11 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
     // A live monitor finalizes with the real exit status itself; never race it.
     const liveness = processLiveness(workerProcessRef(record));
     const captainLaunched = monitor === 'dead';
+    if (liveness !== 'alive' && captainLaunched) {
+      // The wrapper writes the exit record before it exits: one that exited since the first look left it.
+      const late = finalizeFromExitRecord(ctx, path, record);
+      if (late !== undefined) return { record: late.record, change: 'finalized', endedAtMs: late.endedAtMs };
+    }
     if (liveness !== 'alive') {
       const hasTerminal = findTerminalEventSync(rawPath, workerKindOf(record)) !== null;
       if (hasTerminal || liveness === 'dead') return finalize(record, rawPath, stat, captainLaunched, hasTerminal);
@@ -133,6 +138,15 @@ export const refreshDelegationSync = (
 ): Observation => {
   const first = observeDelegation(ctx, path, record);
   if (first.change === 'none' || !opts.write) return first;
+  return writeObservedRefreshSync(ctx, path, first);
+};
+
+/**
+ * Writes what an observation found, under the record lock: the record is read and observed again
+ * there (a concurrent writer's update is never lost), and written when something changed. Returns
+ * `first` unchanged when somebody else holds the lock.
+ */
+export const writeObservedRefreshSync = (ctx: RunContext, path: string, first: Observation): Observation => {
   let change: RefreshChange = 'none';
   const result = updateJsonRecordSync(path, (current) => {
     const again = observeDelegation(ctx, path, current);

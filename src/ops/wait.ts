@@ -8,6 +8,7 @@
 import { WAIT_HOLDER_RECHECK_MS } from '../config/defaults.js';
 import { CaptainError } from '../errors.js';
 import { childStatusOf } from '../lifecycle/derive.js';
+import type { ChildStatusText } from '../lifecycle/states.js';
 import { loadDelegations } from '../store/records.js';
 import { watchRun } from '../store/watch-run.js';
 import { superviseUnlessHeld } from '../supervisor/supervise-unless-held.js';
@@ -23,7 +24,7 @@ export type WaitOutcome = 'completed' | 'failed' | 'timeout';
 export interface WaitWorker extends JsonObject {
   delegation_id: string;
   /** completed | failed | reclaimed | cancelled, or the child status while still going (timeout). */
-  state: string;
+  state: ChildStatusText | 'reclaimed';
   attempt: number;
   /** The delegation's title (`summary`). */
   title: string | null;

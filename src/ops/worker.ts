@@ -9,7 +9,8 @@ import { renderEventLine } from '../events/render.js';
 import type { WorkerEvent } from '../events/types.js';
 import { childStatusOf, deriveWorkerLifecycleView } from '../lifecycle/derive.js';
 import { applyCancel } from '../lifecycle/mutations.js';
-import { isTerminalChildStatus } from '../lifecycle/states.js';
+import { isTerminalChildStatus, type ChildStatusText } from '../lifecycle/states.js';
+import type { WorkerKind } from '../lifecycle/kinds.js';
 import { terminateWorker } from '../process/terminate.js';
 import { readJsonObjectSync, writeJsonAtomicSync } from '../store/json-file.js';
 import { delegationPath, resolveRawEventsFile } from '../store/paths.js';
@@ -47,7 +48,7 @@ export interface CancelResult extends JsonObject {
   delegation_id: string;
   cancelled: boolean;
   termination: string | null;
-  status: string;
+  status: ChildStatusText;
   survivors: number[];
 }
 
@@ -85,8 +86,8 @@ export const cancelDelegation = async (ctx: RunContext, delegationId: string, re
 
 export interface WorkerResultView extends JsonObject {
   delegation_id: string;
-  kind: string;
-  status: string;
+  kind: WorkerKind;
+  status: ChildStatusText;
   state: Json;
   summary: Json;
   final_message: Json;

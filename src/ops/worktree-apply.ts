@@ -4,6 +4,7 @@
  * and leaves the checkout as git leaves an unfinished merge (resolve and commit, or
  * `git merge --abort`). A delegation applied once is not merged again.
  */
+import { isTerminalChildStatus } from '../lifecycle/states.js';
 import { CaptainError } from '../errors.js';
 import { updateJsonRecord } from '../store/update-record.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
@@ -31,7 +32,7 @@ const selectTargets = async (ctx: RunContext, opts: { delegationId?: string; tas
     const all = listWorktreeDelegations(ctx);
     const found = all.find((d) => d.id === opts.delegationId);
     if (found === undefined) throw new CaptainError('NOT_FOUND', `no delegation ${opts.delegationId} with a worktree in ${ctx.runDir}; with worktrees: ${all.map((d) => d.id).join(', ') || '(none)'}`);
-    if (!['completed', 'failed', 'cancelled'].includes(found.status)) throw new CaptainError('USAGE', `delegation ${found.id} is still ${found.status}; apply it once it has ended`);
+    if (!isTerminalChildStatus(found.status)) throw new CaptainError('USAGE', `delegation ${found.id} is still ${found.status}; apply it once it has ended`);
     return [found];
   }
   const card = targetTaskCardId(ctx, opts.taskCardId);

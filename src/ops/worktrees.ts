@@ -4,7 +4,7 @@
  * yet (collection is idempotent), so nothing depends on which process saw the worker end.
  */
 import { childStatusOf } from '../lifecycle/derive.js';
-import { isTerminalChildStatus } from '../lifecycle/states.js';
+import { isTerminalChildStatus, type ChildStatusText } from '../lifecycle/states.js';
 import { runLayout } from '../store/paths.js';
 import { loadDelegations } from '../store/records.js';
 import { updateJsonRecord } from '../store/update-record.js';
@@ -19,7 +19,7 @@ export interface WorktreeDelegation {
   record: JsonObject;
   info: WorktreeInfo;
   taskCardId: string | null;
-  status: string;
+  status: ChildStatusText;
   createdAt: string;
 }
 

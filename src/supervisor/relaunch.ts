@@ -8,30 +8,12 @@
  * timeout and reclaim apply.
  */
 import { randomBytes } from 'node:crypto';
-import { SUPERVISOR_LAUNCH_CLAIM_GRACE_MS, SUPERVISOR_MAX_RELAUNCHES } from '../config/defaults.js';
-import { childStatusOf } from '../lifecycle/derive.js';
+import { lostLaunchDueAt } from '../lifecycle/lost-launch.js';
 import type { RunContext } from '../ops/context.js';
 import { startMonitor } from '../ops/delegate.js';
 import { updateJsonRecord } from '../store/update-record.js';
-import { asInteger, asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
-import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
-
-/**
- * When an unclaimed launch of this record will be presumed lost (ms since epoch), or undefined when
- * the record is not an unclaimed launch that may still be relaunched.
- */
-export const lostLaunchDueAt = (record: JsonObject, staleAfterMs: number): number | undefined => {
-  const lifecycle = getKey(record, 'worker_lifecycle');
-  if (!isJsonObject(lifecycle) || childStatusOf(record) !== 'running') return undefined;
-  if (asString(getKey(lifecycle, 'state')) !== 'launching' || asString(getKey(lifecycle, 'generation')) === undefined) return undefined;
-  // Claimed by a monitor (alive or not) or a worker already started: not a lost launch.
-  if (isJsonObject(getKey(lifecycle, 'monitor_identity')) || asInteger(getKey(lifecycle, 'monitor_process_id')) !== undefined) return undefined;
-  if (asInteger(getKey(lifecycle, 'process_id')) !== undefined) return undefined;
-  if ((asInteger(getKey(lifecycle, 'relaunch_count')) ?? 0) >= SUPERVISOR_MAX_RELAUNCHES) return undefined;
-  const requested = parseRfc3339Millis(getKey(lifecycle, 'launch_requested_at'));
-  if (requested === undefined) return undefined;
-  return requested + Math.min(SUPERVISOR_LAUNCH_CLAIM_GRACE_MS, Math.floor(staleAfterMs / 2));
-};
+import { asInteger, asString, getKey, type JsonObject } from '../util/json.js';
+import { formatRfc3339 } from '../util/time.js';
 
 /**
  * Launches the delegation at `path` again if it is still an unclaimed launch due for it at `nowMs`

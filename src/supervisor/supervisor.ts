@@ -1,39 +1,41 @@
 /**
  * The run supervisor: event-driven (fs.watch on delegations/ and raw-events/, plus one timer armed
  * for the next moment something can change by time alone), crash-only (all state is on disk; a
- * restarted supervisor re-derives everything). Each pass refreshes heartbeats, logs transitions,
- * reclaims stuck workers, retries failed ones with backoff, launches queued ones within
- * max-parallel, and collapses fan-in when a task card's workers are all terminal.
+ * restarted supervisor re-derives everything). Each pass observes the run, asks the pure plan
+ * (src/lifecycle/supervisor-plan.ts) what to do, and carries it out: refresh writes, transitions
+ * logged, stuck workers reclaimed, failed ones retried with backoff, queued ones launched within
+ * max-parallel (or held: run budget reached, memory under the floor), fan-in collapsed when a task
+ * card's workers are all terminal.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { HOOK_STOP_WAIT_MS, SUPERVISOR_HOLD_RECHECK_MS, SUPERVISOR_ORPHAN_RECHECK_MS, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
-import { childStatusOf, deriveWorkerLifecycleView } from '../lifecycle/derive.js';
-import { attemptOf, wantsRetry } from '../lifecycle/retry.js';
-import { budgetKey, decideBudget, runBudgetOf, type BudgetDecision, type RunBudget } from '../lifecycle/budget.js';
+import { HOOK_STOP_WAIT_MS, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
+import { childStatusOf } from '../lifecycle/derive.js';
+import { isTerminalChildStatus } from '../lifecycle/states.js';
+import { planRefreshWrites, planSupervisorPass, type SupervisorAction } from '../lifecycle/supervisor-plan.js';
+import { runBudgetOf } from '../lifecycle/budget.js';
+import { autoParallelLimit, type MachineLoad } from '../lifecycle/parallel-limit.js';
 import { budgetUsageOf, currentRunJson, markHeld } from '../ops/budget.js';
 import { cancelDelegation } from '../ops/worker.js';
-import { autoParallelLimit, type MachineLoad } from '../lifecycle/parallel-limit.js';
 import { readMachineLoad } from '../process/meminfo.js';
 import type { RunContext } from '../ops/context.js';
 import { delegate, launchDelegation } from '../ops/delegate.js';
 import { collapseFanIn } from '../ops/fan-in.js';
-import { monitorLiveness } from '../ops/liveness.js';
 import { reclaimDelegation } from '../ops/reclaim.js';
-import { loadRefreshedDelegations, type LoadedDelegation } from '../ops/status.js';
-import { workerKindOf } from '../ops/worker-kind.js';
 import { appendRunEvent, type RunEvent } from '../store/events-log.js';
 import type { HookDefinition } from '../hooks/config.js';
 import { createHookDispatcher, type DeliveryOutcome } from '../hooks/dispatcher.js';
 import { runLayout } from '../store/paths.js';
 import { updateJsonRecord } from '../store/update-record.js';
-import { asInteger, asString, getKey, isJsonObject, type JsonObject } from '../util/json.js';
-import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
+import { asInteger, asString, getKey } from '../util/json.js';
+import { formatRfc3339 } from '../util/time.js';
 import { collectWorktree } from '../worktree/collect.js';
 import { worktreeOf } from '../worktree/record.js';
 import { crashPoint } from './crash-point.js';
 import { acquireSupervisorSlot } from './holder.js';
-import { lostLaunchDueAt, relaunchLostLaunch } from './relaunch.js';
-import { replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
+import { observeRun, observeTaskCards, withMonitorLiveness, writeRefresh, type SupervisedRecord } from './observe.js';
+import { relaunchLostLaunch } from './relaunch.js';
+import { retryDelegateInput } from './retry-input.js';
+import { endsIdle, replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
 
 export interface SupervisorOptions {
   /**
@@ -64,18 +66,6 @@ export interface Supervisor {
   stop(): Promise<void>;
 }
 
-/** The phase the transition log records: the derived state, or `reclaimed` once reclaimed. */
-const phaseOf = (record: JsonObject, view: ReturnType<typeof deriveWorkerLifecycleView>): string => {
-  if (view === null) return childStatusOf(record);
-  return view.reclaim_state === 'reclaimed' ? 'reclaimed' : view.state;
-};
-
-const requestOf = (record: JsonObject): JsonObject => {
-  const request = getKey(record, 'worker_request');
-  return isJsonObject(request) ? request : {};
-};
-
-
 /**
  * Takes the run's supervisor slot (throws a USAGE CaptainError naming the live holder), replays
  * `events.jsonl`, runs a first pass, and keeps supervising until `stop()`.
@@ -105,11 +95,12 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
   const parallelSetting: number | 'auto' | undefined = options.maxParallel ?? (getKey(ctx.run, 'max_parallel') === 'auto' ? 'auto' : asInteger(getKey(ctx.run, 'max_parallel')));
   const machineLoad = options.machineLoad ?? readMachineLoad;
   /** This pass's limit on running workers, and why launches are held (memory under the floor), if they are. */
-  const parallelLimit = (delegations: LoadedDelegation[]): { limit: number | undefined; holdReason: string | null } => {
-    if (parallelSetting !== 'auto') return { limit: parallelSetting, holdReason: null };
+  const parallelLimit = (): { limit: number | undefined; hold: string | null } => {
+    if (parallelSetting !== 'auto') return { limit: parallelSetting, hold: null };
     const decision = autoParallelLimit(machineLoad());
-    return { limit: decision.limit, holdReason: decision.reason };
+    return { limit: decision.limit, hold: decision.reason };
   };
+  let maxParallel: number | undefined;
   const inFlight = new Map<string, Promise<unknown>>();
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -124,100 +115,6 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     options.onEvent?.(event);
   };
 
-  const logTransitions = (delegations: LoadedDelegation[], now: number): void => {
-    for (const d of delegations) {
-      const id = asString(getKey(d.record, 'delegation_id'));
-      if (id === undefined) continue;
-      const view = deriveWorkerLifecycleView(d.record, ctx.config, now);
-      const phase = phaseOf(d.record, view);
-      const before = memory.phases.get(id);
-      if (before === phase) continue;
-      memory.phases.set(id, phase);
-      log({
-        event: 'worker_transition',
-        at: formatRfc3339(now),
-        delegation_id: id,
-        task_card_id: asString(getKey(d.record, 'task_card_id')) ?? null,
-        from: before ?? null,
-        to: phase,
-        ...(['returned', 'failed', 'cancelled', 'reclaimed'].includes(phase) ? { summary: asString(getKey(d.record, 'result_summary')) ?? null } : {}),
-      });
-      crashPoint('transition_logged');
-    }
-  };
-
-  const startReclaims = (delegations: LoadedDelegation[], now: number): void => {
-    if (!ctx.config.worker_auto_reclaim_enabled) return;
-    for (const d of delegations) {
-      const view = deriveWorkerLifecycleView(d.record, ctx.config, now);
-      if (view?.reclaim_state !== 'reclaim_needed' || inFlight.has(d.path)) continue;
-      const job = reclaimDelegation(ctx, d.path)
-        .then((result) => {
-          if (result !== null) log({ event: 'worker_reclaimed', at: formatRfc3339(ctx.now()), delegation_id: result.delegation_id, state: result.state, termination: result.termination, process_id: result.process_id });
-        })
-        .catch((error: unknown) => options.onError?.(error))
-        .finally(() => {
-          inFlight.delete(d.path);
-          trigger(0);
-        });
-      inFlight.set(d.path, job);
-    }
-  };
-
-  /** Creates due retries; returns the next due time of a pending one and how many retries started running. */
-  const retry = async (delegations: LoadedDelegation[], now: number, maxParallel: number | undefined): Promise<{ nextDue: number | undefined; launched: number }> => {
-    let nextDue: number | undefined;
-    let launched = 0;
-    const maxRetries = ctx.config.worker_max_retries_per_phase;
-    for (const d of delegations) {
-      if (!wantsRetry(d.record, maxRetries)) continue;
-      const attempt = attemptOf(d.record);
-      const completedAt = parseRfc3339Millis(getKey(d.record, 'completed_at')) ?? now;
-      const due = completedAt + ctx.config.worker_retry_backoff_ms * 2 ** (attempt - 1);
-      if (due > now) {
-        nextDue = Math.min(nextDue ?? due, due);
-        continue;
-      }
-      const id = String(getKey(d.record, 'delegation_id'));
-      const request = requestOf(d.record);
-      const root = asString(getKey(request, 'retry_root')) ?? id;
-      const command = getKey(getKey(d.record, 'worker_launch_evidence'), 'command');
-      const env = getKey(request, 'env');
-      // The idempotency key makes a retry created before a crash the one found after it.
-      const created = await delegate(ctx, {
-        kind: workerKindOf(d.record),
-        taskCardId: asString(getKey(d.record, 'task_card_id')) ?? '',
-        title: asString(getKey(d.record, 'summary')) ?? id,
-        ...(asString(getKey(request, 'prompt')) === undefined ? {} : { prompt: asString(getKey(request, 'prompt'))! }),
-        argv: Array.isArray(getKey(request, 'argv')) ? (getKey(request, 'argv') as unknown[]).filter((a): a is string => typeof a === 'string') : [],
-        ...(Array.isArray(command) ? { command: command.filter((a): a is string => typeof a === 'string') } : {}),
-        ...(asString(getKey(request, 'cwd')) === undefined ? {} : { cwd: asString(getKey(request, 'cwd'))! }),
-        ...(asString(getKey(request, 'stdin_file')) === undefined ? {} : { stdinFile: asString(getKey(request, 'stdin_file'))! }),
-        ...(asString(getKey(d.record, 'lane_id')) === undefined ? {} : { lane: asString(getKey(d.record, 'lane_id'))! }),
-        env: isJsonObject(env) ? (Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string')) as Record<string, string>) : {},
-        ...(isJsonObject(getKey(request, 'launch_env')) ? { launchEnv: Object.fromEntries(Object.entries(getKey(request, 'launch_env') as JsonObject).filter(([, v]) => typeof v === 'string')) as Record<string, string> } : {}),
-        idempotencyKey: `retry:${root}:${attempt + 1}`,
-        retryOf: id,
-        retryRoot: root,
-        attempt: attempt + 1,
-        ...(maxParallel === undefined ? {} : { maxParallel }),
-      });
-      crashPoint('retry_created');
-      if (!created.reused && created.state === 'launching') launched += 1;
-      await updateJsonRecord(d.path, (current) => (getKey(current, 'retried_by') === undefined ? { ...current, retried_by: created.delegation_id } : undefined));
-      crashPoint('retry_stamped');
-      logRetry(id, created.delegation_id, attempt + 1);
-      again = true;
-    }
-    // A retry stamped before a crash but not yet logged is logged now (the log is the memory).
-    for (const d of delegations) {
-      const id = asString(getKey(d.record, 'delegation_id'));
-      const retriedBy = asString(getKey(d.record, 'retried_by'));
-      if (id !== undefined && retriedBy !== undefined) logRetry(id, retriedBy, attemptOf(d.record) + 1);
-    }
-    return { nextDue, launched };
-  };
-
   /** Logs `worker_retried` once per retried delegation, however many crashes it took. */
   const logRetry = (id: string, retryId: string, attempt: number): void => {
     if (memory.retries.has(id)) return;
@@ -225,48 +122,51 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     log({ event: 'worker_retried', at: formatRfc3339(ctx.now()), delegation_id: id, retry_delegation_id: retryId, attempt });
   };
 
-  /** Launches queued delegations while fewer than max-parallel run (`alsoRunning`: launched since `delegations` was read). */
-  const launchQueued = async (delegations: LoadedDelegation[], alsoRunning: number, maxParallel: number | undefined): Promise<void> => {
-    let active = delegations.filter((d) => childStatusOf(d.record) === 'running').length + alsoRunning;
-    for (const d of delegations) {
-      if (childStatusOf(d.record) !== 'queued' || getKey(getKey(d.record, 'worker_lifecycle'), 'generation') === undefined) continue;
-      if (maxParallel !== undefined && active >= maxParallel) return;
-      if (await launchDelegation(ctx, String(getKey(d.record, 'delegation_id')))) {
-        crashPoint('queued_launched');
-        active += 1;
-        again = true;
-      }
-    }
+  const startReclaim = (path: string): void => {
+    const job = reclaimDelegation(ctx, path)
+      .then((result) => {
+        if (result !== null) log({ event: 'worker_reclaimed', at: formatRfc3339(ctx.now()), delegation_id: result.delegation_id, state: result.state, termination: result.termination, process_id: result.process_id });
+      })
+      .catch((error: unknown) => options.onError?.(error))
+      .finally(() => {
+        inFlight.delete(path);
+        trigger(0);
+      });
+    inFlight.set(path, job);
   };
 
-  const collapse = async (delegations: LoadedDelegation[]): Promise<void> => {
-    const cards = new Map<string, LoadedDelegation[]>();
-    for (const d of delegations) {
-      const card = asString(getKey(d.record, 'task_card_id'));
-      if (card !== undefined) cards.set(card, [...(cards.get(card) ?? []), d]);
-    }
-    const maxRetries = ctx.config.worker_max_retries_per_phase;
-    for (const [card, members] of cards) {
-      const settled = members.every((d) => ['completed', 'failed', 'cancelled'].includes(childStatusOf(d.record)) && !wantsRetry(d.record, maxRetries));
-      if (!settled || members.some((d) => inFlight.has(d.path))) continue;
-      if (members.every((d) => memory.fanIns.has(`${card}@${String(getKey(d.record, 'fan_in_collapsed_at'))}`))) continue;
-      const result = await collapseFanIn(ctx, { taskCardId: card });
-      if (!result.collapsed || result.fan_in === null) continue;
-      crashPoint('fan_in_stamped');
-      const key = `${card}@${String(result.fan_in.collapsed_at)}`;
-      if (memory.fanIns.has(key)) continue;
-      memory.fanIns.add(key);
-      log({ event: 'fan_in_collapsed', at: formatRfc3339(ctx.now()), ...result.fan_in, task_card_id: card });
-    }
+  /** Budget action `cancel`: through the cancel op (the intent is recorded before any signal), in the background. */
+  const startBudgetCancel = (path: string, delegationId: string, reason: string): void => {
+    const job = cancelDelegation(ctx, delegationId, reason)
+      .catch((error: unknown) => options.onError?.(error))
+      .finally(() => {
+        inFlight.delete(path);
+        trigger(0);
+      });
+    inFlight.set(path, job);
   };
 
-  /** Collects the work of finished workers that have a worktree (see worktree/collect.ts); a failure is reported once, not retried by this supervisor. */
+  const collapse = async (card: string): Promise<void> => {
+    const result = await collapseFanIn(ctx, { taskCardId: card });
+    if (!result.collapsed || result.fan_in === null) return;
+    crashPoint('fan_in_stamped');
+    const key = `${card}@${String(result.fan_in.collapsed_at)}`;
+    if (memory.fanIns.has(key)) return;
+    memory.fanIns.add(key);
+    log({ event: 'fan_in_collapsed', at: formatRfc3339(ctx.now()), ...result.fan_in, task_card_id: card });
+  };
+
+  /**
+   * Collects the work of finished workers that have a worktree (see worktree/collect.ts) in the
+   * background, like reclaims (a running collection holds its task card's fan-in back); a failure
+   * is reported once, not retried by this supervisor.
+   */
   const collectionFailed = new Set<string>();
-  const startCollections = (delegations: LoadedDelegation[]): void => {
-    for (const d of delegations) {
+  const startCollections = (records: readonly SupervisedRecord[]): void => {
+    for (const d of records) {
       const info = worktreeOf(d.record);
       if (info === undefined || info.collected_at !== undefined || inFlight.has(d.path) || collectionFailed.has(d.path)) continue;
-      if (!['completed', 'failed', 'cancelled'].includes(childStatusOf(d.record))) continue;
+      if (!isTerminalChildStatus(childStatusOf(d.record))) continue;
       const job = collectWorktree(ctx, d.path)
         .catch((error: unknown) => {
           collectionFailed.add(d.path);
@@ -280,111 +180,124 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     }
   };
 
-  /** Logs `budget_exceeded` once per budget crossed (the log is the memory, across restarts). */
-  const logBudget = (budget: RunBudget, decision: BudgetDecision, delegations: LoadedDelegation[], now: number): void => {
-    const key = budgetKey(budget);
-    if (memory.budgets.has(key)) return;
-    memory.budgets.add(key);
-    const usage = budgetUsageOf(delegations.map((d) => d.record));
-    log({
-      event: 'budget_exceeded',
-      at: formatRfc3339(now),
-      budget_key: key,
-      reached: decision.reached,
-      total_tokens: usage.totalTokens,
-      cost_usd: usage.costUsd,
-      cost_unknown_workers: usage.costUnknownWorkers,
-      max_tokens: budget.maxTokens,
-      max_cost_usd: budget.maxCostUsd,
-      budget_action: budget.action,
-      summary: decision.reason,
-    });
-  };
-
-  /** Budget action `cancel`: cancels every running worker through the cancel op (intent recorded first). */
-  const startBudgetCancels = (delegations: LoadedDelegation[], reason: string): void => {
-    for (const d of delegations) {
-      const id = asString(getKey(d.record, 'delegation_id'));
-      if (id === undefined || childStatusOf(d.record) !== 'running' || inFlight.has(d.path)) continue;
-      const job = cancelDelegation(ctx, id, reason)
-        .catch((error: unknown) => options.onError?.(error))
-        .finally(() => {
-          inFlight.delete(d.path);
-          trigger(0);
-        });
-      inFlight.set(d.path, job);
-    }
-  };
-
-  /** Queued delegations stay queued while launches are held; each says why (status shows it). */
-  const holdQueued = async (delegations: LoadedDelegation[], reason: string): Promise<void> => {
-    for (const d of delegations) if (childStatusOf(d.record) === 'queued') await markHeld(d.path, reason);
-  };
-
-  /** Launches again the delegations whose launcher died before their monitor started (see relaunch.ts). */
-  const relaunchLost = async (delegations: LoadedDelegation[], now: number): Promise<void> => {
-    for (const d of delegations) {
-      const view = deriveWorkerLifecycleView(d.record, ctx.config, now);
-      if (view === null || inFlight.has(d.path)) continue;
-      const due = lostLaunchDueAt(d.record, view.stale_after_ms);
-      if (due === undefined || due > now) continue;
-      const id = await relaunchLostLaunch(ctx, d.path, view.stale_after_ms, now);
-      if (id !== undefined) log({ event: 'worker_relaunched', at: formatRfc3339(now), delegation_id: id, reason: 'monitor_never_claimed' });
-    }
-  };
-
-  /** When the next quiet / stale / timeout crossing (or retry, or orphan re-check) is due. */
-  const nextWake = (delegations: LoadedDelegation[], now: number, retryDue: number | undefined, holding: boolean): number | undefined => {
-    let next = retryDue;
-    const consider = (at: number): void => {
-      if (at > now) next = Math.min(next ?? at, at);
-    };
-    // Held launches: a raised budget or freed memory raises no file event, so look again.
-    if (holding && delegations.some((d) => childStatusOf(d.record) === 'queued' || wantsRetry(d.record, ctx.config.worker_max_retries_per_phase))) consider(now + SUPERVISOR_HOLD_RECHECK_MS);
-    for (const d of delegations) {
-      if (childStatusOf(d.record) !== 'running') continue;
-      const view = deriveWorkerLifecycleView(d.record, ctx.config, now);
-      const progress = parseRfc3339Millis(getKey(getKey(d.record, 'worker_lifecycle'), 'last_progress_at'));
-      if (view !== null && progress !== undefined) {
-        for (const threshold of [view.quiet_after_ms, view.stale_after_ms, view.timeout_after_ms]) consider(progress + threshold + 1);
+  /** Carries out the plan's actions in order (see planSupervisorPass); `now` is the plan's. */
+  const carryOut = async (actions: readonly SupervisorAction[], now: number): Promise<void> => {
+    let retriesLaunched = 0;
+    for (const action of actions) {
+      switch (action.type) {
+        case 'refresh-write':
+          // Never planned here: passOnce writes every refresh before planning (planRefreshWrites).
+          break;
+        case 'log-transition':
+          memory.phases.set(action.delegationId, action.to);
+          if (endsIdle(action.to)) memory.idle = false;
+          log({
+            event: 'worker_transition',
+            at: formatRfc3339(now),
+            delegation_id: action.delegationId,
+            task_card_id: action.taskCardId,
+            from: action.from,
+            to: action.to,
+            ...(action.summary === undefined ? {} : { summary: action.summary }),
+          });
+          crashPoint('transition_logged');
+          break;
+        case 'reclaim':
+          if (!inFlight.has(action.path)) startReclaim(action.path);
+          break;
+        case 'relaunch-lost': {
+          const id = await relaunchLostLaunch(ctx, action.path, action.staleAfterMs, now);
+          if (id !== undefined) log({ event: 'worker_relaunched', at: formatRfc3339(now), delegation_id: id, reason: 'monitor_never_claimed' });
+          break;
+        }
+        case 'retry': {
+          const created = await delegate(ctx, retryDelegateInput(action, maxParallel));
+          crashPoint('retry_created');
+          if (!created.reused && created.state === 'launching') retriesLaunched += 1;
+          await updateJsonRecord(action.path, (current) => (getKey(current, 'retried_by') === undefined ? { ...current, retried_by: created.delegation_id } : undefined));
+          crashPoint('retry_stamped');
+          logRetry(action.of, created.delegation_id, action.attempt);
+          again = true;
+          break;
+        }
+        case 'log-retry':
+          logRetry(action.of, action.retryId, action.attempt);
+          break;
+        case 'launch-queued': {
+          let slots = action.slots === undefined ? Infinity : action.slots - retriesLaunched;
+          for (const candidate of action.candidates) {
+            if (slots <= 0) break;
+            if (await launchDelegation(ctx, candidate.delegationId)) {
+              crashPoint('queued_launched');
+              slots -= 1;
+              again = true;
+            }
+          }
+          break;
+        }
+        case 'collapse-fan-in':
+          await collapse(action.taskCardId);
+          break;
+        case 'log-budget-exceeded':
+          memory.budgets.add(action.key);
+          log({
+            event: 'budget_exceeded',
+            at: formatRfc3339(now),
+            budget_key: action.key,
+            reached: action.reached,
+            total_tokens: action.usage.totalTokens,
+            cost_usd: action.usage.costUsd,
+            cost_unknown_workers: action.usage.costUnknownWorkers,
+            max_tokens: action.budget.maxTokens,
+            max_cost_usd: action.budget.maxCostUsd,
+            budget_action: action.budget.action,
+            summary: action.reason,
+          });
+          break;
+        case 'cancel-for-budget':
+          if (!inFlight.has(action.path)) startBudgetCancel(action.path, action.delegationId, action.reason);
+          break;
+        case 'hold-queued':
+          for (const path of action.paths) await markHeld(path, action.reason);
+          break;
+        case 'log-run-idle':
+          memory.idle = true;
+          log({ event: 'run_idle', at: formatRfc3339(now), workers: action.workers, completed: action.completed, failed: action.failed, cancelled: action.cancelled });
+          break;
+        default:
+          // A new action type fails the type check here until it is carried out.
+          action satisfies never;
       }
-      if (monitorLiveness(d.record) !== 'alive') consider(now + SUPERVISOR_ORPHAN_RECHECK_MS);
-      if (view !== null) {
-        const lost = lostLaunchDueAt(d.record, view.stale_after_ms);
-        if (lost !== undefined) consider(lost);
-      }
     }
-    return next;
   };
 
   const passOnce = async (): Promise<void> => {
     const now = ctx.now();
-    const { delegations } = loadRefreshedDelegations(ctx, null, { write: true });
-    logTransitions(delegations, now);
-    startReclaims(delegations, now);
-    startCollections(delegations);
-    await relaunchLost(delegations, now);
-    // The run budget (pure decision: lifecycle/budget.ts): once reached, nothing new launches.
+    let records = observeRun(ctx);
+    // Refreshes are written first: every decision is made on what is on disk.
+    const writes = new Set(planRefreshWrites(records).map((w) => w.path));
+    if (writes.size > 0) records = records.map((d) => (writes.has(d.path) ? writeRefresh(ctx, d) : d));
+    startCollections(records);
+    // run.json as it is now (`captain budget` edits it); usage is summed only when there is a budget.
     const budget = runBudgetOf(currentRunJson(ctx));
-    // Usage is summed only when the run has a budget (pricing every record each pass is not free).
-    const decision = decideBudget(budget, budget === null ? { totalTokens: 0, costUsd: null, costUnknownWorkers: 0 } : budgetUsageOf(delegations.map((d) => d.record)));
-    if (budget !== null && decision.exceeded) logBudget(budget, decision, delegations, now);
-    if (decision.cancelRunning && decision.reason !== null) startBudgetCancels(delegations, decision.reason);
-    const parallel = parallelLimit(delegations);
-    const holdReason = (decision.holdLaunches ? decision.reason : null) ?? parallel.holdReason;
-    let retryDue: number | undefined;
-    if (holdReason !== null) {
-      await holdQueued(delegations, holdReason);
-    } else {
-      const retried = await retry(delegations, now, parallel.limit);
-      retryDue = retried.nextDue;
-      await launchQueued(delegations, retried.launched, parallel.limit);
-    }
-    await collapse(delegations);
+    const parallel = parallelLimit();
+    maxParallel = parallel.limit;
+    const plan = planSupervisorPass({
+      budget,
+      ...(budget === null ? {} : { budgetUsage: budgetUsageOf(records.map((d) => d.record)) }),
+      launchHold: parallel.hold,
+      delegations: records.map(withMonitorLiveness),
+      taskCards: observeTaskCards(ctx),
+      config: ctx.config,
+      now,
+      maxParallel,
+      reclaiming: new Set(inFlight.keys()),
+      memory,
+    });
+    await carryOut(plan.actions, now);
     hooks?.poll();
     if (timer) clearTimeout(timer);
-    const wake = nextWake(delegations, ctx.now(), retryDue, holdReason !== null);
-    if (wake !== undefined && !stopped) timer = setTimeout(() => trigger(0), Math.max(wake - ctx.now(), 0));
+    if (plan.nextWakeAt !== undefined && !stopped) timer = setTimeout(() => trigger(0), Math.max(plan.nextWakeAt - ctx.now(), 0));
   };
 
   const pass = async (): Promise<void> => {

@@ -16,11 +16,17 @@ export interface TransitionMemory {
   fanIns: Set<string>;
   /** Delegations whose retry is logged (`worker_retried`). */
   retries: Set<string>;
+  /** Whether the log's latest word on the run is `run_idle` (no worker started or became active since). */
+  idle: boolean;
   /** `budget_key` of every logged `budget_exceeded` (one entry per budget crossed). */
   budgets: Set<string>;
   /** Where the replay stopped. */
   cursor: number;
 }
+
+/** Phases after which a worker does nothing more (a transition to any other phase ends an idle spell). */
+const ENDED_PHASES = new Set(['returned', 'completed', 'failed', 'cancelled', 'reclaimed']);
+export const endsIdle = (phase: string): boolean => !ENDED_PHASES.has(phase);
 
 /** A crash mid-append can leave a line without its newline; end it so the next line stays whole. */
 export const sealEventsLog = (runDir: string): void => {
@@ -43,7 +49,7 @@ export const sealEventsLog = (runDir: string): void => {
 
 /** Reads `events.jsonl` from `memory.cursor` (or the start) into the supervisor's memory. */
 export const replayTransitions = (runDir: string, memory?: TransitionMemory): TransitionMemory => {
-  const state = memory ?? { phases: new Map(), fanIns: new Set(), retries: new Set(), budgets: new Set(), cursor: 0 };
+  const state = memory ?? { phases: new Map(), fanIns: new Set(), retries: new Set(), idle: false, budgets: new Set(), cursor: 0 };
   for (;;) {
     const page = readRunEvents(runDir, state.cursor, { limit: 10_000, maxBytes: 8 * 1024 * 1024 });
     for (const event of page.events) {
@@ -51,10 +57,15 @@ export const replayTransitions = (runDir: string, memory?: TransitionMemory): Tr
       if (event.event === 'worker_transition' && id !== undefined) {
         const to = asString(event.to);
         if (to !== undefined) state.phases.set(id, to);
+        if (to !== undefined && endsIdle(to)) state.idle = false;
       } else if (event.event === 'worker_retried' && id !== undefined) {
         state.retries.add(id);
       } else if (event.event === 'budget_exceeded') {
         state.budgets.add(String(event.budget_key));
+      } else if (event.event === 'run_idle') {
+        state.idle = true;
+      } else if (event.event === 'worker_delegated') {
+        state.idle = false;
       } else if (event.event === 'fan_in_collapsed') {
         state.fanIns.add(`${String(event.task_card_id)}@${String(event.collapsed_at)}`);
       }

@@ -25,10 +25,10 @@ describe('supervisor hooks', () => {
     for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   });
   for (const crashAt of [null, 'transition_logged#2', 'hook_claimed', 'hook_started']) {
-    it(`worker_failed and fan_in_collapsed fire once each${crashAt === null ? '' : `, supervisor SIGKILLed at ${crashAt} and restarted`}`, async () => {
+    it(`worker_failed, fan_in_collapsed and run_idle fire once each${crashAt === null ? '' : `, supervisor SIGKILLed at ${crashAt} and restarted`}`, async () => {
       const ctx = newRun(`hooks-${crashAt ?? 'plain'}`);
       const out = join(ctx.runDir, '..', 'hook-calls.jsonl');
-      const hookFlags = ['--worker-max-retries-per-phase', '0', '--hook', `worker_failed,fan_in_collapsed=${JSON.stringify([process.execPath, RECORD_HOOK, out, '300'])}`];
+      const hookFlags = ['--worker-max-retries-per-phase', '0', '--hook', `worker_failed,fan_in_collapsed,run_idle=${JSON.stringify([process.execPath, RECORD_HOOK, out, '300'])}`];
       // Registers the hook on the run before any event: a supervisor started with it once.
       await fixture(ctx, 'crash.mjs');
       await fixture(ctx, 'emit-jsonl.mjs', ['2', '30']);
@@ -39,19 +39,19 @@ describe('supervisor hooks', () => {
         const second = spawnSupervise(ctx, hookFlags);
         children.push(second);
         await waitFor(() => fannedIn(ctx), 'fan-in after the restart', 20_000);
-        await waitFor(() => calls(out).length >= 2, 'both hooks ran', 10_000);
+        await waitFor(() => calls(out).length >= 3, 'the three hooks ran', 10_000);
         second.kill('SIGTERM');
         await exitOf(second);
       } else {
         await waitFor(() => fannedIn(ctx), 'fan-in', 20_000);
-        await waitFor(() => calls(out).length >= 2, 'both hooks ran', 10_000);
+        await waitFor(() => calls(out).length >= 3, 'the three hooks ran', 10_000);
         first.kill('SIGTERM');
         await exitOf(first);
       }
       await new Promise((r) => setTimeout(r, 600));
       const got = calls(out);
-      assert.deepEqual(got.map((c) => c.event).sort(), ['fan_in_collapsed', 'worker_failed'], JSON.stringify(got));
-      assert.equal(readFileSync(`${out}.pids`, 'utf8').trim().split('\n').length, 2, 'two hook processes, never a third');
+      assert.deepEqual(got.map((c) => c.event).sort(), ['fan_in_collapsed', 'run_idle', 'worker_failed'], JSON.stringify(got));
+      assert.equal(readFileSync(`${out}.pids`, 'utf8').trim().split('\n').length, 3, 'three hook processes, never a fourth');
     });
   }
 });

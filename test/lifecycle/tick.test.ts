@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_RUNTIME_CONFIG } from '../../src/config/defaults.js';
 import { deriveWorkerLifecycleView } from '../../src/lifecycle/derive.js';
-import { summarizeVisibleWorkerLifecycleState, workerNextActionForState, workerTransitionForState } from '../../src/lifecycle/states.js';
+import { parseWorkerState, summarizeVisibleWorkerLifecycleState, workerNextActionForState, workerTransitionForState } from '../../src/lifecycle/states.js';
 import { workerRecoveryDecision } from '../../src/lifecycle/tick.js';
 import { delegationWorkKind } from '../../src/lifecycle/work-kind.js';
 import type { JsonObject } from '../../src/util/json.js';
@@ -26,10 +26,10 @@ describe('state tables', () => {
       ['bogus', 'await_worker', 'running'],
     ];
     for (const [state, next, transition] of rows) {
-      assert.equal(workerNextActionForState(state), next, state);
-      assert.equal(workerTransitionForState(state), transition, state);
+      assert.equal(workerNextActionForState(parseWorkerState(state)), next, state);
+      assert.equal(workerTransitionForState(parseWorkerState(state)), transition, state);
     }
-    assert.equal(summarizeVisibleWorkerLifecycleState('bogus'), 'worker lifecycle is unavailable');
+    assert.equal(summarizeVisibleWorkerLifecycleState(parseWorkerState('bogus')), 'worker lifecycle is unavailable');
     assert.equal(summarizeVisibleWorkerLifecycleState('timed_out'), 'timed out and needs bounded reclaim');
   });
 

@@ -96,4 +96,7 @@ export const assertLogExact = (ctx: RunContext, config: RuntimeConfig = CONFIG):
     }
   }
   assert.equal(all.filter((e) => e.event === 'fan_in_collapsed').length, 1, 'exactly one fan-in');
+  const idle = all.filter((e) => e.event === 'run_idle');
+  assert.equal(idle.length, 1, 'exactly one run_idle');
+  assert.ok(all.indexOf(idle[0]!) > all.findLastIndex((e) => e.event === 'worker_transition' || e.event === 'fan_in_collapsed'), 'run_idle comes after the last transition and the fan-in');
 };

@@ -1,5 +1,6 @@
 /** Small text helpers shared by the human renderers. */
 import pc from 'picocolors';
+import { isWorkerState, type WorkerState } from '../../lifecycle/states.js';
 
 export interface Style {
   color: boolean;
@@ -33,7 +34,7 @@ export const table = (header: string[], rows: string[][], style: Style): string 
   return [paint(style, pc.bold, line(header)), ...rows.map(line)].join('\n');
 };
 
-const STATE_COLOURS: Record<string, (s: string) => string> = {
+const STATE_COLOURS: Record<WorkerState, (s: string) => string> = {
   running_active: pc.green,
   running: pc.green,
   running_quiet: pc.yellow,
@@ -42,13 +43,16 @@ const STATE_COLOURS: Record<string, (s: string) => string> = {
   stale: pc.red,
   timed_out: pc.red,
   returned: pc.green,
-  completed: pc.green,
   failed: pc.red,
   cancelled: pc.magenta,
-  reclaimed: pc.red,
 };
 
-export const paintState = (style: Style, state: string): string => paint(style, STATE_COLOURS[state] ?? ((s) => s), state);
+/** Phases people see beyond the lifecycle states: a child status, or a reclaimed worker. */
+const PHASE_COLOURS: Readonly<Record<string, (s: string) => string>> = { completed: pc.green, reclaimed: pc.red };
+
+/** Paints a state's (or phase's) text; an unrecognized state or a placeholder stays unpainted. */
+export const paintState = (style: Style, state: string): string =>
+  paint(style, isWorkerState(state) ? STATE_COLOURS[state] : (PHASE_COLOURS[state] ?? ((s) => s)), state);
 
 /** Like {@link formatAge}, with days past 48 hours ("3d 04h"). */
 export const formatLongAge = (ms: number | null | undefined): string => {
