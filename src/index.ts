@@ -28,6 +28,9 @@ export { createRun, addTaskCard, DEFAULT_RUNS_DIR, type CreatedRun } from './ops
 export { listRuns, latestRun, resolveWorkspace, type RunList, type RunListEntry, type LatestRun, type WorkspaceQuery } from './ops/run-list.js';
 export { findWorkspace, ensureCaptainGitignore } from './store/workspace.js';
 export { delegate, launchDelegation, type DelegateInput, type DelegateResult } from './ops/delegate.js';
+export { followUp, type FollowUpInput, type FollowUpResult } from './ops/follow-up.js';
+export { getBudget, setBudget, type BudgetChange, type BudgetReport } from './ops/budget.js';
+export { readMachineLoad, readMemAvailable } from './process/meminfo.js';
 export { cancelDelegation, getWorkerResult, readWorkerEvents, findDelegation } from './ops/worker.js';
 export { appendRunEvent, readRunEvents, type RunEvent, type EventPage } from './store/events-log.js';
 export type { LoadedRecord, LoadedRecords, RecordLoadError } from './store/records.js';
@@ -41,7 +44,7 @@ export { currentHolder } from './supervisor/holder.js';
 export { waitForFanIn, type WaitOptions, type WaitResult, type WaitWorker, type WaitOutcome } from './ops/wait.js';
 export type { Json, JsonObject } from './util/json.js';
 export { KIND_SPECS, allKindSpecs, isWorkerKind, kindSpec } from './kinds/registry.js';
-export type { KindArgsInput, KindBinary, KindTerminal, WorkerKindSpec } from './kinds/spec.js';
+export type { KindArgsInput, KindBinary, KindResumeInput, KindTerminal, WorkerKindSpec } from './kinds/spec.js';
 export { MODEL_PRICES, PRICES_AS_OF, formatUsd, priceOf, tokenCostUsd, type CostReading, type ModelPrice } from './kinds/prices.js';
 export { getDelegationDiff, type DelegationDiff } from './ops/worktree-diff.js';
 export { applyWork, type ApplyResult } from './ops/worktree-apply.js';

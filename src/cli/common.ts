@@ -3,6 +3,7 @@
  * once and turned into a RunContext here, so commands stay thin.
  */
 import { Command, Option } from 'commander';
+import { CaptainError } from '../errors.js';
 import { RUNTIME_CONFIG_FLAGS, resolveRuntimeConfig } from '../config/index.js';
 import { loadHooks, type HookDefinition } from '../hooks/config.js';
 import { HOOK_EVENTS } from '../hooks/events.js';
@@ -68,3 +69,15 @@ export const withHookOption = (command: Command): Command =>
 /** Every hook: the user config's, `--config`'s and `--hook`'s. */
 export const hooksFromOptions = (options: CommonOptions & { hook?: string[] }): HookDefinition[] =>
   loadHooks({ env: process.env, ...(options.config === undefined ? {} : { configFile: options.config }), hookFlags: options.hook ?? [] });
+
+/** The help of `--max-parallel <n|auto>`. */
+export const MAX_PARALLEL_HELP = 'launch at most N workers of the run at once, the rest wait queued; `auto`: N from the cores and free memory, holding launches while MemAvailable is under the floor (README: --max-parallel auto)';
+
+/** `--max-parallel N|auto`. @throws CaptainError USAGE */
+export const parseMaxParallel = (value: string | undefined): number | 'auto' | undefined => {
+  if (value === undefined) return undefined;
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new CaptainError('USAGE', `--max-parallel ${value}: expected a positive integer or auto`);
+  return n;
+};

@@ -97,6 +97,27 @@ export const SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS = 200;
  * event, so only this timer (armed only while such workers exist) notices it. @default 1000
  */
 export const SUPERVISOR_ORPHAN_RECHECK_MS = 1_000;
+
+/**
+ * How often the supervisor looks again while it holds queued launches (run budget reached, or free
+ * memory under the floor): a raised budget (`captain budget`) or freed memory raises no file event. @default 2000
+ */
+export const SUPERVISOR_HOLD_RECHECK_MS = 2_000;
+
+/**
+ * `--max-parallel auto` (src/lifecycle/parallel-limit.ts): at most this many workers per core.
+ * Agent CLIs mostly wait on the model, so two per core keeps the cores busy without thrashing. @default 2
+ */
+export const AUTO_PARALLEL_WORKERS_PER_CORE = 2;
+
+/** `--max-parallel auto`: launches are held while MemAvailable (/proc/meminfo) is under this floor. @default 1 GiB */
+export const AUTO_PARALLEL_MEMORY_FLOOR_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * `--max-parallel auto`: the memory one more worker is expected to take (an agent CLI's Node or Rust
+ * process with its tool children: codex 100–300 MB, claude and gemini 300–500 MB). @default 512 MiB
+ */
+export const AUTO_PARALLEL_WORKER_MEMORY_BYTES = 512 * 1024 * 1024;
 /**
  * How often `captain wait`, while another process supervises the run, checks that this supervisor is
  * still alive (to take over if it died; a death raises no file event). @default 1000

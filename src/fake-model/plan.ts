@@ -89,6 +89,17 @@ export const commandOutput = (toolOutput: string): string => {
   return (match?.[1] ?? toolOutput).trim();
 };
 
+/**
+ * What `recall:PREFIX` answers: how many user turns of the request carry a `[[fake:...]]` marker (the
+ * prompts a test wrote, not the CLI's own context messages) and every word starting with PREFIX in the
+ * user turns, oldest first: a resumed conversation shows the earlier prompt's words.
+ */
+export const recallText = (conversation: Conversation, prefix: string): string => {
+  const prompts = conversation.userTexts.filter((text) => text.includes('[[fake:')).length;
+  const words = conversation.userTexts.flatMap((text) => [...text.replace(/\[\[fake:[^\]]*\]\]/g, ' ').matchAll(new RegExp(`(?<![A-Za-z0-9_-])${prefix}[A-Za-z0-9_-]+`, 'g'))].map((m) => m[0]));
+  return `FAKE_RECALL prompts=${prompts} words=${words.join(',')}`;
+};
+
 /** Decides what to do with one request. */
 export const planRequest = async (scenario: Scenario, conversation: Conversation, context: PlanContext): Promise<Plan> => {
   const tickMs = context.tickMs ?? FAKE_MODEL_TICK_MS;
@@ -133,6 +144,8 @@ export const planRequest = async (scenario: Scenario, conversation: Conversation
     case 'hang-stream':
     case 'drop':
       return { kind: scenario.kind };
+    case 'recall':
+      return respond(text(recallText(conversation, scenario.prefix)));
     case 'script': {
       const script = context.scripts[scenario.name];
       if (script === undefined) {

@@ -21,7 +21,8 @@ export type Scenario =
   | { kind: 'hang' }
   | { kind: 'hang-stream' }
   | { kind: 'drop' }
-  | { kind: 'script'; name: string; args: string[] };
+  | { kind: 'script'; name: string; args: string[] }
+  | { kind: 'recall'; prefix: string };
 
 /** The name every scenario falls back to. */
 export const DEFAULT_SCENARIO = 'ok';
@@ -119,6 +120,10 @@ export const parseScenario = (spec: string): Scenario => {
       return { kind: 'hang-stream' };
     case 'drop':
       return { kind: 'drop' };
+    case 'recall': {
+      const prefix = rest(parts, 1);
+      return prefix === undefined || !/^[A-Za-z0-9_-]+$/.test(prefix) ? invalid(spec, 'recall:PREFIX (letters, digits, _ or -)') : { kind: 'recall', prefix };
+    }
     case 'script': {
       const scriptName = parts[1];
       return scriptName === undefined || scriptName === ''
@@ -128,7 +133,7 @@ export const parseScenario = (spec: string): Scenario => {
     default:
       return invalid(
         spec,
-        'one of ok, delay, stream, think, steps, shell, error, fail, flaky, hang, hang-stream, drop, script',
+        'one of ok, delay, stream, think, steps, shell, error, fail, flaky, hang, hang-stream, drop, script, recall',
       );
   }
 };

@@ -33,6 +33,17 @@ export interface KindArgsInput {
   extra: string[];
 }
 
+/** What the resume argv builder gets: the session to continue, the new prompt, and the first launch's settings. */
+export interface KindResumeInput {
+  /** Codex's thread id or Claude's / Gemini's session id, from the earlier worker's result. */
+  sessionId: string;
+  prompt: string;
+  /** Codex's sandbox mode of the earlier worker (kept for the follow-up). */
+  sandbox: string | undefined;
+  /** Extra CLI flags (the earlier worker's, or the follow-up's own); a kind keeps those its resume command accepts. */
+  extra: string[];
+}
+
 /** How the terminal event of a stream is recognized, reading the file from its end. */
 export interface KindTerminal {
   /** Plain text every terminal line contains (lines without it, or a `\u` escape, are not parsed). */
@@ -75,8 +86,9 @@ export interface WorkerKindSpec {
    */
   readCost?(record: CostInput): CostReading;
   /**
-   * The arguments that continue session `sessionId` with a new prompt, when the CLI can resume
-   * headless (from each CLI's `--help`; captain has no resume command yet, so nothing runs them).
+   * The arguments (after the launcher's own) that continue an earlier worker's conversation with a
+   * new prompt, when the CLI can resume headless; `captain follow-up` runs them in the earlier cwd.
+   * Absent: the kind has no conversation to continue (follow-ups are refused).
    */
-  resumeArgs?(sessionId: string, prompt: string): string[];
+  resumeArgs?(input: KindResumeInput): string[];
 }

@@ -11,5 +11,7 @@ export * from './fan-in.js';
 export * from './retry.js';
 export * from './phase.js';
 export * from './kinds.js';
+export * from './budget.js';
+export * from './parallel-limit.js';
 export * from './lost-launch.js';
 export * from './supervisor-plan.js';

@@ -7,7 +7,8 @@
  * Decisions are made on records as they are on disk: while an observed record has a refresh not
  * yet written, the plan is only the `refresh-write`s; the supervisor writes them and plans again.
  */
-import { SUPERVISOR_ORPHAN_RECHECK_MS, type RuntimeConfig } from '../config/defaults.js';
+import { SUPERVISOR_HOLD_RECHECK_MS, SUPERVISOR_ORPHAN_RECHECK_MS, type RuntimeConfig } from '../config/defaults.js';
+import { budgetKey, decideBudget, type BudgetUsage, type RunBudget } from './budget.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import { parseRfc3339Millis } from '../util/time.js';
 import { childStatusOf, deriveWorkerLifecycleView, type WorkerLifecycleView } from './derive.js';
@@ -41,6 +42,8 @@ export interface SupervisorMemory {
   retries: ReadonlySet<string>;
   /** Whether the log's latest word on the run is `run_idle` (nothing has started since). @default false */
   idle?: boolean;
+  /** `budget_key` of every logged `budget_exceeded`. @default none */
+  budgets?: ReadonlySet<string>;
 }
 
 export interface SupervisorPlanInput {
@@ -54,6 +57,11 @@ export interface SupervisorPlanInput {
   /** Paths of the delegations with a reclaim still running. */
   reclaiming: ReadonlySet<string>;
   memory: SupervisorMemory;
+  /** run.json's budget as it is now (null: none) and the run's usage (src/ops/budget.ts); see lifecycle/budget.ts. */
+  budget?: RunBudget | null;
+  budgetUsage?: BudgetUsage;
+  /** Why no launch may start now besides the budget (free memory under the floor: `--max-parallel auto`), or null. */
+  launchHold?: string | null;
 }
 
 /** The phase the transition log records: the derived state, `reclaimed` once reclaimed, or the child status without a lifecycle. */
@@ -109,7 +117,13 @@ export type SupervisorAction =
   /** Collapse the task card's fan-in (the op re-checks and stamps), then log it once. */
   | { type: 'collapse-fan-in'; taskCardId: string }
   /** Log `run_idle` once: every worker of the run has ended for good and nothing is left to do. */
-  | { type: 'log-run-idle'; workers: number; completed: number; failed: number; cancelled: number };
+  | { type: 'log-run-idle'; workers: number; completed: number; failed: number; cancelled: number }
+  /** Log `budget_exceeded` once per budget (its key) and remember it. */
+  | { type: 'log-budget-exceeded'; key: string; budget: RunBudget; usage: BudgetUsage; reached: Array<'max_tokens' | 'max_cost_usd'>; reason: string }
+  /** Budget action `cancel`: cancel this running worker through the cancel op (intent first), in the background. */
+  | { type: 'cancel-for-budget'; path: string; delegationId: string; reason: string }
+  /** Launches are held (budget reached, memory under the floor): the queued ones stay queued, each saying why. */
+  | { type: 'hold-queued'; paths: string[]; reason: string };
 
 export type SupervisorActionType = SupervisorAction['type'];
 
@@ -220,7 +234,7 @@ const planFanIns = (judged: readonly Judged[], input: SupervisorPlanInput, busy:
 };
 
 /** Actions that mean the run is still doing something (a fan-in collapse or a log line does not). */
-const BUSY_ACTIONS: ReadonlySet<SupervisorActionType> = new Set(['reclaim', 'relaunch-lost', 'retry', 'launch-queued']);
+const BUSY_ACTIONS: ReadonlySet<SupervisorActionType> = new Set(['reclaim', 'relaunch-lost', 'retry', 'launch-queued', 'cancel-for-budget']);
 
 /**
  * `run_idle`, once per idle spell: the run has workers, all of them ended for good (terminal, no
@@ -236,11 +250,13 @@ const planRunIdle = (judged: readonly Judged[], input: SupervisorPlanInput, busy
 };
 
 /** The earliest moment after `now` when a running worker crosses a threshold, needs a re-check, or a retry falls due. */
-const nextWakeAt = (judged: readonly Judged[], now: number, retryDue: number | undefined): number | undefined => {
+const nextWakeAt = (judged: readonly Judged[], now: number, retryDue: number | undefined, holding: boolean, maxRetries: number): number | undefined => {
   let next = retryDue;
   const consider = (at: number): void => {
     if (at > now) next = Math.min(next ?? at, at);
   };
+  // Held launches: a raised budget or freed memory raises no file event, so look again.
+  if (holding && judged.some((d) => d.status === 'queued' || wantsRetry(d.record, maxRetries))) consider(now + SUPERVISOR_HOLD_RECHECK_MS);
   for (const d of judged) {
     if (d.status !== 'running') continue;
     const progress = parseRfc3339Millis(getKey(getKey(d.record, 'worker_lifecycle'), 'last_progress_at'));
@@ -291,9 +307,32 @@ export const planSupervisorPass = (input: SupervisorPlanInput): SupervisorPlan =
     const due = lostLaunchDueAt(d.record, d.view.stale_after_ms);
     if (due !== undefined && due <= now) actions.push({ type: 'relaunch-lost', path: d.path, staleAfterMs: d.view.stale_after_ms });
   }
+  // The run budget: once reached, logged once, running workers cancelled (action cancel), nothing new launched.
+  const budget = input.budget ?? null;
+  const usage = input.budgetUsage ?? { totalTokens: 0, costUsd: null, costUnknownWorkers: 0 };
+  const decision = decideBudget(budget, usage);
+  if (budget !== null && decision.exceeded && decision.reason !== null) {
+    const key = budgetKey(budget);
+    if (!(input.memory.budgets?.has(key) ?? false)) actions.push({ type: 'log-budget-exceeded', key, budget, usage, reached: decision.reached, reason: decision.reason });
+    if (decision.cancelRunning) {
+      for (const d of judged) {
+        if (d.status !== 'running' || d.id === undefined || busy.has(d.path)) continue;
+        actions.push({ type: 'cancel-for-budget', path: d.path, delegationId: d.id, reason: decision.reason });
+      }
+    }
+  }
+  const holdReason = (decision.holdLaunches ? decision.reason : null) ?? input.launchHold ?? null;
   const retries = planRetries(judged, input);
-  actions.push(...retries.actions, ...planLaunches(judged, input.maxParallel), ...planFanIns(judged, input, busy));
+  if (holdReason === null) {
+    actions.push(...retries.actions, ...planLaunches(judged, input.maxParallel));
+  } else {
+    // No retry and no queued launch while held; retries created before a crash are still logged.
+    actions.push(...retries.actions.filter((a) => a.type === 'log-retry'));
+    const queued = judged.filter((d) => d.status === 'queued').map((d) => d.path);
+    if (queued.length > 0) actions.push({ type: 'hold-queued', paths: queued, reason: holdReason });
+  }
+  actions.push(...planFanIns(judged, input, busy));
   const idle = planRunIdle(judged, input, busy, actions);
   if (idle !== undefined) actions.push(idle);
-  return { actions, nextWakeAt: nextWakeAt(judged, now, retries.nextDue) };
+  return { actions, nextWakeAt: nextWakeAt(judged, now, holdReason === null ? retries.nextDue : undefined, holdReason !== null, config.worker_max_retries_per_phase) };
 };

@@ -26,6 +26,8 @@ export interface McpOptions {
   onError?: SupervisorOptions['onError'];
   /** Hooks (`[[hooks]]`) the server's supervisors fire; see `src/hooks/`. */
   hooks?: SupervisorOptions['hooks'];
+  /** The server's supervisors' limit (a number or `auto`); else each run's `max_parallel`. */
+  maxParallel?: SupervisorOptions['maxParallel'];
 }
 
 export interface ToolAnswer {
@@ -108,13 +110,14 @@ export class McpRuns {
 
   async supervise(ctx: RunContext): Promise<void> {
     if (this.options.supervise === false || this.supervisors.has(ctx.runDir) || !existsSync(ctx.runDir)) return;
-    const { onEvent, onError, hooks } = this.options;
+    const { onEvent, onError, hooks, maxParallel } = this.options;
     try {
       const supervisor = await superviseUnlessHeld(ctx, {
         command: `captain mcp (pid ${process.pid})`,
         ...(onEvent === undefined ? {} : { onEvent }),
         ...(onError === undefined ? {} : { onError }),
         ...(hooks === undefined ? {} : { hooks }),
+        ...(maxParallel === undefined ? {} : { maxParallel }),
       });
       if (supervisor !== null) this.supervisors.set(ctx.runDir, supervisor);
     } catch (error) {

@@ -27,6 +27,9 @@ import { captureLaunchEnv, isSecretName, REDACTED } from '../workers/launch-env.
 import { runMonitor } from '../monitor/monitor.js';
 import { createWorktree } from '../worktree/create.js';
 import { isolationFor, type Isolation } from './delegate-worktree.js';
+import { budgetHoldReason } from './budget.js';
+import { autoParallelLimit } from '../lifecycle/parallel-limit.js';
+import { readMachineLoad } from '../process/meminfo.js';
 
 export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   cwd?: string;
@@ -44,8 +47,11 @@ export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   retryOf?: string;
   retryRoot?: string;
   attempt?: number;
-  /** Launch at most this many workers of the run at once; the rest wait as `queued`. */
-  maxParallel?: number;
+  /**
+   * Launch at most this many workers of the run at once; the rest wait as `queued`. `auto`: the limit
+   * from the machine's cores and free memory (src/lifecycle/parallel-limit.ts), queued under the memory floor.
+   */
+  maxParallel?: number | 'auto';
   /** The recorded launch environment of the first launch (set by the supervisor for a retry). */
   launchEnv?: Record<string, string>;
   /** The exact argv to run, skipping the kind's command building (a retry reuses its first launch's). */
@@ -59,6 +65,10 @@ export interface DelegateInput extends Omit<WorkerSpec, 'cwd'> {
   base?: string;
   /** A follow-up: run in the worktree of this (terminal) delegation, continuing its branch. */
   worktreeOf?: string;
+  /** The delegation whose conversation this one continues (set by `followUp`: src/ops/follow-up.ts). */
+  followUpOf?: string;
+  /** The thread / session id the worker resumes (with `followUpOf`). */
+  resumeSessionId?: string;
 }
 
 export interface DelegateResult extends JsonObject {
@@ -94,7 +104,8 @@ const activeWorkerCount = (records: JsonObject[]): number =>
 const findByIdempotencyKey = (records: JsonObject[], key: string): JsonObject | undefined =>
   records.find((r) => asString(getKey(getKey(r, 'worker_request'), 'idempotency_key')) === key);
 
-const resultFor = (ctx: RunContext, record: JsonObject, reused: boolean): DelegateResult => {
+/** What `delegate` answers for an existing delegation record. */
+export const resultFor = (ctx: RunContext, record: JsonObject, reused: boolean): DelegateResult => {
   const id = asString(getKey(record, 'delegation_id')) ?? '';
   const evidence = getKey(record, 'worker_launch_evidence');
   return {
@@ -140,7 +151,7 @@ export const launchDelegation = async (ctx: RunContext, delegationId: string): P
     if (childStatusOf(current) !== 'queued') return undefined;
     // Stamped under the lock: a long wait for it (a stale lock) must not make the launch look old.
     const now = formatRfc3339(ctx.now());
-    const lifecycle = getKey(current, 'worker_lifecycle') as JsonObject;
+    const { hold_reason: _held, ...lifecycle } = getKey(current, 'worker_lifecycle') as JsonObject;
     return {
       ...current,
       updated_at: now,
@@ -195,7 +206,12 @@ const createDelegation = async (
   const existing = input.maxParallel === undefined ? [] : loadDelegations(ctx.runDir).records.map((r) => r.record);
   const nowMs = ctx.now();
   const now = formatRfc3339(nowMs);
-  const queued = input.maxParallel !== undefined && activeWorkerCount(existing) >= input.maxParallel;
+  // A run whose budget is reached launches nothing new: the delegation waits, queued, saying why.
+  const active = activeWorkerCount(existing);
+  const auto = input.maxParallel === 'auto' ? autoParallelLimit(readMachineLoad()) : undefined;
+  const holdReason = budgetHoldReason(ctx) ?? auto?.reason ?? null;
+  const limit = auto?.limit ?? (typeof input.maxParallel === 'number' ? input.maxParallel : undefined);
+  const queued = holdReason !== null || (limit !== undefined && active >= limit);
   const generation = randomBytes(8).toString('hex');
   const layout = runLayout(ctx.runDir);
   mkdirSync(layout.rawEventsDir, { recursive: true });
@@ -236,6 +252,7 @@ const createDelegation = async (
       retry_root: input.retryRoot ?? null,
       attempt: input.attempt ?? 1,
       max_parallel: input.maxParallel ?? null,
+      ...(input.resumeSessionId === undefined ? {} : { resume_session_id: input.resumeSessionId }),
     },
     worker_launch_evidence: {
       launch_source: 'captain',
@@ -263,8 +280,10 @@ const createDelegation = async (
       timeout_after_ms: ctx.config.worker_stuck_after_ms,
       ...(ctx.config.worker_quiet_after_ms === undefined ? {} : { quiet_after_ms: ctx.config.worker_quiet_after_ms }),
       generation,
-      summary: queued ? 'queued: waiting for a free worker slot' : 'launch requested',
+      ...(holdReason === null ? {} : { hold_reason: holdReason }),
+      summary: holdReason !== null ? `queued: ${holdReason}` : queued ? 'queued: waiting for a free worker slot' : 'launch requested',
     },
+    ...(input.followUpOf === undefined ? {} : { follow_up_of: input.followUpOf }),
     created_at: now,
     updated_at: now,
   };

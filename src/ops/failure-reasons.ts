@@ -33,6 +33,8 @@ export const failureNoteOf = (record: JsonObject): string | null => {
   const status = childStatusOf(record);
   if (status === 'cancelled') return failureReasonOf(record);
   const lifecycle = getKey(record, 'worker_lifecycle');
+  // A queued worker whose launch is held (run budget reached, memory under the floor) says why.
+  if (status === 'queued') return asString(getKey(lifecycle, 'hold_reason')) ?? null;
   if (asString(getKey(lifecycle, 'reclaim_state')) === 'reclaimed') {
     return `${asString(getKey(lifecycle, 'state')) === 'stale' ? 'stale' : 'timed out'}, reclaimed`;
   }

@@ -2,6 +2,7 @@
  * Runs and task cards: `captain start`, `captain task` (listing: run-list.ts). Records use upstream
  * CCC's field names so upstream tools (and captain's own status) read them alike.
  */
+import { budgetKeys, checkBudgetChange, type BudgetChange } from './budget.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CaptainError } from '../errors.js';
@@ -61,7 +62,8 @@ const parseLanes = (lanes: readonly string[] | undefined): string[] => {
  * Creates a run directory with run.json, a first task card and events.jsonl. A run under a
  * `.captain` folder makes sure that folder has its `.gitignore` (`*`), so runs stay out of `git status`.
  */
-export const createRun = (input: { runDir?: string; baseDir?: string; title: string; goal?: string; parallelLanes?: string[]; nowMs?: number }): CreatedRun => {
+export const createRun = (input: { runDir?: string; baseDir?: string; title: string; goal?: string; parallelLanes?: string[]; nowMs?: number; budget?: BudgetChange; maxParallel?: number | 'auto' }): CreatedRun => {
+  if (input.budget !== undefined) checkBudgetChange(input.budget);
   const nowMs = input.nowMs ?? Date.now();
   const now = formatRfc3339(nowMs);
   const runId = newId('run', nowMs);
@@ -83,6 +85,9 @@ export const createRun = (input: { runDir?: string; baseDir?: string; title: str
     active_task_card_id: taskCardId,
     task_card_ids: [taskCardId],
     created_by: 'captain',
+    ...(input.budget === undefined ? {} : budgetKeys(input.budget)),
+    // The supervisor's default limit (`auto`: from the machine; see lifecycle/parallel-limit.ts).
+    ...(input.maxParallel === undefined ? {} : { max_parallel: input.maxParallel }),
     created_at: now,
     updated_at: now,
   });

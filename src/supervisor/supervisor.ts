@@ -4,12 +4,18 @@
  * restarted supervisor re-derives everything). Each pass observes the run, asks the pure plan
  * (src/lifecycle/supervisor-plan.ts) what to do, and carries it out: refresh writes, transitions
  * logged, stuck workers reclaimed, failed ones retried with backoff, queued ones launched within
- * max-parallel, fan-in collapsed when a task card's workers are all terminal.
+ * max-parallel (or held: run budget reached, memory under the floor), fan-in collapsed when a task
+ * card's workers are all terminal.
  */
 import { HOOK_STOP_WAIT_MS, SUPERVISOR_RAW_EVENTS_DEBOUNCE_MS, SUPERVISOR_RECORD_DEBOUNCE_MS } from '../config/defaults.js';
 import { childStatusOf } from '../lifecycle/derive.js';
 import { isTerminalChildStatus } from '../lifecycle/states.js';
 import { endsIdle, planRefreshWrites, planSupervisorPass, type SupervisorAction } from '../lifecycle/supervisor-plan.js';
+import { runBudgetOf } from '../lifecycle/budget.js';
+import { autoParallelLimit, type MachineLoad } from '../lifecycle/parallel-limit.js';
+import { budgetUsageOf, currentRunJson, markHeld } from '../ops/budget.js';
+import { cancelDelegation } from '../ops/worker.js';
+import { readMachineLoad } from '../process/meminfo.js';
 import type { RunContext } from '../ops/context.js';
 import { delegate, launchDelegation } from '../ops/delegate.js';
 import { collapseFanIn } from '../ops/fan-in.js';
@@ -31,8 +37,14 @@ import { retryDelegateInput } from './retry-input.js';
 import { replayTransitions, sealEventsLog, type TransitionMemory } from './transitions.js';
 
 export interface SupervisorOptions {
-  /** Launch at most this many workers of the run at once (default: run.json's `max_parallel`, else no limit). */
-  maxParallel?: number;
+  /**
+   * Launch at most this many workers of the run at once (default: run.json's `max_parallel`, else no
+   * limit); `auto`: a limit from the machine's cores and free memory, holding launches under the
+   * memory floor (src/lifecycle/parallel-limit.ts).
+   */
+  maxParallel?: number | 'auto';
+  /** The machine's cores and free memory, for `maxParallel: 'auto'` (default: /proc/meminfo; tests inject one). */
+  machineLoad?: () => MachineLoad;
   /** Called with every event the supervisor appends to events.jsonl. */
   onEvent?: (event: RunEvent) => void;
   /** Called when a pass fails (the supervisor keeps going). */
@@ -79,7 +91,15 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
   // Registers the hooks on the run before this supervisor logs anything (a hook fires for events
   // after it was first run on the run), and catches up on deliveries a killed predecessor left.
   hooks?.poll();
-  const maxParallel = options.maxParallel ?? asInteger(getKey(ctx.run, 'max_parallel'));
+  const parallelSetting: number | 'auto' | undefined = options.maxParallel ?? (getKey(ctx.run, 'max_parallel') === 'auto' ? 'auto' : asInteger(getKey(ctx.run, 'max_parallel')));
+  const machineLoad = options.machineLoad ?? readMachineLoad;
+  /** This pass's limit on running workers, and why launches are held (memory under the floor), if they are. */
+  const parallelLimit = (): { limit: number | undefined; hold: string | null } => {
+    if (parallelSetting !== 'auto') return { limit: parallelSetting, hold: null };
+    const decision = autoParallelLimit(machineLoad());
+    return { limit: decision.limit, hold: decision.reason };
+  };
+  let maxParallel: number | undefined;
   const inFlight = new Map<string, Promise<unknown>>();
   let timer: NodeJS.Timeout | undefined;
   let debounce: NodeJS.Timeout | undefined;
@@ -105,6 +125,17 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
       .then((result) => {
         if (result !== null) log({ event: 'worker_reclaimed', at: formatRfc3339(ctx.now()), delegation_id: result.delegation_id, state: result.state, termination: result.termination, process_id: result.process_id });
       })
+      .catch((error: unknown) => options.onError?.(error))
+      .finally(() => {
+        inFlight.delete(path);
+        trigger(0);
+      });
+    inFlight.set(path, job);
+  };
+
+  /** Budget action `cancel`: through the cancel op (the intent is recorded before any signal), in the background. */
+  const startBudgetCancel = (path: string, delegationId: string, reason: string): void => {
+    const job = cancelDelegation(ctx, delegationId, reason)
       .catch((error: unknown) => options.onError?.(error))
       .finally(() => {
         inFlight.delete(path);
@@ -205,6 +236,28 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
         case 'collapse-fan-in':
           await collapse(action.taskCardId);
           break;
+        case 'log-budget-exceeded':
+          memory.budgets.add(action.key);
+          log({
+            event: 'budget_exceeded',
+            at: formatRfc3339(now),
+            budget_key: action.key,
+            reached: action.reached,
+            total_tokens: action.usage.totalTokens,
+            cost_usd: action.usage.costUsd,
+            cost_unknown_workers: action.usage.costUnknownWorkers,
+            max_tokens: action.budget.maxTokens,
+            max_cost_usd: action.budget.maxCostUsd,
+            budget_action: action.budget.action,
+            summary: action.reason,
+          });
+          break;
+        case 'cancel-for-budget':
+          if (!inFlight.has(action.path)) startBudgetCancel(action.path, action.delegationId, action.reason);
+          break;
+        case 'hold-queued':
+          for (const path of action.paths) await markHeld(path, action.reason);
+          break;
         case 'log-run-idle':
           memory.idle = true;
           log({ event: 'run_idle', at: formatRfc3339(now), workers: action.workers, completed: action.completed, failed: action.failed, cancelled: action.cancelled });
@@ -223,7 +276,14 @@ export const startSupervisor = async (ctx: RunContext, options: SupervisorOption
     const writes = new Set(planRefreshWrites(records).map((w) => w.path));
     if (writes.size > 0) records = records.map((d) => (writes.has(d.path) ? writeRefresh(ctx, d) : d));
     startCollections(records);
+    // run.json as it is now (`captain budget` edits it); usage is summed only when there is a budget.
+    const budget = runBudgetOf(currentRunJson(ctx));
+    const parallel = parallelLimit();
+    maxParallel = parallel.limit;
     const plan = planSupervisorPass({
+      budget,
+      ...(budget === null ? {} : { budgetUsage: budgetUsageOf(records.map((d) => d.record)) }),
+      launchHold: parallel.hold,
       delegations: records.map(withMonitorLiveness),
       taskCards: observeTaskCards(ctx),
       config: ctx.config,

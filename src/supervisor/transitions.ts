@@ -1,5 +1,5 @@
 /**
- * The supervisor is the only writer of `worker_transition`, `worker_retried` and `fan_in_collapsed`
+ * The supervisor is the only writer of `worker_transition`, `worker_retried`, `fan_in_collapsed` and `budget_exceeded`
  * events, and the log is its memory: on start it replays `events.jsonl` to learn the last logged
  * phase of every delegation, the retries and the fan-ins already logged, so a restarted supervisor
  * (even after SIGKILL) logs each change once: it logs the difference between disk and the log.
@@ -19,6 +19,8 @@ export interface TransitionMemory {
   retries: Set<string>;
   /** Whether the log's latest word on the run is `run_idle` (no worker started or became active since). */
   idle: boolean;
+  /** `budget_key` of every logged `budget_exceeded` (one entry per budget crossed). */
+  budgets: Set<string>;
   /** Where the replay stopped. */
   cursor: number;
 }
@@ -45,7 +47,7 @@ export const sealEventsLog = (runDir: string): void => {
 
 /** Reads `events.jsonl` from `memory.cursor` (or the start) into the supervisor's memory. */
 export const replayTransitions = (runDir: string, memory?: TransitionMemory): TransitionMemory => {
-  const state = memory ?? { phases: new Map(), fanIns: new Set(), retries: new Set(), idle: false, cursor: 0 };
+  const state = memory ?? { phases: new Map(), fanIns: new Set(), retries: new Set(), idle: false, budgets: new Set(), cursor: 0 };
   for (;;) {
     const page = readRunEvents(runDir, state.cursor, { limit: 10_000, maxBytes: 8 * 1024 * 1024 });
     for (const event of page.events) {
@@ -56,6 +58,8 @@ export const replayTransitions = (runDir: string, memory?: TransitionMemory): Tr
         if (to !== undefined && endsIdle(to)) state.idle = false;
       } else if (event.event === 'worker_retried' && id !== undefined) {
         state.retries.add(id);
+      } else if (event.event === 'budget_exceeded') {
+        state.budgets.add(String(event.budget_key));
       } else if (event.event === 'run_idle') {
         state.idle = true;
       } else if (event.event === 'worker_delegated') {

@@ -1,6 +1,8 @@
 /** Scenario markers and specs of the fake model server. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { recallText } from '../../src/fake-model/plan.js';
+import { readMessagesRequest } from '../../src/fake-model/conversation.js';
 import { lastMarker, parseScenario } from '../../src/fake-model/scenario.js';
 
 describe('lastMarker', () => {
@@ -32,6 +34,7 @@ describe('parseScenario', () => {
     assert.deepEqual(parseScenario('hang-stream'), { kind: 'hang-stream' });
     assert.deepEqual(parseScenario('drop'), { kind: 'drop' });
     assert.deepEqual(parseScenario('script:captain:a:b'), { kind: 'script', name: 'captain', args: ['a', 'b'] });
+    assert.deepEqual(parseScenario('recall:secret-'), { kind: 'recall', prefix: 'secret-' });
   });
 
   it('turns malformed specs into a 400 error scenario that names the spec and the expected form', () => {
@@ -45,6 +48,8 @@ describe('parseScenario', () => {
       ['error:302', 'STATUS 400..599'],
       ['flaky:1:200', 'STATUS 400..599'],
       ['script', 'script:NAME'],
+      ['recall', 'recall:PREFIX'],
+      ['recall:a.b', 'recall:PREFIX'],
       ['teleport:3', 'one of ok, delay'],
     ] as const) {
       const scenario = parseScenario(spec);
@@ -52,5 +57,21 @@ describe('parseScenario', () => {
       assert.ok(scenario.kind === 'error' && scenario.status === 400);
       assert.ok(scenario.kind === 'error' && scenario.message.includes(`"${spec}"`) && scenario.message.includes(expected), spec);
     }
+  });
+});
+
+describe('recallText', () => {
+  it('counts the user turns with a marker and lists the words with the prefix, oldest first, markers left out', () => {
+    const conversation = readMessagesRequest({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: '<system-reminder>context secret-not-a-prompt</system-reminder>' }] },
+        { role: 'user', content: 'Remember secret-alpha and secret-beta. [[fake:ok:noted]]' },
+        { role: 'assistant', content: 'noted secret-from-the-model' },
+        { role: 'user', content: 'What were they? [[fake:recall:secret-]]' },
+      ],
+    });
+    assert.equal(recallText(conversation, 'secret-'), 'FAKE_RECALL prompts=2 words=secret-not-a-prompt,secret-alpha,secret-beta');
+    const fresh = readMessagesRequest({ messages: [{ role: 'user', content: 'What were they? [[fake:recall:secret-]]' }] });
+    assert.equal(recallText(fresh, 'secret-'), 'FAKE_RECALL prompts=1 words=');
   });
 });

@@ -268,3 +268,38 @@ describe('planSupervisorPass: run_idle', () => {
     assert.deepEqual(ofType(plan([], { now: T0 }).actions, 'log-run-idle'), []);
   });
 });
+
+describe('planSupervisorPass: budget and held launches', () => {
+  const budget = { maxTokens: 1000, maxCostUsd: null, action: 'hold' as const };
+  const spent = { totalTokens: 1200, costUsd: null, costUnknownWorkers: 1 };
+
+  it('budget reached: budget_exceeded once, no launch and no retry, the queued ones held with the reason; re-check soon', () => {
+    const failed = ended('f', 'failed', at(0), { reason: 'execution_failed' });
+    const records = [runningDelegation('r1'), queued('q1'), failed];
+    const first = plan(records, { now: T0 + 10_000, maxParallel: 5, budget, budgetUsage: spent });
+    const [logged, ...more] = ofType(first.actions, 'log-budget-exceeded');
+    assert.equal(more.length, 0);
+    assert.deepEqual([logged?.key, logged?.reached, logged?.reason], ['1000/-', ['max_tokens'], 'run budget reached: tokens 1200 ≥ max_tokens 1000']);
+    assert.deepEqual(ofType(first.actions, 'launch-queued'), []);
+    assert.deepEqual(ofType(first.actions, 'retry'), [], 'a retry is a launch too');
+    assert.deepEqual(ofType(first.actions, 'cancel-for-budget'), [], 'hold: running workers finish');
+    assert.deepEqual(ofType(first.actions, 'hold-queued'), [{ type: 'hold-queued', paths: ['/run/delegations/q1.json'], reason: 'run budget reached: tokens 1200 ≥ max_tokens 1000' }]);
+    assert.equal(first.nextWakeAt !== undefined && first.nextWakeAt <= T0 + 10_000 + 2_000, true, 'held: look again soon (a raised budget raises no file event)');
+    const again = plan(records, { now: T0 + 11_000, maxParallel: 5, budget, budgetUsage: spent, memory: { ...emptyMemory(), budgets: new Set(['1000/-']) } });
+    assert.deepEqual(ofType(again.actions, 'log-budget-exceeded'), [], 'logged once per budget');
+  });
+
+  it('action cancel: every running worker not being reclaimed is cancelled; under budget nothing changes', () => {
+    const records = [runningDelegation('r1'), runningDelegation('r2'), queued('q1')];
+    const cancelling = plan(records, { now: T0 + 100, budget: { ...budget, action: 'cancel' }, budgetUsage: spent, reclaiming: new Set(['/run/delegations/r2.json']) });
+    assert.deepEqual(ofType(cancelling.actions, 'cancel-for-budget').map((a) => a.delegationId), ['r1']);
+    const under = plan(records, { now: T0 + 100, budget: { ...budget, action: 'cancel' }, budgetUsage: { ...spent, totalTokens: 999 } });
+    assert.deepEqual(under.actions.filter((a) => ['log-budget-exceeded', 'cancel-for-budget', 'hold-queued'].includes(a.type)), []);
+    assert.equal(ofType(under.actions, 'launch-queued').length, 1);
+  });
+
+  it('launchHold (memory under the floor) holds launches the same way, without a budget event', () => {
+    const result = plan([queued('q1')], { now: T0, launchHold: 'free memory 512 MiB under the floor of 1024 MiB (--max-parallel auto)' });
+    assert.deepEqual(result.actions.filter((a) => a.type !== 'log-transition').map((a) => a.type), ['hold-queued']);
+  });
+});

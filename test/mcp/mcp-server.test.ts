@@ -48,7 +48,7 @@ describe('captain mcp over stdio', () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
     assert.deepEqual(names, [
-      'captain_add_task', 'captain_cancel', 'captain_delegate', 'captain_events', 'captain_fan_in',
+      'captain_add_task', 'captain_cancel', 'captain_delegate', 'captain_events', 'captain_fan_in', 'captain_follow_up',
       'captain_list_runs', 'captain_reclaim', 'captain_result', 'captain_start_run', 'captain_status', 'captain_wait',
     ]);
     for (const tool of tools) {
@@ -91,6 +91,9 @@ describe('captain mcp over stdio', () => {
 
     const result = await ok('captain_result', { run_dir: runDir, delegation_id: first.delegation_id });
     assert.equal(result.status, 'completed');
+    const followUp = await call('captain_follow_up', { run_dir: runDir, delegation_id: first.delegation_id, prompt: 'and now?' });
+    assert.equal(followUp.isError, true, 'a command worker has no conversation to resume');
+    assert.match(String(followUp.content[0]?.text), /command worker: it ran a program, not an agent conversation/);
     const events = await ok('captain_events', { run_dir: runDir, delegation_id: first.delegation_id, limit: 2 });
     assert.equal((events.events as unknown[]).length, 2);
     assert.equal(events.more, true);
@@ -141,6 +144,18 @@ describe('captain mcp over stdio', () => {
     await ok('captain_delegate', { run_dir: runDir, kind: 'command', argv: quick, lane: 'b', task_card_id: card.task_card_id });
     const done = await ok('captain_wait', { run_dir: runDir, until: 'fan_in', task_card_id: card.task_card_id, cursor: early.next_cursor, timeout_ms: 15_000 });
     assert.ok(done.fan_in, 'fan-in once lane b is terminal too');
+  });
+
+  it('captain_start_run with a budget and max_parallel auto: written to run.json; a reached budget queues new delegations', async () => {
+    const run = await ok('captain_start_run', { title: 'budget', max_tokens: 1000, budget_action: 'cancel', max_parallel: 'auto' });
+    const runJson = JSON.parse(readFileSync(join(String(run.run_dir), 'run.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([runJson.max_tokens, runJson.budget_action, runJson.max_parallel], [1000, 'cancel', 'auto']);
+    const bad = await call('captain_start_run', { title: 'bad budget', max_tokens: -5 });
+    assert.equal(bad.isError, true);
+    writeFileSync(join(String(run.run_dir), 'run.json'), JSON.stringify({ ...runJson, max_tokens: 0.5 }));
+    // A hand-edited limit under one token is no limit: the delegation launches.
+    const d = await ok('captain_delegate', { run_dir: run.run_dir, kind: 'command', argv: [process.execPath, '-e', '1'] });
+    assert.equal(d.state, 'launching');
   });
 
   it('bad inputs: wrong types, unknown ids (listing known ones), paths outside the workspace', async () => {

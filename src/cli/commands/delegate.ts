@@ -2,8 +2,11 @@ import { Command, Option } from 'commander';
 import { agentKinds, kindSpec, kindsHelp, promptKindNames, sandboxModes } from '../../kinds/registry.js';
 import { WORKER_KINDS, type WorkerKind } from '../../lifecycle/kinds.js';
 import { delegate } from '../../ops/delegate.js';
+import { followUp } from '../../ops/follow-up.js';
+import { findDelegation } from '../../ops/worker.js';
+import { workerKindOf } from '../../ops/worker-kind.js';
 import { CaptainError } from '../../errors.js';
-import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
+import { contextFromOptions, MAX_PARALLEL_HELP, parseMaxParallel, withRunOptions, type CommonOptions } from '../common.js';
 import { printJson, printText } from '../output.js';
 
 interface DelegateOptions extends CommonOptions {
@@ -67,17 +70,14 @@ export const delegateCommand = (): Command =>
     .option('--stdin <file>', "feed this file to the worker's stdin (default: stdin closed)")
     .option('--env <NAME=VALUE>', 'extra environment for the worker (repeatable)', collect, [])
     .option('--idempotency-key <key>', 'a retried call with the same key returns the first delegation')
-    .option('--max-parallel <n>', 'launch only while fewer than N workers of the run run; else queue')
+    .option('--max-parallel <n|auto>', MAX_PARALLEL_HELP)
     .option('--worktree', 'run the worker in a git worktree of its own, on a new branch captain/<run>/<delegation> (the cwd must be in a git checkout)')
     .option('--base <ref>', 'with --worktree: the commit the branch starts from (default: HEAD)')
     .option('--worktree-of <id>', 'a follow-up: run in the worktree of that finished delegation, continuing its branch')
     .argument('[argv...]', `command: the argv to run; ${promptKindNames()}: extra flags passed through (after --)`)
     .action(async (argv: string[], options: DelegateOptions) => {
       const ctx = contextFromOptions(options);
-      const maxParallel = options.maxParallel === undefined ? undefined : Number(options.maxParallel);
-      if (maxParallel !== undefined && (!Number.isSafeInteger(maxParallel) || maxParallel < 1)) {
-        throw new CaptainError('USAGE', `--max-parallel ${options.maxParallel}: expected a positive integer`);
-      }
+      const maxParallel = parseMaxParallel(options.maxParallel);
       const bin = binOptionOf(options, options.kind);
       const result = await delegate(ctx, {
         kind: options.kind,
@@ -99,4 +99,44 @@ export const delegateCommand = (): Command =>
       });
       if (options.json) return printJson(result);
       printText(`${result.reused ? 'already delegated' : result.state === 'queued' ? 'queued' : 'delegated'} ${result.delegation_id}\n  events: ${result.raw_events_file}\nnext: captain status --run-dir ${ctx.runDir}   |   captain logs --run-dir ${ctx.runDir} --delegation ${result.delegation_id} --follow`);
+    });
+
+interface FollowUpOptions extends CommonOptions {
+  delegation: string;
+  prompt: string;
+  title?: string;
+  env: string[];
+  idempotencyKey?: string;
+  maxParallel?: string;
+  [binKey: `${string}Bin`]: string | undefined;
+}
+
+export const followUpCommand = (): Command =>
+  withBinOptions(
+    withRunOptions(new Command('follow-up'))
+      .description("continue a finished worker's conversation with a new prompt: a new delegation that resumes its thread / session (codex exec resume, claude --resume, gemini --resume) in the same cwd or worktree")
+      .requiredOption('--delegation <id>', 'the finished delegation to continue')
+      .requiredOption('--prompt <text>', 'the next message to the worker')
+      .option('--title <text>', 'a short label for the follow-up (default: the prompt)'),
+  )
+    .option('--env <NAME=VALUE>', "extra environment over the earlier worker's (repeatable; secrets are not on disk: pass them again or have them in the environment)", collect, [])
+    .option('--idempotency-key <key>', 'a retried call with the same key returns the first follow-up')
+    .option('--max-parallel <n|auto>', MAX_PARALLEL_HELP)
+    .argument('[argv...]', "extra CLI flags instead of the earlier worker's (after --)")
+    .action(async (argv: string[], options: FollowUpOptions) => {
+      const ctx = contextFromOptions(options);
+      const maxParallel = parseMaxParallel(options.maxParallel);
+      const bin = binOptionOf(options as unknown as DelegateOptions, workerKindOf(findDelegation(ctx, options.delegation).record));
+      const result = await followUp(ctx, {
+        delegationId: options.delegation,
+        prompt: options.prompt,
+        env: parseEnv(options.env),
+        ...(argv.length === 0 ? {} : { argv }),
+        ...(options.title === undefined ? {} : { title: options.title }),
+        ...(bin === undefined ? {} : { bin }),
+        ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
+        ...(maxParallel === undefined ? {} : { maxParallel }),
+      });
+      if (options.json) return printJson(result);
+      printText(`${result.reused ? 'already followed up' : result.state === 'queued' ? 'queued follow-up' : 'followed up'} ${result.follow_up_of} → ${result.delegation_id} (resumes ${result.resumed_session_id})\n  events: ${result.raw_events_file}\nnext: captain wait --run-dir ${ctx.runDir}   |   captain result --run-dir ${ctx.runDir} --delegation ${result.delegation_id}`);
     });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { serveMcpStdio } from '../../mcp/server.js';
-import { hooksFromOptions, resolveConfigFromOptions, withHookOption, type CommonOptions } from '../common.js';
+import { hooksFromOptions, MAX_PARALLEL_HELP, parseMaxParallel, resolveConfigFromOptions, withHookOption, type CommonOptions } from '../common.js';
 import { RUNTIME_CONFIG_FLAGS } from '../../config/index.js';
 
 export const mcpCommand = (): Command => {
@@ -9,11 +9,14 @@ export const mcpCommand = (): Command => {
     .option('--run-dir <dir>', 'the run tools use when a call names none')
     .option('--workspace <dir>', 'create runs under <dir>/.captain/runs and keep every path inside <dir>')
     .option('--config <file>', 'runtime config file (.json or .toml)')
-    .option('--no-supervise', 'do not supervise the runs the server touches');
+    .option('--no-supervise', 'do not supervise the runs the server touches')
+    .option('--max-parallel <n|auto>', `the supervisors the server runs: ${MAX_PARALLEL_HELP}`);
   withHookOption(command);
   for (const flag of RUNTIME_CONFIG_FLAGS) command.option(flag.flags, flag.description);
-  return command.action(async (options: CommonOptions & { workspace?: string; supervise: boolean; hook?: string[] }) => {
+  return command.action(async (options: CommonOptions & { workspace?: string; supervise: boolean; hook?: string[]; maxParallel?: string }) => {
+    const maxParallel = parseMaxParallel(options.maxParallel);
     await serveMcpStdio({
+      ...(maxParallel === undefined ? {} : { maxParallel }),
       config: resolveConfigFromOptions(options),
       hooks: hooksFromOptions(options),
       supervise: options.supervise,

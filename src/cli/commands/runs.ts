@@ -7,8 +7,58 @@ import { RUN_DIR_HELP, resolveConfigFromOptions, resolveRunDirOption } from '../
 import { printJson, printText, styleFor, textWidthFor } from '../output.js';
 import { renderRunsText } from '../render/runs-text.js';
 import { setWorktreePolicy } from '../../ops/worktrees.js';
+import { BUDGET_ACTIONS, type BudgetAction } from '../../lifecycle/budget.js';
+import { checkBudgetChange, getBudget, setBudget, type BudgetChange } from '../../ops/budget.js';
+import { CaptainError } from '../../errors.js';
+import { contextFromOptions, MAX_PARALLEL_HELP, parseMaxParallel, withRunOptions, type CommonOptions } from '../common.js';
 
 const lanes = (value: string): string[] => value.split(',');
+
+interface BudgetOptions {
+  maxTokens?: string;
+  maxCostUsd?: string;
+  budgetAction?: BudgetAction;
+}
+
+/** `--max-tokens N|none`, `--max-cost-usd X|none`, `--budget-action A` as a change (checked by the op). */
+const budgetChangeOf = (options: BudgetOptions): BudgetChange => {
+  const limit = (flag: string, raw: string | undefined): number | null | undefined => {
+    if (raw === undefined) return undefined;
+    if (raw === 'none') return null;
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value)) throw new CaptainError('USAGE', `${flag} ${raw}: expected a number (or "none")`);
+    return value;
+  };
+  const maxTokens = limit('--max-tokens', options.maxTokens);
+  const maxCostUsd = limit('--max-cost-usd', options.maxCostUsd);
+  return checkBudgetChange({
+    ...(maxTokens === undefined ? {} : { maxTokens }),
+    ...(maxCostUsd === undefined ? {} : { maxCostUsd }),
+    ...(options.budgetAction === undefined ? {} : { action: options.budgetAction }),
+  });
+};
+
+export const budgetCommand = (): Command =>
+  withRunOptions(new Command('budget'))
+    .description("show the run's budget and usage, or change it (a running supervisor picks the change up on its next pass)")
+    .option('--max-tokens <n>', 'token limit of the run ("none" removes it)')
+    .option('--max-cost-usd <x>', 'dollar limit of the run, known costs only ("none" removes it)')
+    .addOption(new Option('--budget-action <action>', 'when reached: hold (running workers finish) or cancel (they are cancelled)').choices([...BUDGET_ACTIONS]))
+    .action(async (options: CommonOptions & BudgetOptions) => {
+      const ctx = contextFromOptions(options);
+      const change = budgetChangeOf(options);
+      const report = Object.keys(change).length === 0 ? getBudget(ctx) : await setBudget(ctx, change);
+      if (options.json) return printJson(report);
+      const limit = (value: number | null, unit: (v: number) => string): string => (value === null ? 'none' : unit(value));
+      printText(
+        [
+          `budget: max_tokens ${limit(report.max_tokens, String)}, max_cost_usd ${limit(report.max_cost_usd, (v) => `$${v}`)}, action ${report.budget_action}`,
+          `used:   ${report.total_tokens} tokens, ${report.cost_usd === null ? 'no known cost' : `$${report.cost_usd}`}${report.cost_unknown_workers > 0 ? ` (+ ${report.cost_unknown_workers} worker(s) of unknown cost)` : ''}`,
+          report.exceeded ? `REACHED: ${String(report.reason)}; no new launches${report.budget_action === 'cancel' ? ', running workers cancelled' : ''}` : 'not reached',
+          ...(report.cost_partly_unknown ? ['warning: some workers have no known price; the cost budget counts only known costs and may be passed unseen'] : []),
+        ].join('\n'),
+      );
+    });
 
 export const startCommand = (): Command =>
   new Command('start')
@@ -20,10 +70,18 @@ export const startCommand = (): Command =>
     .addOption(new Option('--parallel-lanes <ids>', 'declare a parallel fan-out gate on the first task card: comma-separated lane ids').argParser(lanes))
     .option('--worktrees', 'run every worker of this run in its own git worktree (run.json `worktrees: true`)')
     .addOption(new Option('--worktree-cleanup <when>', '`after_apply`: remove a worker’s worktree once `captain apply` merged its work').choices(['after_apply', 'never']))
+    .option('--max-parallel <n|auto>', `run.json max_parallel, the supervisor's default: ${MAX_PARALLEL_HELP}`)
+    .option('--max-tokens <n>', 'run budget: once the workers used N tokens, nothing new launches (a budget_exceeded event)')
+    .option('--max-cost-usd <x>', 'run budget in dollars (known costs only: workers of unpriced models count tokens, not dollars)')
+    .addOption(new Option('--budget-action <action>', 'when the budget is reached: hold (running workers finish) or cancel (they are cancelled)').choices([...BUDGET_ACTIONS]))
     .option('--json', 'print JSON')
-    .action(async (options: { title: string; goal?: string; runDir?: string; workspace?: string; parallelLanes?: string[]; json?: boolean; worktrees?: boolean; worktreeCleanup?: 'after_apply' | 'never' }) => {
+    .action(async (options: { title: string; goal?: string; runDir?: string; workspace?: string; parallelLanes?: string[]; json?: boolean; worktrees?: boolean; worktreeCleanup?: 'after_apply' | 'never'; maxParallel?: string } & BudgetOptions) => {
       const workspace = options.workspace ?? findWorkspace(process.cwd()) ?? process.cwd();
+      const budget = budgetChangeOf(options);
+      const maxParallel = parseMaxParallel(options.maxParallel);
       const run = createRun({
+        ...(maxParallel === undefined ? {} : { maxParallel }),
+        ...(Object.keys(budget).length === 0 ? {} : { budget }),
         title: options.title,
         baseDir: workspaceRunsDir(workspace),
         ...(options.goal === undefined ? {} : { goal: options.goal }),

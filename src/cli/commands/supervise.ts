@@ -6,7 +6,7 @@ import { CaptainError } from '../../errors.js';
 import { captainCliCommand } from '../../ops/self-command.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { alreadySupervised, currentHolder, startSupervisor } from '../../supervisor/index.js';
-import { contextFromOptions, hooksFromOptions, withHookOption, withRunOptions, type CommonOptions } from '../common.js';
+import { contextFromOptions, hooksFromOptions, MAX_PARALLEL_HELP, parseMaxParallel, withHookOption, withRunOptions, type CommonOptions } from '../common.js';
 import { printJson, printText } from '../output.js';
 import { DETACH_START_WAIT_MS } from '../../config/defaults.js';
 
@@ -20,17 +20,10 @@ const readTail = (path: string): string => {
   }
 };
 
-const parseMaxParallel = (value: string | undefined): number | undefined => {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new CaptainError('USAGE', `--max-parallel ${value}: expected a positive integer`);
-  return n;
-};
-
 export const superviseCommand = (): Command =>
   withHookOption(withRunOptions(new Command('supervise')))
     .description('watch a run: refresh heartbeats, reclaim stuck workers, retry, launch queued workers, fan in (one per run)')
-    .option('--max-parallel <n>', 'launch at most N workers at once; the rest stay queued')
+    .option('--max-parallel <n|auto>', MAX_PARALLEL_HELP)
     .option('--detach', 'run in the background (survives this shell); prints its pid')
     .action(async (options: CommonOptions & { maxParallel?: string; detach?: boolean; hook?: string[] }) => {
       const ctx = contextFromOptions(options);

@@ -51,6 +51,8 @@ const noteCell = (worker: Json, lifecycle: Json | undefined, phase: string, reas
     if (!isFailurePhase(phase)) return '';
     return oneLine(reasons?.get(asString(getKey(worker, 'delegation_id')) ?? '') ?? '');
   }
+  const held = phase === 'queued' ? reasons?.get(asString(getKey(worker, 'delegation_id')) ?? '') : undefined;
+  if (held !== undefined) return oneLine(held);
   const pid = getKey(lifecycle, 'process_id');
   const reclaim = asString(getKey(lifecycle, 'reclaim_state'));
   return [reclaim !== undefined && reclaim !== 'not_needed' ? reclaim : '', typeof pid === 'number' ? `pid ${pid}` : ''].filter((s) => s !== '').join(', ');
@@ -131,14 +133,16 @@ export interface StatusView extends JsonObject {
   errors: JsonObject[];
 }
 
-/** The delegation ids of the failed, reclaimed and cancelled workers shown (whose reasons the table prints). */
+/** The delegation ids of the failed, reclaimed, cancelled and queued workers shown (whose reasons the table prints). */
 export const failedWorkerIds = (status: StatusView): string[] => {
   const visibilities = [status.worker_visibility, ...((getKey(status, 'task_cards') as Json[] | undefined) ?? []).map((c) => getKey(c, 'worker_visibility'))];
   const ids: string[] = [];
   for (const v of visibilities) {
     for (const w of workersOf(v ?? undefined)) {
       const id = asString(getKey(w, 'delegation_id'));
-      if (id !== undefined && isFailurePhase(phaseOfVisibleWorker(w))) ids.push(id);
+      const phase = phaseOfVisibleWorker(w);
+      // Queued ones too: a held launch says why (see failureNoteOf).
+      if (id !== undefined && (isFailurePhase(phase) || phase === 'queued')) ids.push(id);
     }
   }
   return ids;

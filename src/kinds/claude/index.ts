@@ -41,5 +41,6 @@ export const claudeKind: WorkerKindSpec = {
       output: countOf(usage, 'output_tokens'),
     }),
   terminal: { marker: 'result', isTerminalType: (type) => type === 'result' },
-  resumeArgs: (sessionId, prompt) => ['-p', prompt, '--resume', sessionId, '--output-format', 'stream-json', '--verbose'],
+  // The same invocation (its extra flags too: tool permissions are per invocation) on the earlier session.
+  resumeArgs: ({ sessionId, prompt, extra }) => ['-p', prompt, '--resume', sessionId, '--output-format', 'stream-json', '--verbose', ...extra],
 };

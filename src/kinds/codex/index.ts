@@ -1,6 +1,7 @@
 /** The Codex CLI (`codex exec --json`): argv, binary, env, and its stream rules (src/events/codex.ts). */
 import { CODEX_TERMINAL_TYPES, codexEvents, codexVerdict, createCodexScanner } from '../../events/codex.js';
 import { resolveCodexBin } from './binary.js';
+import { codexResumeArgs } from './resume.js';
 import { asString, getKey, type Json } from '../../util/json.js';
 import { countOf, priceTokens, reportedCost, reportedModel } from '../cost.js';
 import type { WorkerKindSpec } from '../spec.js';
@@ -65,5 +66,5 @@ export const codexKind: WorkerKindSpec = {
       output: countOf(usage, 'output_tokens'),
     }),
   terminal: { marker: 'turn.', isTerminalType: (type) => CODEX_TERMINAL_TYPES.includes(type) },
-  resumeArgs: (sessionId, prompt) => ['exec', 'resume', '--json', '--skip-git-repo-check', sessionId, prompt],
+  resumeArgs: codexResumeArgs,
 };

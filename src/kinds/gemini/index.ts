@@ -59,5 +59,5 @@ export const geminiKind: WorkerKindSpec = {
   },
   readCost: ({ usage, workerResult }) => reportedCost(workerResult) ?? geminiCost(usage, reportedModel(workerResult)),
   terminal: { marker: 'result', isTerminalType: (type) => type === 'result' },
-  resumeArgs: (sessionId, prompt) => [`--prompt=${prompt}`, '--resume', sessionId, '--output-format', 'stream-json', '--skip-trust'],
+  resumeArgs: ({ sessionId, prompt, extra }) => [`--prompt=${prompt}`, '--resume', sessionId, '--output-format', 'stream-json', '--skip-trust', ...extra],
 };

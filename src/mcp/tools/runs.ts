@@ -5,6 +5,7 @@ import { openRunContext } from '../../ops/context.js';
 import { listRuns } from '../../ops/run-list.js';
 import { addTaskCard, createRun } from '../../ops/runs.js';
 import { answer, guarded, type McpRuns } from '../context.js';
+import { BUDGET_ACTIONS } from '../../lifecycle/budget.js';
 import { MCP_LIST_RUNS_DEFAULT_LIMIT as LIST_RUNS_DEFAULT_LIMIT } from '../../config/defaults.js';
 
 const runRow = z.object({
@@ -32,11 +33,27 @@ export const registerRunTools = (server: McpServer, runs: McpRuns): void => {
     {
       title: 'Start a run',
       description: 'Create a run (a folder of records) with a first task card. Returns run_dir and task_card_id for the other tools.',
-      inputSchema: { title: z.string().min(1).max(500), goal: z.string().max(4000).optional(), parallel_lanes: lanes },
+      inputSchema: {
+        title: z.string().min(1).max(500),
+        goal: z.string().max(4000).optional(),
+        parallel_lanes: lanes,
+        max_tokens: z.number().int().positive().optional().describe('run budget: once the workers used this many tokens, nothing new launches (budget_exceeded event)'),
+        max_cost_usd: z.number().positive().optional().describe('run budget in dollars (known costs only: workers of unpriced models count tokens, not dollars)'),
+        budget_action: z.enum(BUDGET_ACTIONS).optional().describe('hold (default): running workers finish; cancel: they are cancelled too'),
+        max_parallel: z.union([z.number().int().positive(), z.literal('auto')]).optional().describe('launch at most this many workers at once (run.json max_parallel); auto: from the cores and free memory, holding launches under the memory floor'),
+      },
       outputSchema: { run_id: z.string(), run_dir: z.string(), task_card_id: z.string(), run_ref: z.string() },
     },
-    guarded(async ({ title, goal, parallel_lanes }) => {
-      const run = createRun({ baseDir: runs.runsDir(), title, ...(goal === undefined ? {} : { goal }), ...(parallel_lanes === undefined ? {} : { parallelLanes: parallel_lanes }) });
+    guarded(async ({ title, goal, parallel_lanes, max_tokens, max_cost_usd, budget_action, max_parallel }) => {
+      const budget = { ...(max_tokens === undefined ? {} : { maxTokens: max_tokens }), ...(max_cost_usd === undefined ? {} : { maxCostUsd: max_cost_usd }), ...(budget_action === undefined ? {} : { action: budget_action }) };
+      const run = createRun({
+        baseDir: runs.runsDir(),
+        title,
+        ...(goal === undefined ? {} : { goal }),
+        ...(parallel_lanes === undefined ? {} : { parallelLanes: parallel_lanes }),
+        ...(Object.keys(budget).length === 0 ? {} : { budget }),
+        ...(max_parallel === undefined ? {} : { maxParallel: max_parallel }),
+      });
       await runs.supervise(openRunContext(run.run_dir, runs.options.config));
       return answer(run, `Started run ${run.run_id}\nrun_dir: ${run.run_dir}\ntask_card_id: ${run.task_card_id}`);
     }),

@@ -1,9 +1,10 @@
-/** captain_delegate, captain_result, captain_events, captain_cancel. */
+/** captain_delegate, captain_follow_up, captain_result, captain_events, captain_cancel. */
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { kindsHelp, promptKindNames, sandboxModes } from '../../kinds/registry.js';
 import { WORKER_KINDS } from '../../lifecycle/kinds.js';
 import { delegate } from '../../ops/delegate.js';
+import { followUp } from '../../ops/follow-up.js';
 import { cancelDelegation, findDelegation, getWorkerResult, readWorkerEvents } from '../../ops/worker.js';
 import { isJsonObject, type JsonObject } from '../../util/json.js';
 import { collectWorktree } from '../../worktree/collect.js';
@@ -54,6 +55,7 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         idempotency_key: z.string().min(1).max(200).optional(),
         worktree: z.boolean().optional().describe('run the worker in its own git worktree on a new branch (the cwd must be in a git checkout); default: the run’s `worktrees` setting'),
         base: z.string().min(1).max(400).optional().describe('with worktree: the branch, tag or commit to start from (default: HEAD)'),
+        max_parallel: z.union([z.number().int().positive(), z.literal('auto')]).optional().describe('launch only while fewer than this many workers of the run run, else queue; auto: from the cores and free memory'),
       },
       outputSchema: {
         delegation_id: z.string(),
@@ -77,6 +79,7 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         ...(input.idempotency_key === undefined ? {} : { idempotencyKey: input.idempotency_key }),
         ...(input.worktree === undefined ? {} : { worktree: input.worktree }),
         ...(input.base === undefined ? {} : { base: input.base }),
+        ...(input.max_parallel === undefined ? {} : { maxParallel: input.max_parallel }),
       });
       const structured = {
         delegation_id: result.delegation_id,
@@ -86,6 +89,48 @@ export const registerWorkerTools = (server: McpServer, runs: McpRuns): void => {
         raw_events_file: result.raw_events_file,
       };
       return answer(structured, `${result.reused ? 'Already delegated (same idempotency_key)' : 'Delegated'}: ${result.delegation_id} (${result.state}). Use captain_wait to hear when it changes.`);
+    }),
+  );
+
+  server.registerTool(
+    'captain_follow_up',
+    {
+      title: "Continue a finished worker's conversation",
+      description:
+        "Send a finished worker (codex, claude, gemini) a new prompt: a new delegation that resumes its thread / session in the same cwd or worktree, linked both ways (follow_up_of / followed_up_by). Refused while the worker runs, without a thread / session id, for command workers, and when it was already followed up (follow up that one instead).",
+      inputSchema: {
+        run_dir: runDir,
+        delegation_id: delegationId,
+        prompt: z.string().min(1).max(100_000).describe('the next message to the worker'),
+        title: z.string().max(200).optional(),
+        idempotency_key: z.string().min(1).max(200).optional(),
+      },
+      outputSchema: {
+        delegation_id: z.string(),
+        follow_up_of: z.string(),
+        resumed_session_id: z.string(),
+        state: z.enum(['launching', 'queued']),
+        reused: z.boolean(),
+        raw_events_file: z.string(),
+      },
+    },
+    guarded(async (input) => {
+      const ctx = await runs.open(input.run_dir);
+      const result = await followUp(ctx, {
+        delegationId: input.delegation_id,
+        prompt: input.prompt,
+        ...(input.title === undefined ? {} : { title: input.title }),
+        ...(input.idempotency_key === undefined ? {} : { idempotencyKey: input.idempotency_key }),
+      });
+      const structured = {
+        delegation_id: result.delegation_id,
+        follow_up_of: result.follow_up_of,
+        resumed_session_id: result.resumed_session_id,
+        state: result.state,
+        reused: result.reused,
+        raw_events_file: result.raw_events_file,
+      };
+      return answer(structured, `${result.reused ? 'Already followed up (same idempotency_key)' : 'Followed up'}: ${result.follow_up_of} → ${result.delegation_id} (${result.state}). Use captain_wait to hear when it changes.`);
     }),
   );
 
