@@ -26,6 +26,7 @@ const COMMANDS: Array<[string, () => Promise<Command>]> = [
   ['supervise', async () => (await import('./commands/supervise.js')).superviseCommand()],
   ['wait', async () => (await import('./commands/wait.js')).waitCommand()],
   ['mcp', async () => (await import('./commands/mcp.js')).mcpCommand()],
+  ['dashboard', async () => (await import('./commands/dashboard.js')).dashboardCommand()],
 ];
 
 /** The program with every command, or only `only` when it names one (the common, fast path). */

@@ -243,3 +243,7 @@ export const MCP_WAIT_MAX_EVENTS = 50;
 export const MCP_COMPACT_MAX_WORKERS = 50;
 /** MCP `captain_list_runs`: runs listed when the call gives no limit. @default 20 */
 export const MCP_LIST_RUNS_DEFAULT_LIMIT = 20;
+/** `captain dashboard`: a comment line on each open event stream this often, so proxies and browsers keep it open. @default 15000 */
+export const DASHBOARD_SSE_KEEPALIVE_MS = 15_000;
+/** `captain dashboard`: the largest request body (a follow-up prompt) it reads. @default 64 KiB */
+export const DASHBOARD_MAX_BODY_BYTES = 64 * 1024;
