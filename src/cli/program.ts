@@ -13,6 +13,7 @@ const COMMANDS: Array<[string, () => Promise<Command>]> = [
   ['runs', async () => (await import('./commands/runs.js')).runsCommand()],
   ['delegate', async () => (await import('./commands/delegate.js')).delegateCommand()],
   ['status', async () => (await import('./commands/status.js')).statusCommand()],
+  ['top', async () => (await import('./commands/top.js')).topCommand()],
   ['reclaim', async () => (await import('./commands/reclaim.js')).reclaimCommand()],
   ['fan-in', async () => (await import('./commands/fan-in.js')).fanInCommand()],
   ['cancel', async () => (await import('./commands/worker.js')).cancelCommand()],

@@ -185,3 +185,8 @@ export const GIT_MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
 export const GIT_TIMEOUT_MS = 10 * 60 * 1000;
 /** A record's diffstat lists at most this many files (the totals count all; the patch holds everything). @default 10000 */
 export const DIFFSTAT_MAX_FILES = 10_000;
+
+/** `captain top` redraws this often (ages move) besides on every run change. */
+export const TOP_TICK_MS = 1_000;
+/** `captain top`'s detail pane reads a worker's log in pages of this many bytes. */
+export const TOP_DETAIL_LOG_BYTES = 256 * 1024;

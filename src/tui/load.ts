@@ -1,0 +1,57 @@
+/**
+ * The I/O edge of `captain top`: reads a run's delegation records as persisted (nothing refreshed,
+ * nothing written) and each worker's last event line, and builds the view-model at `ctx.now()`.
+ */
+import { statSync } from 'node:fs';
+import { resolveRawEventsFile } from '../store/paths.js';
+import { loadDelegations } from '../store/records.js';
+import { readWorkerEvents } from '../ops/worker.js';
+import type { RunContext } from '../ops/context.js';
+import { asString, getKey } from '../util/json.js';
+import { buildTopModel, type TopModel } from './view-model.js';
+
+/** Bytes read from the end of a raw events file to find the last event line. */
+const LAST_EVENT_TAIL_BYTES = 16 * 1024;
+
+/** A worker's last rendered event line (from the tail of its raw events file), or null. */
+export const lastEventLine = (ctx: RunContext, delegationId: string, size: number | null): string | null => {
+  try {
+    const start = size === null ? 0 : Math.max(size - LAST_EVENT_TAIL_BYTES, 0);
+    const page = readWorkerEvents(ctx, delegationId, start, { limit: 10_000, maxBytes: LAST_EVENT_TAIL_BYTES });
+    const last = page.events[page.events.length - 1];
+    return last === undefined ? null : last.text.replace(/\s+/g, ' ').trim();
+  } catch {
+    return null;
+  }
+};
+
+export interface RunView extends TopModel {
+  run_dir: string;
+  run_id: string;
+  errors: Array<{ path: string; reason: string }>;
+}
+
+/** The run's view-model now. */
+export const loadRunView = (ctx: RunContext): RunView => {
+  const loaded = loadDelegations(ctx.runDir);
+  const lastEvents = new Map<string, string>();
+  for (const entry of loaded.records) {
+    const id = asString(getKey(entry.record, 'delegation_id'));
+    if (id === undefined) continue;
+    let size: number | null = null;
+    try {
+      size = statSync(resolveRawEventsFile(ctx.runDir, entry.record, { allowOutside: ctx.allowOutsidePaths, recordPath: entry.path })).size;
+    } catch {
+      // no raw events yet (or a path not allowed): read from the start, which finds nothing
+    }
+    const line = lastEventLine(ctx, id, size);
+    if (line !== null) lastEvents.set(id, line);
+  }
+  const model = buildTopModel({ records: loaded.records.map((r) => r.record), config: ctx.config, nowMs: ctx.now(), lastEvents });
+  return {
+    ...model,
+    run_dir: ctx.runDir,
+    run_id: asString(getKey(ctx.run, 'run_id')) ?? '',
+    errors: loaded.errors.map((e) => ({ path: e.path, reason: e.reason })),
+  };
+};
