@@ -14,6 +14,7 @@ import { TOP_TICK_MS, TOP_DETAIL_LOG_BYTES } from '../config/defaults.js';
 import { loadRunView, type RunView } from './load.js';
 import { composeFrame, initialTopState, selectedIndex, shownRows, type DetailContent, type ShownRow, type TopState } from './frame.js';
 import { Screen } from './screen.js';
+import { splitKeys } from './keys.js';
 
 const FOLLOW_UP_MESSAGE = 'follow-ups: not available yet';
 
@@ -103,8 +104,10 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
   const done = new Promise<void>((resolve) => {
     finish = resolve;
   });
-  const onKey = (data: Buffer): void => {
-    const key = data.toString('utf8');
+  const onData = (data: Buffer): void => {
+    for (const key of splitKeys(data.toString('utf8'))) onKey(key);
+  };
+  const onKey = (key: string): void => {
     if (state.mode === 'filter') {
       if (key === '\r' || key === '\n') state = { ...state, mode: 'list' };
       else if (key === '\u001b') state = { ...state, mode: 'list', filter: '' };
@@ -173,7 +176,7 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
   screen.open();
   input.setRawMode?.(true);
   input.resume();
-  input.on('data', onKey);
+  input.on('data', onData);
   output.on('resize', onResize);
   const tick = setInterval(refresh, TOP_TICK_MS);
   const watches = contexts.map((ctx) => watchRun(ctx.runDir, { signal: controller.signal }));
@@ -189,7 +192,7 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
     controller.abort();
     clearInterval(tick);
     for (const w of watches) w.close();
-    input.off('data', onKey);
+    input.off('data', onData);
     output.off('resize', onResize);
     input.setRawMode?.(false);
     input.pause();

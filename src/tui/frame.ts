@@ -5,7 +5,8 @@
 import pc from 'picocolors';
 import { paint, paintState, type Style } from '../cli/render/format.js';
 import type { RunView } from './load.js';
-import { ageText, usageText } from './plain.js';
+import { ageText, compactAgeText, usageText } from './plain.js';
+import { phaseLabel } from '../lifecycle/phase.js';
 import { filterRows, type TopRow } from './view-model.js';
 
 export type TopMode = 'list' | 'detail' | 'filter' | 'confirm-cancel';
@@ -53,11 +54,14 @@ export const fit = (text: string, width: number): string => {
 
 const FOOTER_KEYS = '↑↓ select  enter detail  r reclaim  c cancel  f follow-up  / filter  q quit';
 
+/** The footer keeps its spacing (fit would fold it). */
+const footerText = (text: string, width: number): string => (text.length <= width ? text.padEnd(width) : `${text.slice(0, width - 1)}…`);
+
 const footerLine = (state: TopState, width: number): string => {
   if (state.mode === 'filter') return fit(`filter: ${state.filter}▏ (enter to apply, esc to clear)`, width);
   if (state.mode === 'confirm-cancel') return fit(`cancel ${state.selected?.delegation_id ?? '?'}? y to confirm, any other key to keep it`, width);
   if (state.message !== null) return fit(state.message, width);
-  return fit(state.mode === 'detail' ? `esc back  ${FOOTER_KEYS}` : FOOTER_KEYS, width);
+  return footerText(state.mode === 'detail' ? `esc back  ${FOOTER_KEYS}` : FOOTER_KEYS, width);
 };
 
 interface Columns {
@@ -71,23 +75,23 @@ interface Columns {
 
 const columnsFor = (width: number): Columns => {
   const usage = width >= 100 ? 14 : 0;
-  const fixed = 2 + 10 + 1 + 7 + 1 + 24 + 1 + (usage > 0 ? usage + 1 : 0);
+  const fixed = 2 + 10 + 1 + 7 + 1 + 22 + 1 + (usage > 0 ? usage + 1 : 0);
   const rest = Math.max(width - fixed, 10);
   const title = Math.max(Math.min(Math.floor(rest * 0.45), 40), 8);
-  return { state: 10, kind: 7, title, age: 24, usage, event: Math.max(rest - title - 1, 0) };
+  return { state: 10, kind: 7, title, age: 22, usage, event: Math.max(rest - title - 1, 0) };
 };
 
 const rowLine = (row: ShownRow, selected: boolean, c: Columns, style: Style): string => {
   const note = row.failure && row.reason !== null ? row.reason : (row.retry !== null && row.last_event === null ? row.retry : (row.last_event ?? ''));
   const cells = [
     selected ? '> ' : '  ',
-    paintState(style, fit(row.phase, c.state)),
+    paint(style, (t) => paintState(style, row.phase).replace(row.phase, t), fit(phaseLabel(row.phase), c.state)),
     ' ',
     fit(row.kind, c.kind),
     ' ',
     fit(row.title, c.title),
     ' ',
-    paint(style, row.age_level === 'stale' ? pc.red : row.age_level === 'quiet' ? pc.yellow : row.age_level === 'ended' ? pc.dim : pc.green, fit(ageText(row), c.age)),
+    paint(style, row.age_level === 'stale' ? pc.red : row.age_level === 'quiet' ? pc.yellow : row.age_level === 'ended' ? pc.dim : pc.green, fit(compactAgeText(row), c.age)),
     ' ',
     ...(c.usage > 0 ? [fit(usageText(row.tokens, row.cost_usd), c.usage), ' '] : []),
     fit(note, c.event),
@@ -113,7 +117,7 @@ const listLines = (views: readonly RunView[], state: TopState, size: { columns: 
   const c = columnsFor(width);
   const head = [
     paint(style, pc.bold, fit(headerOf(views), width)),
-    fit(['  ', fit('STATE', c.state), ' ', fit('KIND', c.kind), ' ', fit('TITLE', c.title), ' ', fit('AGE (quiet, stale)', c.age), ' ', ...(c.usage > 0 ? [fit('USAGE', c.usage), ' '] : []), fit('LAST EVENT / REASON', c.event)].join(''), width),
+    ['  ', fit('STATE', c.state), ' ', fit('KIND', c.kind), ' ', fit('TITLE', c.title), ' ', fit('AGE (quiet, stale)', c.age), ' ', ...(c.usage > 0 ? [fit('USAGE', c.usage), ' '] : []), fit('LAST EVENT / REASON', c.event)].join('').slice(0, width),
   ];
   const room = Math.max(size.rows - head.length - 1, 1);
   const selected = selectedIndex(rows, state);

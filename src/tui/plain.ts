@@ -18,6 +18,14 @@ export const ageText = (row: TopRow): string => {
   return `${age} (q ${formatLongAge(row.quiet_after_ms)}, s ${formatLongAge(row.stale_after_ms)})`;
 };
 
+/** {@link ageText} without the spaces inside ages: "34.7s q22.5s s45.0s". */
+export const compactAgeText = (row: TopRow): string => {
+  const tight = (ms: number | null): string => formatLongAge(ms).replace(/ (?=[a-z]+$)/, '');
+  if (row.terminal) return row.age_ms === null ? 'ended' : `ended ${tight(row.age_ms)}`;
+  if (row.stale_after_ms === null) return tight(row.age_ms);
+  return `${tight(row.age_ms)} q${tight(row.quiet_after_ms)} s${tight(row.stale_after_ms)}`;
+};
+
 export const usageText = (tokens: number | null, cost: number | null): string =>
   [tokens === null || tokens === 0 ? '' : `${tokens.toLocaleString('en-US')} tok`, cost === null ? '' : formatUsd(cost)].filter((s) => s !== '').join(' ');
 
