@@ -52,6 +52,7 @@ export const fit = (text: string, width: number): string => {
   return flat.length <= width ? flat.padEnd(width) : `${flat.slice(0, Math.max(width - 1, 0))}…`;
 };
 
+const FOOTER_KEYS_SHORT = '↑↓ enter r c f / q quit';
 const FOOTER_KEYS = '↑↓ select  enter detail  r reclaim  c cancel  f follow-up  / filter  q quit';
 
 /** The footer keeps its spacing (fit would fold it). */
@@ -61,7 +62,8 @@ const footerLine = (state: TopState, width: number): string => {
   if (state.mode === 'filter') return fit(`filter: ${state.filter}▏ (enter to apply, esc to clear)`, width);
   if (state.mode === 'confirm-cancel') return fit(`cancel ${state.selected?.delegation_id ?? '?'}? y to confirm, any other key to keep it`, width);
   if (state.message !== null) return fit(state.message, width);
-  return footerText(state.mode === 'detail' ? `esc back  ${FOOTER_KEYS}` : FOOTER_KEYS, width);
+  const keys = state.mode === 'detail' ? `esc back  ${FOOTER_KEYS}` : FOOTER_KEYS;
+  return footerText(keys.length <= width ? keys : FOOTER_KEYS_SHORT, width);
 };
 
 interface Columns {
@@ -81,7 +83,14 @@ const columnsFor = (width: number): Columns => {
   return { state: 10, kind: 7, title, age: 22, usage, event: Math.max(rest - title - 1, 0) };
 };
 
-const rowLine = (row: ShownRow, selected: boolean, c: Columns, style: Style): string => {
+const rowLine = (row: ShownRow, selected: boolean, c: Columns, style: Style, width: number): string => {
+  const colourless = rowCellsLine(row, selected, c, { color: false });
+  // Too narrow for the fixed columns: cut the plain line (colour codes cannot be cut safely).
+  if (colourless.length > width) return colourless.slice(0, width);
+  return rowCellsLine(row, selected, c, style);
+};
+
+const rowCellsLine = (row: ShownRow, selected: boolean, c: Columns, style: Style): string => {
   const note = row.failure && row.reason !== null ? row.reason : (row.retry !== null && row.last_event === null ? row.retry : (row.last_event ?? ''));
   const cells = [
     selected ? '> ' : '  ',
@@ -124,7 +133,7 @@ const listLines = (views: readonly RunView[], state: TopState, size: { columns: 
   const top = Math.min(Math.max(selected - room + 1, 0), Math.max(rows.length - room, 0));
   const body: string[] = [];
   if (rows.length === 0) body.push(fit(state.filter === '' ? '  no workers yet' : `  no worker matches "${state.filter}"`, width));
-  for (let i = top; i < Math.min(rows.length, top + room); i++) body.push(rowLine(rows[i] as ShownRow, i === selected, c, style));
+  for (let i = top; i < Math.min(rows.length, top + room); i++) body.push(rowLine(rows[i] as ShownRow, i === selected, c, style, width));
   while (body.length < room) body.push(fit('', width));
   return [...head, ...body, footerLine(state, width)];
 };
