@@ -190,3 +190,5 @@ export const DIFFSTAT_MAX_FILES = 10_000;
 export const TOP_TICK_MS = 1_000;
 /** `captain top`'s detail pane reads a worker's log in pages of this many bytes. */
 export const TOP_DETAIL_LOG_BYTES = 256 * 1024;
+/** `captain top` walks a run's worktrees for their disk use at most this often. */
+export const TOP_DISK_USAGE_EVERY_MS = 10_000;

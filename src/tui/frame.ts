@@ -5,7 +5,7 @@
 import pc from 'picocolors';
 import { paint, paintState, type Style } from '../cli/render/format.js';
 import type { RunView } from './load.js';
-import { ageText, compactAgeText, usageText } from './plain.js';
+import { ageText, compactAgeText, usageText, worktreesText } from './plain.js';
 import { phaseLabel } from '../lifecycle/phase.js';
 import { filterRows, type TopRow } from './view-model.js';
 
@@ -109,14 +109,21 @@ const rowCellsLine = (row: ShownRow, selected: boolean, c: Columns, style: Style
   return selected && style.color ? pc.inverse(line) : line;
 };
 
-const headerOf = (views: readonly RunView[]): string => {
+/** Two lines: what is shown and its fan-in; then the workers by phase, usage and worktree disk use. */
+const headerOf = (views: readonly RunView[]): [string, string] => {
   if (views.length === 1) {
     const v = views[0] as RunView;
-    const usage = usageText(v.tokens, v.cost_usd);
-    return `captain top · run ${v.run_id || v.run_dir} · ${v.counts} · fan-in: ${v.fan_in}${usage === '' ? '' : ` · ${usage}`}`;
+    return [
+      `captain top · run ${v.run_id || v.run_dir} · fan-in: ${v.fan_in}`,
+      [v.counts, usageText(v.tokens, v.cost_usd), worktreesText(v)].filter((s) => s !== '').join(' · '),
+    ];
   }
   const workers = views.reduce((n, v) => n + v.rows.length, 0);
-  return `captain top · ${views.length} runs · ${workers} workers · ${views.map((v) => `${v.run_id}: ${v.fan_in}`).join(' · ')}`;
+  const tokens = views.reduce((n, v) => n + v.tokens, 0);
+  return [
+    `captain top · ${views.length} runs · ${workers} workers${tokens > 0 ? ` · ${usageText(tokens, null)}` : ''}`,
+    views.map((v) => `${v.run_id}: ${v.fan_in}`).join(' · '),
+  ];
 };
 
 /** The list screen: header, column titles, one line per worker (scrolled to keep the selection), footer. */
@@ -124,8 +131,10 @@ const listLines = (views: readonly RunView[], state: TopState, size: { columns: 
   const width = size.columns;
   const rows = shownRows(views, state.filter);
   const c = columnsFor(width);
+  const [title, summary] = headerOf(views);
   const head = [
-    paint(style, pc.bold, fit(headerOf(views), width)),
+    paint(style, pc.bold, fit(title, width)),
+    fit(summary, width),
     ['  ', fit('STATE', c.state), ' ', fit('KIND', c.kind), ' ', fit('TITLE', c.title), ' ', fit('AGE (quiet, stale)', c.age), ' ', ...(c.usage > 0 ? [fit('USAGE', c.usage), ' '] : []), fit('LAST EVENT / REASON', c.event)].join('').slice(0, width),
   ];
   const room = Math.max(size.rows - head.length - 1, 1);

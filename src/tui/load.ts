@@ -9,6 +9,23 @@ import { readWorkerEvents } from '../ops/worker.js';
 import type { RunContext } from '../ops/context.js';
 import { asString, getKey } from '../util/json.js';
 import { buildTopModel, type TopModel } from './view-model.js';
+import { worktreeDiskUsage, type WorktreeDiskUsage } from '../worktree/disk.js';
+import { TOP_DISK_USAGE_EVERY_MS } from '../config/defaults.js';
+
+/** The last disk-usage walk of each run's worktrees (a walk of checked-out trees is too slow for every redraw). */
+const diskCache = new Map<string, { atMs: number; usage: WorktreeDiskUsage }>();
+
+const cachedDiskUsage = (runDir: string, nowMs: number): WorktreeDiskUsage | null => {
+  const hit = diskCache.get(runDir);
+  if (hit !== undefined && nowMs - hit.atMs < TOP_DISK_USAGE_EVERY_MS) return hit.usage;
+  try {
+    const usage = worktreeDiskUsage(runDir);
+    diskCache.set(runDir, { atMs: nowMs, usage });
+    return usage;
+  } catch {
+    return null;
+  }
+};
 
 /** Bytes read from the end of a raw events file to find the last event line. */
 const LAST_EVENT_TAIL_BYTES = 16 * 1024;
@@ -28,6 +45,8 @@ export const lastEventLine = (ctx: RunContext, delegationId: string, size: numbe
 export interface RunView extends TopModel {
   run_dir: string;
   run_id: string;
+  /** Disk used by the run's worktrees (refreshed every TOP_DISK_USAGE_EVERY_MS); null when unknown. */
+  worktrees: WorktreeDiskUsage | null;
   errors: Array<{ path: string; reason: string }>;
 }
 
@@ -52,6 +71,7 @@ export const loadRunView = (ctx: RunContext): RunView => {
     ...model,
     run_dir: ctx.runDir,
     run_id: asString(getKey(ctx.run, 'run_id')) ?? '',
+    worktrees: cachedDiskUsage(ctx.runDir, ctx.now()),
     errors: loaded.errors.map((e) => ({ path: e.path, reason: e.reason })),
   };
 };

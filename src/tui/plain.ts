@@ -4,6 +4,7 @@
  */
 import pc from 'picocolors';
 import { formatUsd } from '../kinds/prices.js';
+import { formatBytes } from '../worktree/disk.js';
 import { fitTable, formatLongAge, paint, paintState, type Style } from '../cli/render/format.js';
 import type { AgeLevel, TopRow } from './view-model.js';
 import type { RunView } from './load.js';
@@ -29,9 +30,13 @@ export const compactAgeText = (row: TopRow): string => {
 export const usageText = (tokens: number | null, cost: number | null): string =>
   [tokens === null || tokens === 0 ? '' : `${tokens.toLocaleString('en-US')} tok`, cost === null ? '' : formatUsd(cost)].filter((s) => s !== '').join(' ');
 
-/** The header lines: run, counts, fan-in, usage. */
+/** "worktrees: 2, 12.3 MB", or '' without worktrees. */
+export const worktreesText = (view: RunView): string =>
+  view.worktrees === null || view.worktrees.worktrees === 0 ? '' : `worktrees: ${view.worktrees.worktrees}, ${formatBytes(view.worktrees.bytes)}`;
+
+/** The header lines: run, counts, fan-in, usage, worktree disk use. */
 export const headerLines = (view: RunView): string[] => [
-  `run ${view.run_id || view.run_dir}  ·  ${view.counts}  ·  fan-in: ${view.fan_in}${usageText(view.tokens, view.cost_usd) === '' ? '' : `  ·  ${usageText(view.tokens, view.cost_usd)}`}`,
+  [`run ${view.run_id || view.run_dir}`, view.counts, `fan-in: ${view.fan_in}`, usageText(view.tokens, view.cost_usd), worktreesText(view)].filter((s) => s !== '').join('  ·  '),
   ...view.errors.map((e) => `unreadable: ${e.path}: ${e.reason}`),
 ];
 

@@ -80,7 +80,7 @@ describe('top view-model', () => {
 });
 
 describe('top screen composition', () => {
-  const view = (): RunView => ({ ...model(), run_dir: '/tmp/run', run_id: 'run-1', errors: [] });
+  const view = (): RunView => ({ ...model(), run_dir: '/tmp/run', run_id: 'run-1', worktrees: { root: '/tmp/run/worktrees', worktrees: 2, bytes: 12_300_000 }, errors: [] });
   const plain = { color: false };
 
   it('fills exactly the terminal, every line at most its width, and marks the selection', () => {
@@ -89,10 +89,12 @@ describe('top screen composition', () => {
       assert.equal(lines.length, size.rows);
       for (const line of lines) assert.ok(line.length <= size.columns, `${JSON.stringify(line)} wider than ${size.columns}`);
       assert.match(lines[0] ?? '', /run run-1/);
-      assert.match(lines[2] ?? '', /^> /);
+      assert.match(lines[3] ?? '', /^> /);
       assert.match(lines[size.rows - 1] ?? '', /q quit/);
     }
-    assert.match(composeFrame([view()], initialTopState(), { columns: 100, rows: 30 }, plain)[1] ?? '', /USAGE/);
+    const wide = composeFrame([view()], initialTopState(), { columns: 100, rows: 30 }, plain);
+    assert.match(wide[2] ?? '', /USAGE/);
+    assert.match(wide[1] ?? '', /1 returned · 120 tok \$0\.250 · worktrees: 2, 12\.3 MB/);
   });
 
   it('scrolls to keep the selected worker on screen', () => {
@@ -113,7 +115,7 @@ describe('top screen composition', () => {
     const confirm = composeFrame([view()], { ...state, mode: 'confirm-cancel' }, { columns: 80, rows: 24 }, plain);
     assert.match(confirm[23] ?? '', /cancel d-done\? y to confirm/);
     const filtering = composeFrame([view()], { ...initialTopState(), mode: 'filter', filter: 'zzz' }, { columns: 80, rows: 24 }, plain);
-    assert.match(filtering[2] ?? '', /no worker matches "zzz"/);
+    assert.match(filtering[3] ?? '', /no worker matches "zzz"/);
     assert.match(filtering[23] ?? '', /^filter: zzz/);
   });
 });
