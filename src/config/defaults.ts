@@ -188,7 +188,7 @@ export const DIFFSTAT_MAX_FILES = 10_000;
 
 /** `captain top` redraws this often (ages move) besides on every run change. */
 export const TOP_TICK_MS = 1_000;
-/** `captain top`'s detail pane reads a worker's log in pages of this many bytes. */
-export const TOP_DETAIL_LOG_BYTES = 256 * 1024;
+/** `captain top`'s detail pane shows the events in the last this-many bytes of a worker's log. */
+export const TOP_DETAIL_LOG_BYTES = 64 * 1024;
 /** `captain top` walks a run's worktrees for their disk use at most this often. */
 export const TOP_DISK_USAGE_EVERY_MS = 10_000;

@@ -7,11 +7,11 @@ import { delegationPath } from '../store/paths.js';
 import { watchRun } from '../store/watch-run.js';
 import type { RunContext } from '../ops/context.js';
 import { reclaimDelegation } from '../ops/reclaim.js';
-import { cancelDelegation, getWorkerResult, readWorkerEvents } from '../ops/worker.js';
+import { cancelDelegation, getWorkerResult } from '../ops/worker.js';
 import { describeError } from '../errors.js';
 import { asString } from '../util/json.js';
 import { TOP_TICK_MS, TOP_DETAIL_LOG_BYTES } from '../config/defaults.js';
-import { loadRunView, type RunView } from './load.js';
+import { loadRunView, readLogTail, type RunView } from './load.js';
 import { composeFrame, initialTopState, selectedIndex, shownRows, type DetailContent, type ShownRow, type TopState } from './frame.js';
 import { Screen } from './screen.js';
 import { splitKeys } from './keys.js';
@@ -20,18 +20,11 @@ const FOLLOW_UP_MESSAGE = 'follow-ups: not available yet';
 
 /** The detail pane's content: the worker's log (as `logs` renders it) and its result or failure reason. */
 const readDetail = (ctx: RunContext, row: ShownRow): DetailContent => {
-  const log: string[] = [];
+  let log: string[];
   try {
-    let cursor = 0;
-    for (;;) {
-      const page = readWorkerEvents(ctx, row.delegation_id, cursor, { maxBytes: TOP_DETAIL_LOG_BYTES });
-      for (const event of page.events) log.push(...event.text.split('\n'));
-      if (!page.more || page.next_cursor === cursor) break;
-      cursor = page.next_cursor;
-      if (log.length > 2000) log.splice(0, log.length - 2000);
-    }
+    log = readLogTail(ctx, row.delegation_id, TOP_DETAIL_LOG_BYTES);
   } catch (error) {
-    log.push(`(log unreadable: ${describeError(error)})`);
+    log = [`(log unreadable: ${describeError(error)})`];
   }
   let outcome: string | null = row.reason;
   if (outcome === null && row.terminal) {

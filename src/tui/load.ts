@@ -5,9 +5,9 @@
 import { statSync } from 'node:fs';
 import { resolveRawEventsFile } from '../store/paths.js';
 import { loadDelegations } from '../store/records.js';
-import { readWorkerEvents } from '../ops/worker.js';
+import { findDelegation, readWorkerEvents } from '../ops/worker.js';
 import type { RunContext } from '../ops/context.js';
-import { asString, getKey } from '../util/json.js';
+import { asString, getKey, type JsonObject } from '../util/json.js';
 import { buildTopModel, type TopModel } from './view-model.js';
 import { worktreeDiskUsage, type WorktreeDiskUsage } from '../worktree/disk.js';
 import { TOP_DISK_USAGE_EVERY_MS } from '../config/defaults.js';
@@ -29,6 +29,29 @@ const cachedDiskUsage = (runDir: string, nowMs: number): WorktreeDiskUsage | nul
 
 /** Bytes read from the end of a raw events file to find the last event line. */
 const LAST_EVENT_TAIL_BYTES = 16 * 1024;
+
+/** Size of a worker's raw events file, or null when it has none yet (or its path is not allowed). */
+const rawEventsSize = (ctx: RunContext, record: JsonObject, recordPath: string): number | null => {
+  try {
+    return statSync(resolveRawEventsFile(ctx.runDir, record, { allowOutside: ctx.allowOutsidePaths, recordPath })).size;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The rendered lines of the last `bytes` of a worker's log (the detail pane), never more: a long
+ * log is not re-read whole on every redraw. The first event of a cut tail may be partial.
+ */
+export const readLogTail = (ctx: RunContext, delegationId: string, bytes: number): string[] => {
+  const { path, record } = findDelegation(ctx, delegationId);
+  const size = rawEventsSize(ctx, record, path);
+  if (size === null) return [];
+  const start = Math.max(size - bytes, 0);
+  const page = readWorkerEvents(ctx, delegationId, start, { limit: 100_000, maxBytes: bytes });
+  const lines = page.events.flatMap((event) => event.text.split('\n'));
+  return start > 0 ? ['…', ...lines] : lines;
+};
 
 /** A worker's last rendered event line (from the tail of its raw events file), or null. */
 export const lastEventLine = (ctx: RunContext, delegationId: string, size: number | null): string | null => {
@@ -57,13 +80,7 @@ export const loadRunView = (ctx: RunContext): RunView => {
   for (const entry of loaded.records) {
     const id = asString(getKey(entry.record, 'delegation_id'));
     if (id === undefined) continue;
-    let size: number | null = null;
-    try {
-      size = statSync(resolveRawEventsFile(ctx.runDir, entry.record, { allowOutside: ctx.allowOutsidePaths, recordPath: entry.path })).size;
-    } catch {
-      // no raw events yet (or a path not allowed): read from the start, which finds nothing
-    }
-    const line = lastEventLine(ctx, id, size);
+    const line = lastEventLine(ctx, id, rawEventsSize(ctx, entry.record, entry.path));
     if (line !== null) lastEvents.set(id, line);
   }
   const model = buildTopModel({ records: loaded.records.map((r) => r.record), config: ctx.config, nowMs: ctx.now(), lastEvents });
