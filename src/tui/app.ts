@@ -67,7 +67,12 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
     screen.draw(composeFrame(views, state, size, style, detail));
   };
   const refresh = (): void => {
-    reload();
+    try {
+      reload();
+    } catch (error) {
+      // Keep the last views on screen; say why they are not fresh.
+      state = { ...state, message: `cannot read the run: ${describeError(error)}` };
+    }
     render();
   };
   const select = (delta: number): void => {
@@ -171,6 +176,9 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
   input.resume();
   input.on('data', onData);
   output.on('resize', onResize);
+  // Leave the terminal as found when stopped by a signal.
+  const onSignal = (): void => finish();
+  for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(signal, onSignal);
   const tick = setInterval(refresh, TOP_TICK_MS);
   const watches = contexts.map((ctx) => watchRun(ctx.runDir, { signal: controller.signal }));
   for (const watch of watches) {
@@ -187,6 +195,7 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
     for (const w of watches) w.close();
     input.off('data', onData);
     output.off('resize', onResize);
+    for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.off(signal, onSignal);
     input.setRawMode?.(false);
     input.pause();
     screen.close();

@@ -22,7 +22,7 @@ describe('captain top in tmux', { skip: tmuxPresent ? false : 'tmux is not insta
   const socket = join(root, 'tmux.sock');
   const session = 'top';
   const exitFile = join(root, 'exit-code');
-  const ids = { waiter: '', sleeper: '', done: '' };
+  const ids = { waiter: '', sleeper: '', done: '', hanger: '' };
   const tmux = (...args: string[]) => spawnSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
   const screen = (): string => tmux('capture-pane', '-p', '-t', session).stdout;
   const until = async (what: string, test: (text: string) => boolean, timeoutMs = 20_000): Promise<string> => {
@@ -47,12 +47,13 @@ describe('captain top in tmux', { skip: tmuxPresent ? false : 'tmux is not insta
     ids.done = delegate('quick echo', 'echo hello from done');
     ids.waiter = delegate('waiter', `echo waiting; while [ ! -f '${release}' ]; do sleep 0.1; done; echo released`);
     ids.sleeper = delegate('sleeper', 'echo sleeping; sleep 120');
+    ids.hanger = delegate('hanger', 'echo hanging; sleep 120');
   });
 
   after(() => {
     tmux('kill-server');
     writeFileSync(release, '');
-    spawnSync(process.execPath, [CLI, 'cancel', '--run-dir', runDir, '--delegation', ids.sleeper]);
+    for (const id of [ids.sleeper, ids.hanger]) spawnSync(process.execPath, [CLI, 'cancel', '--run-dir', runDir, '--delegation', id]);
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -120,6 +121,24 @@ describe('captain top in tmux', { skip: tmuxPresent ? false : 'tmux is not insta
       }
     }
     assert.equal(code, '0');
+  });
+
+  it('r reclaims a worker past its thresholds (judged by the flags top was given)', async () => {
+    const command = `${process.execPath} ${CLI} top --run-dir ${runDir} --worker-stuck-after-ms 1000 --worker-kill-grace-ms 200`;
+    assert.equal(tmux('new-session', '-d', '-s', 'reclaim', '-x', '80', '-y', '24', '-e', 'NO_COLOR=1', command).status, 0);
+    const pane = (): string => tmux('capture-pane', '-p', '-t', 'reclaim').stdout;
+    const end = Date.now() + 20_000;
+    const wait = async (test: (t: string) => boolean, what: string) => {
+      while (!test(pane()) && Date.now() < end) await sleep(150);
+      assert.ok(test(pane()), `${what}; screen:\n${pane()}`);
+    };
+    await wait((t) => /timed out\s+command hanger/.test(t), 'the hanger timed out');
+    tmux('send-keys', '-t', 'reclaim', '/', 'h', 'a', 'n', 'g', 'Enter');
+    await wait((t) => t.includes('hanger') && !t.includes('quick echo'), 'filtered to the hanger');
+    tmux('send-keys', '-t', 'reclaim', 'r');
+    await wait((t) => t.includes(`reclaimed ${ids.hanger}`) && /reclaimed\s+command hanger/.test(t), 'reclaimed');
+    assert.equal(record(ids.hanger).worker_lifecycle.reclaim_state, 'reclaimed');
+    tmux('send-keys', '-t', 'reclaim', 'q');
   });
 
   it('plain lines: --once prints one snapshot; without a TTY it prints a new one per change', async () => {
