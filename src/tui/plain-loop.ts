@@ -27,6 +27,9 @@ export const runPlainTop = async (contexts: readonly RunContext[], opts: PlainTo
   if (opts.once) return;
   const controller = new AbortController();
   opts.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+  // A reader that went away (`captain top | head`) ends the loop instead of an EPIPE crash.
+  const onStdoutError = (): void => controller.abort();
+  if (opts.write === undefined) process.stdout.on('error', onStdoutError);
   const watches = contexts.map((ctx) => watchRun(ctx.runDir, { signal: controller.signal }));
   // Each watch has one reader; a change in any run wakes the printer.
   let wake: () => void = () => undefined;
@@ -56,5 +59,6 @@ export const runPlainTop = async (contexts: readonly RunContext[], opts: PlainTo
     controller.abort();
     for (const w of watches) w.close();
     await Promise.allSettled(readers);
+    process.stdout.off('error', onStdoutError);
   }
 };
