@@ -15,6 +15,7 @@ const COMMANDS: Array<[string, () => Promise<Command>]> = [
   ['delegate', async () => (await import('./commands/delegate.js')).delegateCommand()],
   ['follow-up', async () => (await import('./commands/delegate.js')).followUpCommand()],
   ['status', async () => (await import('./commands/status.js')).statusCommand()],
+  ['top', async () => (await import('./commands/top.js')).topCommand()],
   ['reclaim', async () => (await import('./commands/reclaim.js')).reclaimCommand()],
   ['fan-in', async () => (await import('./commands/fan-in.js')).fanInCommand()],
   ['cancel', async () => (await import('./commands/worker.js')).cancelCommand()],

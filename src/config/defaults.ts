@@ -247,3 +247,9 @@ export const MCP_LIST_RUNS_DEFAULT_LIMIT = 20;
 export const DASHBOARD_SSE_KEEPALIVE_MS = 15_000;
 /** `captain dashboard`: the largest request body (a follow-up prompt) it reads. @default 64 KiB */
 export const DASHBOARD_MAX_BODY_BYTES = 64 * 1024;
+/** `captain top` redraws this often (ages move) besides on every run change. */
+export const TOP_TICK_MS = 1_000;
+/** `captain top`'s detail pane shows the events in the last this-many bytes of a worker's log. */
+export const TOP_DETAIL_LOG_BYTES = 64 * 1024;
+/** `captain top` walks a run's worktrees for their disk use at most this often. */
+export const TOP_DISK_USAGE_EVERY_MS = 10_000;
