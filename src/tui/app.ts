@@ -7,6 +7,7 @@ import { delegationPath } from '../store/paths.js';
 import { watchRun } from '../store/watch-run.js';
 import type { RunContext } from '../ops/context.js';
 import { reclaimDelegation } from '../ops/reclaim.js';
+import { followUp } from '../ops/follow-up.js';
 import { cancelDelegation, getWorkerResult } from '../ops/worker.js';
 import { describeError } from '../errors.js';
 import { asString } from '../util/json.js';
@@ -16,7 +17,6 @@ import { composeFrame, initialTopState, selectedIndex, shownRows, type DetailCon
 import { Screen } from './screen.js';
 import { splitKeys } from './keys.js';
 
-const FOLLOW_UP_MESSAGE = 'follow-ups: not available yet';
 
 /** The detail pane's content: the worker's log (as `logs` renders it) and its result or failure reason. */
 const readDetail = (ctx: RunContext, row: ShownRow): DetailContent => {
@@ -98,6 +98,18 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
     refresh();
   };
 
+  const sendFollowUp = async (row: ShownRow, prompt: string): Promise<void> => {
+    const ctx = contextOf(row);
+    if (ctx === undefined) return;
+    try {
+      const result = await followUp(ctx, { delegationId: row.delegation_id, prompt });
+      state = { ...state, message: `follow-up ${result.delegation_id} started for ${row.delegation_id}` };
+    } catch (error) {
+      state = { ...state, message: `follow-up to ${row.delegation_id} failed: ${describeError(error)}` };
+    }
+    refresh();
+  };
+
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
     finish = resolve;
@@ -111,6 +123,17 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
       else if (key === '\u001b') state = { ...state, mode: 'list', filter: '' };
       else if (key === '\u007f' || key === '\b') state = { ...state, filter: state.filter.slice(0, -1) };
       else if (key >= ' ' && !key.startsWith('\u001b')) state = { ...state, filter: state.filter + key };
+      return render();
+    }
+    if (state.mode === 'follow-up') {
+      const prompt = state.prompt ?? '';
+      if (key === '\r' || key === '\n') {
+        const row = currentRow();
+        state = { ...state, mode: 'list', prompt: '' };
+        if (row !== undefined && prompt.trim() !== '') return void sendFollowUp(row, prompt);
+      } else if (key === '\u001b') state = { ...state, mode: 'list', prompt: '', message: 'follow-up: dropped' };
+      else if (key === '\u007f' || key === '\b') state = { ...state, prompt: prompt.slice(0, -1) };
+      else if (key >= ' ' && !key.startsWith('\u001b')) state = { ...state, prompt: prompt + key };
       return render();
     }
     if (state.mode === 'confirm-cancel') {
@@ -143,9 +166,13 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
       case '/':
         state = { ...state, mode: 'filter', message: null };
         break;
-      case 'f':
-        state = { ...state, message: FOLLOW_UP_MESSAGE };
+      case 'f': {
+        const row = currentRow();
+        if (row === undefined) break;
+        if (!row.terminal) state = { ...state, message: `${row.delegation_id} is still ${row.phase}: follow up once it has ended` };
+        else state = { ...state, mode: 'follow-up', prompt: '', selected: { run_dir: row.run_dir, delegation_id: row.delegation_id } };
         break;
+      }
       case 'c': {
         const row = currentRow();
         if (row === undefined) break;

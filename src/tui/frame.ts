@@ -9,13 +9,15 @@ import { ageText, compactAgeText, usageText, worktreesText } from './plain.js';
 import { phaseLabel } from '../lifecycle/phase.js';
 import { filterRows, type TopRow } from './view-model.js';
 
-export type TopMode = 'list' | 'detail' | 'filter' | 'confirm-cancel';
+export type TopMode = 'list' | 'detail' | 'filter' | 'confirm-cancel' | 'follow-up';
 
 export interface TopState {
   mode: TopMode;
   /** The selected worker (by delegation id and run), kept across refreshes. */
   selected: { run_dir: string; delegation_id: string } | null;
   filter: string;
+  /** The follow-up prompt being typed (mode `follow-up`). */
+  prompt?: string;
   /** A one-line message for the footer (the outcome of the last key). */
   message: string | null;
 }
@@ -60,6 +62,7 @@ const footerText = (text: string, width: number): string => (text.length <= widt
 
 const footerLine = (state: TopState, width: number): string => {
   if (state.mode === 'filter') return fit(`filter: ${state.filter}▏ (enter to apply, esc to clear)`, width);
+  if (state.mode === 'follow-up') return fit(`follow-up to ${state.selected?.delegation_id ?? '?'}: ${state.prompt ?? ''}▏ (enter to send, esc to drop)`, width);
   if (state.mode === 'confirm-cancel') return fit(`cancel ${state.selected?.delegation_id ?? '?'}? y to confirm, any other key to keep it`, width);
   if (state.message !== null) return fit(state.message, width);
   const keys = state.mode === 'detail' ? `esc back  ${FOOTER_KEYS}` : FOOTER_KEYS;

@@ -92,9 +92,12 @@ describe('captain top in tmux', { skip: tmuxPresent ? false : 'tmux is not insta
     text = await until('cancelled on screen', (t) => /cancelled\s+command sleeper/.test(t));
     assert.equal(record(ids.sleeper).child_agent.status, 'cancelled');
 
-    // f: no follow-up operation yet, said plainly.
+    // f: a follow-up prompt; a command worker cannot be resumed, and the footer says why.
     tmux('send-keys', '-t', session, 'f');
-    await until('the follow-up message', (t) => t.includes('follow-ups: not available yet'));
+    await until('the follow-up prompt', (t) => t.includes(`follow-up to ${ids.sleeper}:`));
+    tmux('send-keys', '-t', session, 'a', 'g', 'a', 'i', 'n', 'Enter');
+    await until('the follow-up refused', (t) => t.includes(`follow-up to ${ids.sleeper} failed`));
+    assert.equal(record(ids.sleeper).followed_up_by, undefined);
 
     // / filters.
     tmux('send-keys', '-t', session, '/', 'e', 'c', 'h', 'o', 'Enter');
