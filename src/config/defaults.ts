@@ -253,3 +253,5 @@ export const TOP_TICK_MS = 1_000;
 export const TOP_DETAIL_LOG_BYTES = 64 * 1024;
 /** `captain top` walks a run's worktrees for their disk use at most this often. */
 export const TOP_DISK_USAGE_EVERY_MS = 10_000;
+/** How long a launch waits for the worker to lead its own process group (setsid in the wrapper) before recording its identity. @default 1000 */
+export const WORKER_SETSID_WAIT_MS = 1_000;

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { WRAPPER_PID_WAIT_MS } from '../config/defaults.js';
+import { WORKER_SETSID_WAIT_MS, WRAPPER_PID_WAIT_MS } from '../config/defaults.js';
 import { describeError, isCaptainError } from '../errors.js';
 import type { ExitInfo } from '../events/types.js';
 import { childStatusOf } from '../lifecycle/derive.js';
@@ -200,7 +200,7 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
     return 1;
   }
   const startedAt = formatRfc3339(ctx.now());
-  const identity = captureProcessIdentity(pid);
+  const identity = await captureWorkerIdentity(pid);
   const started = await updateJsonRecord(path, (current) => {
     if (!owns(current, generation)) return undefined;
     return withLifecycle(
@@ -231,6 +231,21 @@ export const runMonitor = async (ctx: RunContext, delegationId: string, generati
   }
   log(`delegation ${delegationId}: worker ${pid} started under wrapper ${wrapper.pid}: ${argv.join(' ')}`);
   return 0;
+};
+
+/**
+ * The worker's identity once `setsid` has taken effect: the wrapper reports the pid of the process
+ * that is about to call setsid(2) and exec the worker, so a look at once can still see the wrapper's
+ * group. Waits (briefly) until the process leads its own group; a process that never does (it
+ * exited, or setsid failed) is recorded as seen.
+ */
+const captureWorkerIdentity = async (pid: number): Promise<ProcessIdentity | null> => {
+  const deadline = Date.now() + WORKER_SETSID_WAIT_MS;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    const identity = captureProcessIdentity(pid);
+    if (identity === null || identity.pgid === pid || Date.now() >= deadline) return identity;
+    await sleep(delay);
+  }
 };
 
 /** Polls for the wrapper's pid file (written right after it forks the worker). */
