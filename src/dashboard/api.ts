@@ -13,6 +13,7 @@ import { listRuns, type RunList } from '../ops/run-list.js';
 import { getStatus } from '../ops/status.js';
 import { cancelDelegation, findDelegation, getWorkerResult, readWorkerEvents } from '../ops/worker.js';
 import { readRunEvents } from '../store/events-log.js';
+import { loadDelegations, loadTaskCards } from '../store/records.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 
 export interface DashboardScope {
@@ -45,7 +46,21 @@ export const runContextFor = (scope: DashboardScope, runId: string): RunContext 
 /** A run's task cards with their workers (heartbeats refreshed, as `captain status` does). */
 export const runView = (ctx: RunContext): JsonObject => {
   const status = getStatus(ctx, { allCards: true });
+  // Lanes: each task card's declared lanes and each worker's lane (not in the seed's payloads).
+  const lanes: JsonObject = {};
+  for (const { fileName, record } of loadTaskCards(ctx.runDir).records) {
+    const declared = getKey(getKey(record, 'parallel_fanout'), 'lanes');
+    if (Array.isArray(declared)) lanes[fileName.replace(/\.json$/, '')] = declared.map((l) => asString(getKey(l, 'lane_id')) ?? asString(l) ?? null);
+  }
+  const workerLanes: JsonObject = {};
+  for (const { record } of loadDelegations(ctx.runDir).records) {
+    const id = asString(getKey(record, 'delegation_id'));
+    const lane = asString(getKey(record, 'lane_id'));
+    if (id !== undefined && lane !== undefined) workerLanes[id] = lane;
+  }
   return {
+    lanes,
+    worker_lanes: workerLanes,
     run_id: asString(getKey(ctx.run, 'run_id')) ?? basename(ctx.runDir),
     run_dir: ctx.runDir,
     title: asString(getKey(ctx.run, 'title')) ?? null,

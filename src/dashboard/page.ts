@@ -96,8 +96,9 @@ const renderRun = async (runId) => {
   const ids = [];
   const cards = run.task_cards.map((card) => { const v = card.worker_visibility || { workers: [] };
     const rows = (v.workers || []).map((w) => { ids.push(w.delegation_id); const l = w.worker_lifecycle || {}; const p = phaseOf(w);
-      return '<tr data-delegation="' + esc(w.delegation_id) + '"><td><a href="#/run/' + encodeURIComponent(runId) + '/worker/' + encodeURIComponent(w.delegation_id) + '">' + esc(w.delegation_id) + '</a></td><td>' + esc(w.summary) + '</td><td>' + esc(w.work_kind) + '</td><td><span class="state ' + esc(p) + '" data-state="' + esc(p) + '">' + esc(p) + '</span></td><td>' + esc(age(l.elapsed_since_progress_ms)) + '</td><td>' + buttons(runId, w) + '</td></tr>'; }).join('');
-    return '<h3>' + esc(card.task_card_id) + '</h3><table><tr><th>worker</th><th>title</th><th>kind</th><th>state</th><th>since progress</th><th></th></tr>' + rows + '</table>'; }).join('');
+      return '<tr data-delegation="' + esc(w.delegation_id) + '"><td><a href="#/run/' + encodeURIComponent(runId) + '/worker/' + encodeURIComponent(w.delegation_id) + '">' + esc(w.delegation_id) + '</a></td><td>' + esc(w.summary) + '</td><td>' + esc((run.worker_lanes || {})[w.delegation_id] || '') + '</td><td>' + esc(w.work_kind) + '</td><td><span class="state ' + esc(p) + '" data-state="' + esc(p) + '">' + esc(p) + '</span></td><td>' + esc(age(l.elapsed_since_progress_ms)) + '</td><td>' + buttons(runId, w) + '</td></tr>'; }).join('');
+    const lanes = (run.lanes || {})[card.task_card_id];
+    return '<h3>' + esc(card.task_card_id) + '</h3>' + (lanes ? '<p class="muted">lanes: ' + esc(lanes.join(', ')) + '</p>' : '') + '<table><tr><th>worker</th><th>title</th><th>lane</th><th>kind</th><th>state</th><th>since progress</th><th></th></tr>' + rows + '</table>'; }).join('');
   $('main').innerHTML = '<h2>' + esc(run.title || run.run_id) + '</h2><p id="msg" class="muted"></p>' + cards + '<h3>Timeline</h3>' + timeline(ids) + '<h3>Log</h3><div id="log">' +
     (current.logHtml || '') + '</div>';
 };

@@ -15,7 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { DEFAULT_RUNTIME_CONFIG } from '../../src/config/defaults.js';
 import { openRunContext, type RunContext } from '../../src/ops/context.js';
 import { delegate } from '../../src/ops/delegate.js';
-import { createRun } from '../../src/ops/runs.js';
+import { addTaskCard, createRun } from '../../src/ops/runs.js';
 import { readRunEvents } from '../../src/store/events-log.js';
 import { startSupervisor, type Supervisor } from '../../src/supervisor/supervisor.js';
 import { findDelegation } from '../../src/ops/worker.js';
@@ -151,6 +151,14 @@ describe('captain dashboard', { timeout: 120_000 }, () => {
     await page.click(`${row} button[data-act="cancel"]`);
     await page.waitForSelector(`${row} [data-state="cancelled"]`, { timeout: 15_000 });
     assert.equal(childStatusOf(findDelegation(ctx, worker.delegation_id).record), 'cancelled');
+  });
+
+  it('shows a task card\'s declared lanes and each worker\'s lane', async () => {
+    const card = await addTaskCard(ctx.runDir, { title: 'laned', parallelLanes: ['lane-a', 'lane-b'] });
+    const worker = await delegate(ctx, { kind: 'command', argv: [process.execPath, '-e', 'setTimeout(() => {}, 100)'], cwd: ctx.runDir, taskCardId: card.task_card_id, lane: 'lane-a', title: 'in lane a' });
+    await page.goto(`${server.url.split('?')[0]}#/run/${runId}`);
+    await page.waitForSelector(`tr[data-delegation="${worker.delegation_id}"]:has-text("lane-a")`, { timeout: 15_000 });
+    assert.match((await page.textContent('main')) ?? '', /lanes: lane-a, lane-b/);
   });
 
   it('a worker page shows its result, retry chain and live log', async () => {
