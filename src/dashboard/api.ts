@@ -10,6 +10,7 @@ import { openRunContext, type RunContext } from '../ops/context.js';
 import { followUp } from '../ops/follow-up.js';
 import { reclaimDelegation } from '../ops/reclaim.js';
 import { listRuns, type RunList } from '../ops/run-list.js';
+import { worktreeDiskUsage } from '../worktree/disk.js';
 import { getStatus } from '../ops/status.js';
 import { cancelDelegation, findDelegation, getWorkerResult, readWorkerEvents } from '../ops/worker.js';
 import { readRunEvents } from '../store/events-log.js';
@@ -26,13 +27,15 @@ export interface DashboardScope {
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export const listDashboardRuns = (scope: DashboardScope): RunList => {
+/** The runs shown; `disk`: also the disk their git worktrees use (a walk of their files: the runs page only). */
+export const listDashboardRuns = (scope: DashboardScope, disk = false): RunList => {
   if (scope.runDir !== undefined) {
     const ctx = openRunContext(scope.runDir, scope.config);
     const id = asString(getKey(ctx.run, 'run_id')) ?? basename(ctx.runDir);
-    return { workspace: ctx.runDir, runs_dir: ctx.runDir, runs: [{ run_id: id, run_dir: ctx.runDir, title: asString(getKey(ctx.run, 'title')) ?? null, status: null, created_at: asString(getKey(ctx.run, 'created_at')) ?? null, age_ms: 0, outcome: 'idle', worker_count: 0, counts: {}, total_tokens: 0, cost_usd: null, record_errors: 0, worktree_disk: null, error: null }] };
+    const disk = worktreeDiskUsage(ctx.runDir);
+    return { workspace: ctx.runDir, runs_dir: ctx.runDir, runs: [{ run_id: id, run_dir: ctx.runDir, title: asString(getKey(ctx.run, 'title')) ?? null, status: null, created_at: asString(getKey(ctx.run, 'created_at')) ?? null, age_ms: 0, outcome: 'idle', worker_count: 0, counts: {}, total_tokens: 0, cost_usd: null, record_errors: 0, worktree_disk: { worktrees: disk.worktrees, bytes: disk.bytes }, error: null }] };
   }
-  return listRuns({ config: scope.config, ...(scope.workspace === undefined ? { cwd: process.cwd() } : { workspace: scope.workspace }) });
+  return listRuns({ config: scope.config, ...(scope.workspace === undefined ? { cwd: process.cwd() } : { workspace: scope.workspace }), ...(disk ? { disk: true } : {}) });
 };
 
 /** The run a URL names: an id of a listed run, nothing else (no path from the URL reaches the disk). */

@@ -87,8 +87,8 @@ const buttons = (runId, w) => { const p = phaseOf(w), ended = ['returned','compl
 
 const renderRuns = async () => {
   const list = await api('/api/runs');
-  $('main').innerHTML = '<h2>Runs in ' + esc(list.runs_dir) + '</h2><table><tr><th>title</th><th>outcome</th><th>workers</th><th>tokens</th><th>cost</th><th>run</th></tr>' +
-    list.runs.map((r) => '<tr><td><a href="#/run/' + encodeURIComponent(r.run_id) + '">' + esc(r.title || r.run_id) + '</a></td><td><span class="state ' + esc(r.outcome) + '">' + esc(r.outcome) + '</span></td><td>' + esc(Object.entries(r.counts || {}).map(([k, v]) => v + ' ' + k).join(' · ')) + '</td><td>' + esc(r.total_tokens || '') + '</td><td>' + (r.cost_usd == null ? '' : '$' + r.cost_usd.toFixed(3)) + '</td><td class="muted">' + esc(r.run_id) + '</td></tr>').join('') + '</table>';
+  $('main').innerHTML = '<h2>Runs in ' + esc(list.runs_dir) + '</h2><table><tr><th>title</th><th>outcome</th><th>workers</th><th>tokens</th><th>cost</th><th>worktrees</th><th>run</th></tr>' +
+    list.runs.map((r) => '<tr><td><a href="#/run/' + encodeURIComponent(r.run_id) + '">' + esc(r.title || r.run_id) + '</a></td><td><span class="state ' + esc(r.outcome) + '">' + esc(r.outcome) + '</span></td><td>' + esc(Object.entries(r.counts || {}).map(([k, v]) => v + ' ' + k).join(' · ')) + '</td><td>' + esc(r.total_tokens || '') + '</td><td>' + (r.cost_usd == null ? '' : '$' + r.cost_usd.toFixed(3)) + '</td><td class="disk">' + (r.worktree_disk && r.worktree_disk.worktrees > 0 ? (r.worktree_disk.bytes / 1e6).toFixed(1) + ' MB (' + r.worktree_disk.worktrees + ')' : '') + '</td><td class="muted">' + esc(r.run_id) + '</td></tr>').join('') + '</table>';
 };
 
 const renderRun = async (runId) => {

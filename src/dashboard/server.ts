@@ -95,7 +95,7 @@ export const startDashboard = async (options: DashboardOptions): Promise<Dashboa
       const body = await readBody(req);
       return sendJson(res, 200, await runAction(runContextFor(scope, runId), id, leaf as DashboardAction, body));
     }
-    if (runId === undefined) return sendJson(res, 200, listDashboardRuns(scope));
+    if (runId === undefined) return sendJson(res, 200, listDashboardRuns(scope, true));
     const ctx = runContextFor(scope, runId);
     if (sub === undefined) return sendJson(res, 200, runView(ctx));
     if (sub === 'events' && id === undefined) return streamRunEvents(ctx, req, res, resumeCursor(req, url));

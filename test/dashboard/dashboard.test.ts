@@ -96,7 +96,9 @@ describe('captain dashboard', { timeout: 120_000 }, () => {
     assert.equal((await raw(server.port, '/api/runs', { headers: { ...host, authorization: 'Bearer wrong' } })).status, 401);
     const ok = await raw(server.port, '/api/runs', { headers: { ...host, authorization: `Bearer ${TOKEN}` } });
     assert.equal(ok.status, 200);
-    assert.deepEqual((JSON.parse(ok.body) as { runs: Array<{ run_id: string }> }).runs.map((r) => r.run_id), [runId]);
+    const listed = JSON.parse(ok.body) as { runs: Array<{ run_id: string; worktree_disk: unknown }> };
+    assert.deepEqual(listed.runs.map((r) => r.run_id), [runId]);
+    assert.deepEqual(listed.runs[0]!.worktree_disk, { worktrees: 0, bytes: 0 }, 'the runs page measures worktree disk use');
     assert.equal((await raw(server.port, '/api/runs', { headers: { host: `evil.example:${server.port}`, authorization: `Bearer ${TOKEN}` } })).status, 403, 'DNS rebinding: a foreign Host');
     const cancelPath = `/api/runs/${runId}/workers/nobody/cancel`;
     const cookie = { ...host, cookie: `captain_dashboard=${TOKEN}` };
