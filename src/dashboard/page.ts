@@ -35,7 +35,7 @@ const age = (ms) => ms == null ? '' : ms < 1000 ? ms + ' ms' : ms < 60000 ? (ms 
 const phaseOf = (w) => { const l = w.worker_lifecycle; if (!l) return w.status || 'unknown'; return l.reclaim_state === 'reclaimed' ? 'reclaimed' : l.state; };
 const COLORS = { queued: '#27415e', launching: '#2d5a8a', running: '#2e8b57', running_active: '#2e8b57', running_quiet: '#b38b1d', stale: '#c0392b', timed_out: '#c0392b', returned: '#3fb950', completed: '#3fb950', failed: '#e5534b', reclaimed: '#a1262d', cancelled: '#8e44ad' };
 let source = null, logSource = null, refreshTimer = null, current = null;
-let transitions = [], seen = new Set(), cursor = 0;
+let transitions = [], seen = new Set(), cursor = 0, logEntries = [];
 const closeStreams = () => { if (source) source.close(); if (logSource) logSource.close(); source = logSource = null; };
 const setConn = (up) => { const el = $('#conn'); el.textContent = up ? 'live' : 'reconnecting…'; el.className = up ? '' : 'down'; };
 
@@ -63,7 +63,9 @@ const openRunStream = (runId) => {
     const c = Number(e.lastEventId); if (seen.has(c)) return; seen.add(c); cursor = Math.max(cursor, c);
     const ev = JSON.parse(e.data);
     if (ev.event === 'worker_transition') transitions.push({ delegation_id: ev.delegation_id, to: ev.to, at: ev.at, cursor: c });
-    const log = $('#log'); if (log) log.insertAdjacentHTML('beforeend', '<div class="entry" data-cursor="' + c + '">' + esc(ev.at + ' ' + ev.event + ' ' + (ev.delegation_id || ev.task_card_id || '') + (ev.to ? ' → ' + ev.to : '')) + '</div>');
+    const entry = '<div class="entry" data-cursor="' + c + '">' + esc(ev.at + ' ' + ev.event + ' ' + (ev.delegation_id || ev.task_card_id || '') + (ev.to ? ' → ' + ev.to : '')) + '</div>';
+    logEntries.push(entry);
+    const log = $('#log'); if (log) log.insertAdjacentHTML('beforeend', entry);
     scheduleRefresh();
   });
   source.addEventListener('changed', scheduleRefresh);
@@ -99,8 +101,7 @@ const renderRun = async (runId) => {
       return '<tr data-delegation="' + esc(w.delegation_id) + '"><td><a href="#/run/' + encodeURIComponent(runId) + '/worker/' + encodeURIComponent(w.delegation_id) + '">' + esc(w.delegation_id) + '</a></td><td>' + esc(w.summary) + '</td><td>' + esc((run.worker_lanes || {})[w.delegation_id] || '') + '</td><td>' + esc(w.work_kind) + '</td><td><span class="state ' + esc(p) + '" data-state="' + esc(p) + '">' + esc(p) + '</span></td><td>' + esc(age(l.elapsed_since_progress_ms)) + '</td><td>' + buttons(runId, w) + '</td></tr>'; }).join('');
     const lanes = (run.lanes || {})[card.task_card_id];
     return '<h3>' + esc(card.task_card_id) + '</h3>' + (lanes ? '<p class="muted">lanes: ' + esc(lanes.join(', ')) + '</p>' : '') + '<table><tr><th>worker</th><th>title</th><th>lane</th><th>kind</th><th>state</th><th>since progress</th><th></th></tr>' + rows + '</table>'; }).join('');
-  $('main').innerHTML = '<h2>' + esc(run.title || run.run_id) + '</h2><p id="msg" class="muted"></p>' + cards + '<h3>Timeline</h3>' + timeline(ids) + '<h3>Log</h3><div id="log">' +
-    (current.logHtml || '') + '</div>';
+  $('main').innerHTML = '<h2>' + esc(run.title || run.run_id) + '</h2><p id="msg" class="muted"></p>' + cards + '<h3>Timeline</h3>' + timeline(ids) + '<h3>Log</h3><div id="log">' + logEntries.join('') + '</div>';
 };
 
 const renderWorker = async (runId, id) => {
@@ -118,10 +119,9 @@ async function render(full = true) {
   const m = location.hash.match(/^#\/run\/([^/]+)(?:\/worker\/([^/]+))?/);
   const route = m ? { runId: decodeURIComponent(m[1]), workerId: m[2] && decodeURIComponent(m[2]) } : {};
   try {
-    if (full) { closeStreams(); transitions = []; seen = new Set(); cursor = 0; current = route; }
+    if (full) { closeStreams(); transitions = []; seen = new Set(); cursor = 0; logEntries = []; current = route; }
     if (!route.runId) return await renderRuns();
     if (route.workerId) { if (full) await renderWorker(route.runId, route.workerId); else { const w = await api('/api/runs/' + encodeURIComponent(route.runId) + '/workers/' + encodeURIComponent(route.workerId)); $('#worker-state').textContent = w.result.state || w.result.status; } if (full) openRunStream(route.runId); return; }
-    if (!full) current.logHtml = ($('#log') || {}).innerHTML;
     await renderRun(route.runId);
     if (full) openRunStream(route.runId);
   } catch (e) { $('main').innerHTML = '<p class="down">' + esc(e.message) + '</p>'; }
