@@ -31,5 +31,7 @@ await build({
   // Less source to parse at start-up (~8 ms); identifiers stay, so stack traces keep their names.
   minifyWhitespace: true,
   minifySyntax: true,
+  // ink loads React's devtools only when DEV=true; they are not a dependency.
+  external: ['react-devtools-core'],
   logLevel: 'warning',
 });

@@ -14,8 +14,7 @@ import { asString } from '../util/json.js';
 import { TOP_TICK_MS, TOP_DETAIL_LOG_BYTES } from '../config/defaults.js';
 import { loadRunView, readLogTail, type RunView } from './load.js';
 import { composeFrame, initialTopState, selectedIndex, shownRows, type DetailContent, type ShownRow, type TopState } from './frame.js';
-import { Screen } from './screen.js';
-import { splitKeys } from './keys.js';
+import { openInkScreen, type InkScreen } from './ink-screen.js';
 
 
 /** The detail pane's content: the worker's log (as `logs` renders it) and its result or failure reason. */
@@ -47,7 +46,7 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
   const style = { color: process.env.NO_COLOR === undefined };
-  const screen = new Screen(output);
+  let screen: InkScreen | undefined;
   const controller = new AbortController();
   let state: TopState = initialTopState();
   let views: RunView[] = [];
@@ -60,11 +59,12 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
   };
   const contextOf = (row: ShownRow): RunContext | undefined => contexts.find((c) => c.runDir === row.run_dir);
   const render = (): void => {
-    const size = { columns: output.columns || 80, rows: output.rows || 24 };
+    // One line short of the terminal: ink redraws everything for output as tall as the screen.
+    const size = { columns: output.columns || 80, rows: Math.max((output.rows || 24) - 1, 1) };
     const row = currentRow();
     const ctx = row === undefined ? undefined : contextOf(row);
     const detail = state.mode === 'detail' && row !== undefined && ctx !== undefined ? readDetail(ctx, row) : null;
-    screen.draw(composeFrame(views, state, size, style, detail));
+    screen?.draw(composeFrame(views, state, size, style, detail), size.rows);
   };
   const refresh = (): void => {
     try {
@@ -114,9 +114,6 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
   const done = new Promise<void>((resolve) => {
     finish = resolve;
   });
-  const onData = (data: Buffer): void => {
-    for (const key of splitKeys(data.toString('utf8'))) onKey(key);
-  };
   const onKey = (key: string): void => {
     if (state.mode === 'filter') {
       if (key === '\r' || key === '\n') state = { ...state, mode: 'list' };
@@ -190,18 +187,12 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
     }
     render();
   };
-  const onResize = (): void => {
-    screen.invalidate();
-    render();
-  };
+  const onResize = (): void => render();
 
   reload();
   const first = currentRow();
   if (first !== undefined) state = { ...state, selected: { run_dir: first.run_dir, delegation_id: first.delegation_id } };
-  screen.open();
-  input.setRawMode?.(true);
-  input.resume();
-  input.on('data', onData);
+  screen = openInkScreen({ stdin: input, stdout: output, onKey });
   output.on('resize', onResize);
   // Leave the terminal as found when stopped by a signal.
   const onSignal = (): void => finish();
@@ -220,11 +211,8 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
     controller.abort();
     clearInterval(tick);
     for (const w of watches) w.close();
-    input.off('data', onData);
     output.off('resize', onResize);
     for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.off(signal, onSignal);
-    input.setRawMode?.(false);
-    input.pause();
     screen.close();
   }
 };

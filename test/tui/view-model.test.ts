@@ -1,12 +1,12 @@
 /** The pure parts of `captain top`: rows from records at a fixed clock, the composed screen, key splitting, the line-diff writer. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { DEFAULT_RUNTIME_CONFIG } from '../../src/config/defaults.js';
 import { buildTopModel, filterRows } from '../../src/tui/view-model.js';
 import { composeFrame, initialTopState } from '../../src/tui/frame.js';
 import { splitKeys } from '../../src/tui/keys.js';
-import { Screen } from '../../src/tui/screen.js';
+import type { Key } from 'ink';
+import { rawKeys } from '../../src/tui/ink-screen.js';
 import type { RunView } from '../../src/tui/load.js';
 import type { JsonObject } from '../../src/util/json.js';
 
@@ -120,7 +120,7 @@ describe('top screen composition', () => {
   });
 });
 
-describe('top keys and screen writer', () => {
+describe('top keys', () => {
   it('splits one read into keys (arrows in CSI and SS3 form)', () => {
     assert.deepEqual(splitKeys('\u001b[B\u001b[B\r'), ['\u001b[B', '\u001b[B', '\r']);
     assert.deepEqual(splitKeys('\u001bOAq'), ['\u001b[A', 'q']);
@@ -128,16 +128,13 @@ describe('top keys and screen writer', () => {
     assert.deepEqual(splitKeys('\u001b'), ['\u001b']);
   });
 
-  it('redraws only the lines that changed', () => {
-    const writes: string[] = [];
-    const out = new Writable({ write: (chunk, _enc, cb) => { writes.push(String(chunk)); cb(); } });
-    const screen = new Screen(out);
-    assert.equal(screen.draw(['a', 'b', 'c']), 3);
-    assert.equal(screen.draw(['a', 'B', 'c']), 1);
-    assert.match(writes.at(-1) ?? '', /\u001b\[2;1HB/);
-    assert.equal(screen.draw(['a', 'B', 'c']), 0);
-    assert.equal(writes.length, 2);
-    screen.invalidate();
-    assert.equal(screen.draw(['a', 'B', 'c']), 3);
+  it('turns ink\'s parsed input back into the app\'s keys (a typed chunk split into its keys)', () => {
+    const none = { upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false } as unknown as Key;
+    assert.deepEqual(rawKeys('', { ...none, upArrow: true }), ['\u001b[A']);
+    assert.deepEqual(rawKeys('', { ...none, return: true }), ['\r']);
+    assert.deepEqual(rawKeys('', { ...none, escape: true }), ['\u001b']);
+    assert.deepEqual(rawKeys('c', { ...none, ctrl: true }), ['\u0003']);
+    assert.deepEqual(rawKeys('again\r', none), ['a', 'g', 'a', 'i', 'n', '\r']);
+    assert.deepEqual(rawKeys('q', none), ['q']);
   });
 });
