@@ -1,6 +1,6 @@
 /**
  * `captain top` on a terminal: reads the runs (load.ts), composes the screen (frame.ts), draws
- * only what changed (screen.ts), and acts on keys through the library operations (reclaim, cancel).
+ * with ink (ink-screen.ts), and acts on keys through the library operations (reclaim, cancel).
  * Redraws when a run changes (watchRun), once a second (ages), and on resize.
  */
 import { delegationPath } from '../store/paths.js';
@@ -192,7 +192,7 @@ export const runInteractiveTop = async (contexts: readonly RunContext[], opts: I
   reload();
   const first = currentRow();
   if (first !== undefined) state = { ...state, selected: { run_dir: first.run_dir, delegation_id: first.delegation_id } };
-  screen = openInkScreen({ stdin: input, stdout: output, onKey });
+  screen = await openInkScreen({ stdin: input, stdout: output, onKey });
   output.on('resize', onResize);
   // Leave the terminal as found when stopped by a signal.
   const onSignal = (): void => finish();

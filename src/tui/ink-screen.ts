@@ -5,7 +5,7 @@
  * turned back into the key strings the app's handler names.
  */
 import { createElement, useEffect, useState } from 'react';
-import { Box, render, Text, useInput, type Key } from 'ink';
+import type { Key } from 'ink';
 import { splitKeys } from './keys.js';
 
 const ALT_SCREEN_ON = '\u001b[?1049h\u001b[2J\u001b[H';
@@ -34,7 +34,26 @@ export interface InkScreen {
   close(): void;
 }
 
-export const openInkScreen = (opts: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; onKey: (key: string) => void }): InkScreen => {
+/**
+ * ink, loaded as an interactive renderer. ink reads `CI` / `CONTINUOUS_INTEGRATION` once, when its
+ * modules are first evaluated, and in "CI mode" draws nothing until it unmounts: a blank screen. The
+ * view is only opened on a TTY (`captain top` prints plain lines otherwise), so a terminal whose
+ * shell happens to export `CI=true` must still get the live view: the two variables are hidden
+ * while ink's modules load (lazily: ink is its own chunk in the bundle) and put back right after.
+ */
+const CI_VARIABLES = ['CI', 'CONTINUOUS_INTEGRATION'] as const;
+const loadInteractiveInk = async (): Promise<typeof import('ink')> => {
+  const saved = CI_VARIABLES.map((name) => [name, process.env[name]] as const);
+  for (const [name] of saved) delete process.env[name];
+  try {
+    return await import('ink');
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+  }
+};
+
+export const openInkScreen = async (opts: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; onKey: (key: string) => void }): Promise<InkScreen> => {
+  const { Box, render, Text, useInput } = await loadInteractiveInk();
   let current: readonly string[] = [];
   let update: ((lines: readonly string[]) => void) | undefined;
   const Frame = () => {

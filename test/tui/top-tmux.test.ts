@@ -59,7 +59,8 @@ describe('captain top in tmux', { skip: tmuxPresent ? false : 'tmux is not insta
 
   it('shows rows live, opens the detail, cancels after a confirmation, filters, redraws on resize, quits with 0', async () => {
     const command = `${process.execPath} ${CLI} top --run-dir ${runDir}; echo $? > ${exitFile}`;
-    const started = tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'NO_COLOR=1', command);
+    // CI=true as in a CI shell: ink would draw nothing until exit; a TTY must still get the live view.
+    const started = tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'NO_COLOR=1', '-e', 'CI=true', command);
     assert.equal(started.status, 0, started.stderr);
 
     let text = await until('three rows', (t) => t.includes('quick echo') && t.includes('waiter') && t.includes('sleeper'));
@@ -129,7 +130,7 @@ describe('captain top in tmux', { skip: tmuxPresent ? false : 'tmux is not insta
 
   it('r reclaims a worker past its thresholds (judged by the flags top was given)', async () => {
     const command = `${process.execPath} ${CLI} top --run-dir ${runDir} --worker-stuck-after-ms 1000 --worker-kill-grace-ms 200`;
-    assert.equal(tmux('new-session', '-d', '-s', 'reclaim', '-x', '80', '-y', '24', '-e', 'NO_COLOR=1', command).status, 0);
+    assert.equal(tmux('new-session', '-d', '-s', 'reclaim', '-x', '80', '-y', '24', '-e', 'NO_COLOR=1', '-e', 'CI=true', command).status, 0);
     const pane = (): string => tmux('capture-pane', '-p', '-t', 'reclaim').stdout;
     const end = Date.now() + 20_000;
     const wait = async (test: (t: string) => boolean, what: string) => {
