@@ -6,6 +6,7 @@
 import type { RuntimeConfig } from '../config/defaults.js';
 import { describeError } from '../errors.js';
 import { reclaimTargetOf } from '../lifecycle/reclaim-plan.js';
+import { buildViewTemplate, fillViewTemplate, hasAgeOnlyEntry } from '../lifecycle/view-template.js';
 import { createVisibleWorker, workerFacts, type FactualWorker, type VisibleWorker } from '../lifecycle/visibility.js';
 import { createReadScratch } from '../store/json-file.js';
 import type { RecordCache } from '../store/record-cache.js';
@@ -14,6 +15,7 @@ import { asString, getKey, type JsonObject } from '../util/json.js';
 import type { RunContext } from './context.js';
 import { observeDelegation, refreshDelegationSync } from './refresh.js';
 import type { RefreshWrite } from './refresh-writer.js';
+import { decodeStatusView, encodeStatusView, type CachedStatusView } from './status-view-cache.js';
 import { usageOf, type UsageContribution } from './usage.js';
 
 export interface RecordError extends JsonObject {
@@ -99,10 +101,25 @@ export const statusItem = <K extends StatusEncoding>(
   };
 };
 
+/** A worker's item from its cached view, filled in at `derivedAt`. */
+const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, shown: ReadonlySet<string> | null, derivedAt: number, encoding: K): StatusItem<Encoded<K>> => {
+  if (shown !== null && !shown.has(view.cardId)) return { cardId: null, worker: null, target: null, usage: view.usage };
+  const text = fillViewTemplate(view.template, derivedAt);
+  const entry = (encoding === 'json' ? text : (JSON.parse(text) as JsonObject)) as Encoded<K>;
+  return { cardId: view.cardId, worker: { entry, facts: view.template.facts }, target: null, usage: view.usage };
+};
+
+/** One delegation file of a slice on its way to an item. */
+type PendingItem =
+  | { record: JsonObject; cardId: string | null; path: string; asRead: JsonObject }
+  | { view: CachedStatusView };
+
 /**
  * Reads, refreshes and derives the delegations in `paths` (in order). With `deferWrites` (refresh
  * `write` only), a changed record is shown as refreshed and handed back in `deferred` instead of
- * being written here (see refresh-writes.ts). With a `recordCache`, unchanged files come from it.
+ * being written here (see refresh-writes.ts). With a `recordCache`, unchanged files come from it;
+ * with JSON encoding, the item of a worker whose child is not running is filed there as a view
+ * (see status-view-cache.ts) and taken from it while its file is unchanged.
  */
 export const processStatusSlice = <K extends StatusEncoding>(
   ctx: RunContext,
@@ -117,9 +134,18 @@ export const processStatusSlice = <K extends StatusEncoding>(
   const readErrors: RecordError[] = [];
   const refreshErrors: RecordError[] = [];
   const deferred: DeferredWrite[] = [];
-  const pending: { record: JsonObject; cardId: string | null }[] = [];
+  const cache = opts.recordCache;
+  const pending: PendingItem[] = [];
   for (const path of paths) {
-    const read = opts.recordCache === undefined ? readRecordFile(path, scratch) : opts.recordCache.read(path, scratch);
+    let read = cache === undefined ? readRecordFile(path, scratch) : cache.read(path, scratch);
+    if (read !== null && 'view' in read) {
+      const view = decodeStatusView(read.view);
+      if (view !== null) {
+        pending.push({ view });
+        continue;
+      }
+      read = readRecordFile(path, scratch);
+    }
     if (read === null) continue;
     if ('error' in read) {
       readErrors.push({ path: read.error.path, reason: read.error.reason });
@@ -127,7 +153,7 @@ export const processStatusSlice = <K extends StatusEncoding>(
     }
     const cardId = asString(getKey(read.record, 'task_card_id'));
     if (shown !== null && (cardId === undefined || !shown.has(cardId))) {
-      pending.push({ record: read.record, cardId: null });
+      pending.push({ record: read.record, cardId: null, path, asRead: read.record });
       continue;
     }
     let record = read.record;
@@ -147,12 +173,24 @@ export const processStatusSlice = <K extends StatusEncoding>(
         refreshErrors.push({ path, reason: describeError(error) });
       }
     }
-    pending.push({ record, cardId: cardId ?? null });
+    pending.push({ record, cardId: cardId ?? null, path, asRead: read.record });
   }
   // Derived after the whole slice is refreshed, at one instant.
   const derivedAt = ctx.now();
-  const items = pending.map(({ record, cardId }) => statusItem(record, cardId, ctx.config, derivedAt, encoding));
+  const items = pending.map((p) => ('view' in p ? cachedStatusItem(p.view, shown, derivedAt, encoding) : statusItem(p.record, p.cardId, ctx.config, derivedAt, encoding)));
+  if (cache !== undefined && encoding === 'json') fileAgeOnlyViews(ctx.config, pending, items as StatusItem<string>[], derivedAt, cache);
+  cache?.endSlice();
   return { items, readErrors, refreshErrors, deferred, derivedAt };
+};
+
+/** Files the items of this slice's shown, not running, unchanged-by-refresh records as views in the cache (it keeps those of its misses). */
+const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[], items: readonly StatusItem<string>[], derivedAt: number, cache: RecordCache): void => {
+  pending.forEach((p, i) => {
+    const item = items[i];
+    if ('view' in p || item === undefined || item.worker === null || item.cardId === null || p.record !== p.asRead || !hasAgeOnlyEntry(p.record)) return;
+    const template = buildViewTemplate(p.record, config, derivedAt, item.worker.entry);
+    if (template !== null) cache.offerView(p.path, encodeStatusView({ cardId: item.cardId, usage: item.usage, template }));
+  });
 };
 
 /**

@@ -1,30 +1,38 @@
 /**
- * The record cache's file (format v1), read and written in bounded memory:
+ * The record cache's file (format v2), read and written in bounded memory:
  *
- *   `captain-record-cache v1\n`
- *   the texts, one after the other (UTF-8)
- *   the index: `limits\t<max bytes>\t<max depth>\t<entries, 12 digits>\n`, then one line per text, in file-name order:
- *     `<file name>\t<key>\t<offset>\t<length>\t<sha256 of the text, base64>\t<flags>\n`
+ *   `captain-record-cache v2\n`
+ *   the entries' contents, one after the other (UTF-8)
+ *   the index: `limits\t<max bytes>\t<max depth>\t<view key, 44 characters>\t<entries, 12 digits>\n`, then one line per entry, in file-name order:
+ *     `<file name>\t<key>\t<offset>\t<length>\t<sha256 of the content, base64>\t<flags>\n`
  *   a 32-byte trailer: `<index offset, 15 digits> <index length, 15 digits>\n`
  *
  * Offsets count from the start of the file. The limits are the record limits the texts were
- * checked under (a file written under other limits is not used); flag 1: the text may hold a
- * float literal (`mayHoldFloatLiteral`). A text whose bytes do not match their hash is not used (a
- * damaged file costs a read, never a wrong record). The index sits at the end, so a new file is
- * written while the records are read; it is in file-name order, the order status reads them, so
- * lookups walk it once (a merge with the listing): no index is held in memory, only two windows.
+ * checked under (a file written under other limits is not used). An entry is a record's text, or
+ * (flag 2) a finished record's derived view (see record-cache.ts), which is only used when the
+ * file's view key is the reader's (the same derivation, under the same config); flag 1: the text
+ * may hold a float literal (`mayHoldFloatLiteral`). Content that does not match its hash is not
+ * used (a damaged file costs a read, never a wrong record). The index sits at the end, so a new
+ * file is written while the records are read; it is in file-name order, the order status reads
+ * them, so lookups walk it once (a merge with the listing): no index is held in memory, only two
+ * windows.
  */
 import { hash } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants as fsConstants } from 'node:fs';
 import { RECORD_CACHE_MAX_BYTES, RECORD_MAX_BYTES, RECORD_MAX_DEPTH } from '../config/defaults.js';
 
-const MAGIC = 'captain-record-cache v1\n';
+const MAGIC = 'captain-record-cache v2\n';
 const TRAILER_BYTES = 32;
 const WINDOW_BYTES = 1024 * 1024;
 const NEWLINE = 10;
 const LIMITS = `limits\t${RECORD_MAX_BYTES}\t${RECORD_MAX_DEPTH}\t`;
-/** The index's first line: the limits and the number of entries. */
-const HEADER_BYTES = LIMITS.length + 13;
+/** The length of a view key (a SHA-256 in base64). */
+export const VIEW_KEY_LENGTH = 44;
+/** The index's first line: the limits, the view key and the number of entries. */
+const HEADER_BYTES = LIMITS.length + VIEW_KEY_LENGTH + 1 + 13;
+/** Entry flags. */
+export const ENTRY_FLOAT_LITERAL = 1;
+export const ENTRY_VIEW = 2;
 
 /** One cached text: its file name, the key of the file it was read from, and where it lies. */
 export interface CacheEntry {
@@ -33,7 +41,7 @@ export interface CacheEntry {
   offset: number;
   length: number;
   sha256: string;
-  /** Bit 1: the text may hold a float literal. */
+  /** ENTRY_FLOAT_LITERAL, ENTRY_VIEW. */
   flags: number;
 }
 
@@ -106,7 +114,7 @@ const indexCursor = (fd: number, start: number, end: number, bodyEnd: number) =>
     const length = Number(lengthText);
     const flags = Number(flagsText);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < MAGIC.length || length < 0 || offset + length > bodyEnd) return null;
-    if ((flags !== 0 && flags !== 1) || name === '' || key === '' || sha256 === '') return null;
+    if ((flags !== 0 && flags !== ENTRY_FLOAT_LITERAL && flags !== ENTRY_VIEW) || name === '' || key === '' || sha256 === '') return null;
     return { name, key, offset, length, sha256, flags };
   };
 };
@@ -124,12 +132,14 @@ export interface CacheFileReader {
   entries(): Iterable<CacheEntry>;
   /** How many entries the index holds. */
   readonly count: number;
+  /** The view key the file was written under. */
+  readonly viewKey: string;
   close(): void;
 }
 
 /**
  * Opens the cache file when it is one this user can trust: a regular file (not a symlink) owned
- * by this user, writable by nobody else, of format v1 under the current record limits. Null otherwise.
+ * by this user, writable by nobody else, of format v2 under the current record limits. Null otherwise.
  */
 export const openCacheFile = (file: string): CacheFileReader | null => {
   let fd: number;
@@ -155,9 +165,10 @@ export const openCacheFile = (file: string): CacheFileReader | null => {
     const indexLength = Number(trailer?.[2]);
     if (trailer === null || indexOffset < MAGIC.length || indexOffset + indexLength + TRAILER_BYTES !== stat.size) return fail();
     if (indexLength < HEADER_BYTES || !readExactly(fd, head, HEADER_BYTES, indexOffset) || head.toString('latin1', 0, LIMITS.length) !== LIMITS) return fail();
-    const countMatch = /^(\d{12})\n$/.exec(head.toString('latin1', LIMITS.length, HEADER_BYTES));
-    if (countMatch === null) return fail();
-    const count = Number(countMatch[1]);
+    const rest = /^([A-Za-z0-9+/=]{44})\t(\d{12})\n$/.exec(head.toString('latin1', LIMITS.length, HEADER_BYTES));
+    if (rest === null) return fail();
+    const viewKey = rest[1] as string;
+    const count = Number(rest[2]);
     const indexStart = indexOffset + HEADER_BYTES;
     const indexEnd = indexOffset + indexLength;
     const body = windowOver(fd, indexOffset);
@@ -166,6 +177,7 @@ export const openCacheFile = (file: string): CacheFileReader | null => {
     let open = true;
     return {
       count,
+      viewKey,
       lookup: (name) => {
         if (!open) return undefined;
         if (current === undefined) current = next();
@@ -203,8 +215,9 @@ export interface CacheFileWriter {
   abort(): void;
 }
 
-/** Starts writing a new cache file next to `file` (a temp file, mode 0600, renamed over `file` on commit). */
-export const createCacheFile = (file: string): CacheFileWriter => {
+/** Starts writing a new cache file next to `file` (a temp file, mode 0600, renamed over `file` on commit), under `viewKey` (VIEW_KEY_LENGTH characters of base64). */
+export const createCacheFile = (file: string, viewKey: string): CacheFileWriter => {
+  if (!/^[A-Za-z0-9+/=]{44}$/.test(viewKey)) throw new Error(`a view key is ${VIEW_KEY_LENGTH} characters of base64, not ${JSON.stringify(viewKey)}`);
   const temp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
   const fd = openSync(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
   const chunk = Buffer.allocUnsafe(WINDOW_BYTES);
@@ -269,7 +282,7 @@ export const createCacheFile = (file: string): CacheFileWriter => {
     commit: () => {
       try {
         const indexOffset = position;
-        let indexLength = put(`${LIMITS}${String(index.length).padStart(12, '0')}\n`).length;
+        let indexLength = put(`${LIMITS}${viewKey}\t${String(index.length).padStart(12, '0')}\n`).length;
         for (const line of index) indexLength += put(line).length;
         put(`${String(indexOffset).padStart(15, '0')} ${String(indexLength).padStart(15, '0')}\n`);
         flush();

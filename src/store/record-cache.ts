@@ -11,9 +11,15 @@
  * RECORD_CACHE_RACY_MARGIN_MS older than the read (a rewrite within one timestamp tick, same size,
  * must not look unchanged).
  *
- * Without a usable cache file, a new one is written while the records are read and committed by
- * `save`; with one, `save` rewrites it only when enough changed. The format is in
- * record-cache-file.ts. Safe to delete at any time.
+ * A caller may also file, instead of a record's text, what it derived from it (`offerView`: an
+ * opaque text, e.g. a finished worker's entry as a template over `now`); a later read then returns
+ * that (`{ view }`) and no record at all. Views are kept under the caller's `viewKey`, which must
+ * name everything they depend on (the derivation's version, the config): a file written under
+ * another key serves only texts.
+ *
+ * Without a usable cache file, a new one is written while the records are read (a slice at a time,
+ * see `endSlice`) and committed by `save`; with one, `save` rewrites it only when enough changed.
+ * The format is in record-cache-file.ts. Safe to delete at any time.
  */
 import { mkdirSync, statSync, type BigIntStats } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
@@ -22,10 +28,10 @@ import { describeError } from '../errors.js';
 import { guardWrite, parseCheckedRecordText, type ReadScratch, type RecordSource } from './json-file.js';
 import { mayHoldFloatLiteral } from '../util/json.js';
 import { runLayout } from './paths.js';
-import { createCacheFile, isIndexableName, openCacheFile, type CacheFileReader, type CacheFileWriter } from './record-cache-file.js';
+import { createCacheFile, ENTRY_FLOAT_LITERAL, ENTRY_VIEW, isIndexableName, openCacheFile, type CacheFileReader, type CacheFileWriter } from './record-cache-file.js';
 import { readRecordFile, type RecordFileRead } from './records.js';
 
-export const recordCacheFile = (runDir: string): string => join(runDir, '.captain-cache', 'records.v1.bin');
+export const recordCacheFile = (runDir: string): string => join(runDir, '.captain-cache', 'records.v2.bin');
 
 export interface RecordCacheOptions {
   /** Wall clock for the racy check (tests). @default Date.now */
@@ -34,12 +40,25 @@ export interface RecordCacheOptions {
   racyMarginMs?: number;
   /** @default RECORD_CACHE_REWRITE_SHARE */
   rewriteShare?: number;
+  /**
+   * The key views are filed under (44 characters of base64, e.g. a SHA-256 of what they depend
+   * on). Without one, no view is served or kept.
+   */
+  viewKey?: string;
 }
+
+/** A record as the cache gives it: read (or parsed from its cached text), or the view filed for it. */
+export type RecordCacheRead = RecordFileRead | { view: string };
+
+/** The key texts-only caches are written under. */
+const NO_VIEWS_KEY = 'A'.repeat(43) + '=';
 
 /** What a {@link RecordCache} did so far. */
 export interface RecordCacheCounts {
   /** Files served from the cache (a stat, no read). */
   hits: number;
+  /** Of the hits, those served as a view. */
+  viewHits: number;
   /** Files read (not in the cache, changed, or in doubt). */
   misses: number;
   /** Of the misses, those the cache can keep (old enough, read whole). */
@@ -57,8 +76,12 @@ export interface RecordCacheSave {
 
 export interface RecordCache {
   readonly file: string;
-  /** `readRecordFile` for a delegation file, from the cache when it proves the file unchanged. */
-  read(path: string, scratch: ReadScratch): RecordFileRead;
+  /** `readRecordFile` for a delegation file, from the cache when it proves the file unchanged (its view, when one is filed and views are on). */
+  read(path: string, scratch: ReadScratch): RecordCacheRead;
+  /** Files `view` for the record just read from `path` (a miss this slice), in place of its text. */
+  offerView(path: string, view: string): void;
+  /** Ends a slice: what its misses left to keep is written out (a new cache file is written a slice at a time). */
+  endSlice(): void;
   /** Writes the cache file (atomically) when enough changed since it was loaded; never throws. Call once, after the answer is out. */
   save(): RecordCacheSave;
   /** Drops what was started (a half-written cache file) without saving; for when the status failed. */
@@ -88,33 +111,43 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
   const wallClock = opts.wallClock ?? Date.now;
   const marginMs = opts.racyMarginMs ?? RECORD_CACHE_RACY_MARGIN_MS;
   const share = opts.rewriteShare ?? RECORD_CACHE_REWRITE_SHARE;
-  const counts: RecordCacheCounts = { hits: 0, misses: 0, storable: 0, loaded: false };
+  const viewKey = opts.viewKey;
+  const counts: RecordCacheCounts = { hits: 0, viewHits: 0, misses: 0, storable: 0, loaded: false };
   let started = false;
   let reader: CacheFileReader | null = null;
   /** Without a usable cache file, a new one is written as the records are read (nothing held). */
   let writer: CacheFileWriter | null = null;
   /** With one: the names served from it and the texts read now, written only if enough changed. */
   const hitNames = new Set<string>();
+  /** The texts (or views) to keep: until `endSlice` when writing a new file, else until `save`. */
   const pending: PendingText[] = [];
+  /** This slice's storable misses, by name (for `offerView`). */
+  const sliceMisses = new Map<string, PendingText>();
+  /** This slice's text hits, by name, when views are on: a view offered for one replaces its text. */
+  const sliceTextHits = new Map<string, string>();
+  let viewsUsable = false;
   let seen = 0;
 
   const start = (): void => {
     started = true;
     reader = openCacheFile(file);
     counts.loaded = reader !== null;
+    viewsUsable = reader !== null && viewKey !== undefined && reader.viewKey === viewKey;
     if (reader !== null) return;
     try {
       guardWrite(file, { runDir });
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      writer = createCacheFile(file);
+      writer = createCacheFile(file, viewKey ?? NO_VIEWS_KEY);
     } catch {
       writer = null; // a read-only run: no cache
     }
   };
 
-  const fromCache = (path: string, name: string, cache: CacheFileReader): RecordFileRead | undefined => {
+  const fromCache = (path: string, name: string, cache: CacheFileReader): RecordCacheRead | undefined => {
     const stored = cache.lookup(name);
     if (stored === undefined) return undefined;
+    const isView = (stored.flags & ENTRY_VIEW) !== 0;
+    if (isView && !viewsUsable) return undefined;
     let stat: BigIntStats | undefined;
     try {
       stat = statSync(path, { bigint: true, throwIfNoEntry: false });
@@ -127,17 +160,23 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     // The bytes match their hash: they are the text a read checked when it was stored.
     const bytes = cache.bytes(stored);
     if (bytes === null) return undefined;
+    if (isView) {
+      hitNames.add(name);
+      counts.viewHits += 1;
+      return { view: bytes.toString('utf8') };
+    }
     try {
-      const record = parseCheckedRecordText(bytes.toString('utf8'), (stored.flags & 1) === 1);
+      const record = parseCheckedRecordText(bytes.toString('utf8'), (stored.flags & ENTRY_FLOAT_LITERAL) !== 0);
       if (record === null) return undefined;
       hitNames.add(name);
+      if (viewKey !== undefined) sliceTextHits.set(name, stored.key);
       return { record };
     } catch {
       return undefined;
     }
   };
 
-  const read = (path: string, scratch: ReadScratch): RecordFileRead => {
+  const read = (path: string, scratch: ReadScratch): RecordCacheRead => {
     const name = path.slice(prefix.length);
     if (!path.startsWith(prefix) || name.includes(sep) || name === '' || !isIndexableName(name)) return readRecordFile(path, scratch);
     if (!started) start();
@@ -157,21 +196,41 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       // Old enough to be sure of, and read whole (the text is as long as the file was).
       if (stat.mtimeNs < limitNs && stat.ctimeNs < limitNs && Buffer.byteLength(text, 'utf8') === Number(stat.size)) {
         counts.storable += 1;
-        const key = keyOf(stat);
-        const flags = mayHoldFloatLiteral(text) ? 1 : 0;
-        if (writer !== null) {
-          try {
-            writer.append(name, key, text, flags);
-          } catch {
-            writer.abort();
-            writer = null;
-          }
-        } else {
-          pending.push({ name, key, text, flags });
-        }
+        const kept: PendingText = { name, key: keyOf(stat), text, flags: mayHoldFloatLiteral(text) ? ENTRY_FLOAT_LITERAL : 0 };
+        pending.push(kept);
+        sliceMisses.set(name, kept);
       }
     }
     return result;
+  };
+
+  const offerView = (path: string, view: string): void => {
+    if (viewKey === undefined || !path.startsWith(prefix)) return;
+    const name = path.slice(prefix.length);
+    const kept = sliceMisses.get(name);
+    if (kept !== undefined) {
+      kept.text = view;
+      kept.flags = ENTRY_VIEW;
+      return;
+    }
+    // A text served from the file (e.g. one a texts-only status kept): its view takes its place, and counts as a change.
+    const key = sliceTextHits.get(name);
+    if (key === undefined || !hitNames.delete(name)) return;
+    sliceTextHits.delete(name);
+    pending.push({ name, key, text: view, flags: ENTRY_VIEW });
+  };
+
+  const endSlice = (): void => {
+    sliceMisses.clear();
+    sliceTextHits.clear();
+    if (writer === null) return;
+    try {
+      for (const kept of pending) writer.append(kept.name, kept.key, kept.text, kept.flags);
+    } catch {
+      writer.abort();
+      writer = null;
+    }
+    pending.length = 0;
   };
 
   const rewrite = (cache: CacheFileReader): RecordCacheSave => {
@@ -182,7 +241,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     let next: CacheFileWriter | undefined;
     try {
       guardWrite(file, { runDir });
-      const writer = createCacheFile(file);
+      const writer = createCacheFile(file, viewKey ?? NO_VIEWS_KEY);
       next = writer;
       // Both in file-name order: merge them.
       const texts = pending.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -214,6 +273,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
   const save = (): RecordCacheSave => {
     try {
       if (reader !== null) return rewrite(reader);
+      endSlice();
       if (writer === null) return { written: false, reason: 'no cache file could be started', entries: 0 };
       const entries = writer.count;
       if (entries === 0) {
@@ -240,5 +300,5 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     writer = null;
   };
 
-  return { file, read, save, discard, counts: () => ({ ...counts }) };
+  return { file, read, offerView, endSlice, save, discard, counts: () => ({ ...counts }) };
 };

@@ -14,6 +14,7 @@ import { documentPieces } from '../../src/cli/json-stream.js';
 import { DEFAULT_RUNTIME_CONFIG } from '../../src/config/defaults.js';
 import { openRunContext } from '../../src/ops/context.js';
 import { getStatusDocument, type StatusRefresh } from '../../src/ops/status.js';
+import { statusViewKey } from '../../src/ops/status-view-cache.js';
 import { openRecordCache, recordCacheFile, type RecordCacheCounts, type RecordCacheOptions, type RecordCacheSave } from '../../src/store/record-cache.js';
 import { runCaptain } from '../helpers/cli.js';
 import { at, runningDelegation, T0 } from '../helpers/records.js';
@@ -59,22 +60,27 @@ const makeRun = (name: string, n = 40): string => {
   return runDir;
 };
 
-const contextFor = (runDir: string) => openRunContext(runDir, { ...DEFAULT_RUNTIME_CONFIG, worker_stuck_after_ms: 40_000 }, { now: () => NOW });
+const CONFIG = { ...DEFAULT_RUNTIME_CONFIG, worker_stuck_after_ms: 40_000 };
+/** As the CLI opens it: finished (and queued) workers filed as views under the config's key. */
+const VIEWS: RecordCacheOptions = { ...LATER, viewKey: statusViewKey(CONFIG) };
 
-const statusText = async (runDir: string, refresh: StatusRefresh, recordCache?: ReturnType<typeof openRecordCache>): Promise<string> => {
-  const document = await getStatusDocument(contextFor(runDir), { refresh, sliceFiles: 7, ...(recordCache === undefined ? {} : { recordCache }) });
+const contextFor = (runDir: string, nowMs = NOW, config = CONFIG) => openRunContext(runDir, config, { now: () => nowMs });
+
+const statusText = async (runDir: string, refresh: StatusRefresh, recordCache?: ReturnType<typeof openRecordCache>, nowMs = NOW, config = CONFIG): Promise<string> => {
+  const document = await getStatusDocument(contextFor(runDir, nowMs, config), { refresh, sliceFiles: 7, ...(recordCache === undefined ? {} : { recordCache }) });
   return [...documentPieces(document)].join('');
 };
 
 /** Status with the cache, then without: the same text. Returns what the cache did. */
-const same = async (runDir: string, refresh: StatusRefresh = 'observe', opts: RecordCacheOptions = LATER): Promise<RecordCacheCounts & { saved: RecordCacheSave }> => {
+const sameAs = async (runDir: string, refresh: StatusRefresh = 'observe', opts: RecordCacheOptions = LATER, nowMs = NOW, config = CONFIG): Promise<RecordCacheCounts & { saved: RecordCacheSave }> => {
   const cache = openRecordCache(runDir, opts);
-  const cached = await statusText(runDir, refresh, cache);
+  const cached = await statusText(runDir, refresh, cache, nowMs, config);
   const saved = cache.save();
-  const full = await statusText(runDir, refresh);
+  const full = await statusText(runDir, refresh, undefined, nowMs, config);
   assert.equal(cached, full);
   return { ...cache.counts(), saved };
 };
+const same = sameAs;
 
 const delegation = (runDir: string, id: string): string => join(runDir, 'delegations', `${id}.json`);
 
@@ -100,9 +106,11 @@ const rewriteInPlace = (path: string, from: string, to: string): void => {
 };
 
 describe('status with the record cache prints what a full read prints', () => {
-  for (const refresh of ['observe', 'none'] as const) {
-    it(`cold, warm, and every kind of change (${refresh === 'none' ? '--snapshot' : 'refresh'})`, async () => {
-      const runDir = makeRun(`changes-${refresh}`);
+  for (const [refresh, views] of [['observe', false], ['none', false], ['observe', true], ['none', true]] as const) {
+    it(`cold, warm, and every kind of change (${refresh === 'none' ? '--snapshot' : 'refresh'}${views ? ', views filed' : ', texts only'})`, async () => {
+      const runDir = makeRun(`changes-${refresh}-${views}`);
+      const options = views ? VIEWS : LATER;
+      const same = (dir: string, r: StatusRefresh) => sameAs(dir, r, options);
       const valid = 40;
       const cold = await same(runDir, refresh);
       assert.equal(cold.loaded, false);
@@ -113,6 +121,8 @@ describe('status with the record cache prints what a full read prints', () => {
 
       const warm = await same(runDir, refresh);
       assert.deepEqual({ loaded: warm.loaded, hits: warm.hits, misses: warm.misses }, { loaded: true, hits: valid, misses: 1 });
+      // Of the 40, 8 are running (a text); the shown card's others are views: 28 of the 32 (every 7th is card-2).
+      assert.equal(warm.viewHits, views ? 28 : 0);
       assert.equal(warm.saved.written, false, 'nothing changed: the cache file is not rewritten');
 
       // In place, same size, same mtime: only the ctime tells.
@@ -166,7 +176,7 @@ describe('status with the record cache prints what a full read prints', () => {
     const variants: [string, Buffer][] = [
       ['truncated', good.subarray(0, Math.floor(good.length / 2))],
       ['cut by one byte', good.subarray(0, good.length - 1)],
-      ['another version', Buffer.concat([Buffer.from('captain-record-cache v2\n'), good.subarray('captain-record-cache v1\n'.length)])],
+      ['another version', Buffer.concat([Buffer.from('captain-record-cache v3\n'), good.subarray('captain-record-cache v2\n'.length)])],
       ['garbage', Buffer.from('x'.repeat(4096))],
       ['empty', Buffer.alloc(0)],
       ['an index under other record limits', Buffer.from(good.toString('latin1').replace('limits\t16777216\t512\t', 'limits\t16777216\t513\t'), 'latin1')],
@@ -196,6 +206,37 @@ describe('status with the record cache prints what a full read prints', () => {
     symlinkSync(join(temp, 'elsewhere.bin'), file);
     writeFileSync(join(temp, 'elsewhere.bin'), good, { mode: 0o600 });
     assert.equal((await same(runDir)).loaded, false, 'a symlink');
+  });
+
+  it('views: filled in at any now, unused under another config, not trusted when damaged', async () => {
+    const runDir = makeRun('views');
+    await same(runDir, 'observe', VIEWS);
+    // Later, much later, and before the records' times (ages clamp at 0): the same text as deriving.
+    for (const nowMs of [NOW, NOW + 3_600_000, NOW + 10 * 365 * 86_400_000, T0 - 86_400_000]) {
+      const result = await same(runDir, 'none', VIEWS, nowMs);
+      assert.equal(result.viewHits, 28, `at ${nowMs}`);
+    }
+    // Another stale threshold: views filed under the old config are not used (the texts are).
+    const other = { ...CONFIG, worker_stuck_after_ms: 10_000, worker_quiet_after_ms: 5_000 };
+    const otherViews = await same(runDir, 'none', { ...LATER, viewKey: statusViewKey(other) }, NOW, other);
+    assert.deepEqual({ viewHits: otherViews.viewHits, hits: otherViews.hits }, { viewHits: 0, hits: 40 - 28 });
+    // Without views asked for, a file of views serves its texts only (and is rewritten with texts).
+    await same(runDir, 'none', VIEWS);
+    const textsOnly = await same(runDir, 'none', LATER);
+    assert.deepEqual({ viewHits: textsOnly.viewHits, written: textsOnly.saved.written }, { viewHits: 0, written: true });
+    // Asked for again, the texts served are replaced by views.
+    const upgrade = await same(runDir, 'none', VIEWS);
+    assert.deepEqual({ viewHits: upgrade.viewHits, hits: upgrade.hits, written: upgrade.saved.written }, { viewHits: 0, hits: 40, written: true });
+    assert.equal((await same(runDir, 'none', VIEWS)).viewHits, 28);
+    // A flipped digit inside a view: it fails its hash and the record is read.
+    const file = recordCacheFile(runDir);
+    const damaged = readFileSync(file);
+    const at = damaged.indexOf('"summary":"worker d001"');
+    assert.ok(at > 0, 'd001 is filed as a view');
+    damaged[at + '"summary":"worker d'.length] = '7'.charCodeAt(0);
+    writeFileSync(file, damaged, { mode: 0o600 });
+    const flipped = await same(runDir, 'none', { ...VIEWS, rewriteShare: 1 });
+    assert.deepEqual({ viewHits: flipped.viewHits, misses: flipped.misses }, { viewHits: 27, misses: 2 });
   });
 
   it('a file changed within the racy margin is never cached, so a same-size, same-mtime rewrite is seen', async () => {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { CaptainError } from '../../errors.js';
 import { readFailureReasons } from '../../ops/failure-reasons.js';
 import { getStatusAsync, getStatusDocument } from '../../ops/status.js';
+import { statusViewKey } from '../../ops/status-view-cache.js';
 import { openRecordCache } from '../../store/record-cache.js';
 import { contextFromOptions, withRunOptions, type CommonOptions } from '../common.js';
 import { printJsonDocument, printText, styleFor, textWidthFor } from '../output.js';
@@ -21,8 +22,8 @@ export const statusCommand = (): Command =>
         snapshot: options.snapshot ?? false,
         allCards: options.allCards ?? false,
       };
-      // Unchanged delegation files come from the run's record cache (CAPTAIN_NO_RECORD_CACHE=1: read them all).
-      const recordCache = process.env['CAPTAIN_NO_RECORD_CACHE'] === '1' ? undefined : openRecordCache(ctx.runDir);
+      // Unchanged delegation files come from the run's record cache (CAPTAIN_NO_RECORD_CACHE=1: read them all), finished workers as their derived view.
+      const recordCache = process.env['CAPTAIN_NO_RECORD_CACHE'] === '1' ? undefined : openRecordCache(ctx.runDir, { viewKey: statusViewKey(ctx.config) });
       const withCache = recordCache === undefined ? request : { ...request, recordCache };
       try {
         // JSON: each worker is serialized in its slice and printed as that text.

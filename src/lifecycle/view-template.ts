@@ -1,0 +1,108 @@
+/**
+ * A worker's `worker_visibility` entry as a template over `now`: its JSON text cut where an age
+ * stands (`elapsed_since_progress_ms`, the heartbeat's `elapsed_ms`, `last_update_age_ms`, ...,
+ * and the ages some recovery reasons spell out), each hole `max(now - anchor, 0)` for an instant
+ * taken from the record. Thresholds are only judged for a running child: for every other child
+ * status (queued, completed, failed, cancelled, unknown) nothing of the entry but those ages
+ * depends on `now`, so the record cache can keep the template and `status` fill it in instead of
+ * parsing and deriving the record again.
+ *
+ * The holes are not named here by hand: the entry is derived at two probe instants far beyond any
+ * time a record can hold, and every number that moves with the instant becomes a hole whose
+ * anchor both probes agree on. A template is only handed out when it gives back, byte for byte,
+ * the entry derived at both probes and at the real `now`, with the same facts and no reclaim
+ * target; anything else gets no template (the record is then derived as usual).
+ */
+import type { RuntimeConfig } from '../config/defaults.js';
+import type { JsonObject } from '../util/json.js';
+import { childStatusOf } from './derive.js';
+import { reclaimTargetOf } from './reclaim-plan.js';
+import { createVisibleWorker, workerFacts, type WorkerFacts } from './visibility.js';
+
+/**
+ * Bump when what the lifecycle derivation writes into an entry changes: record caches holding
+ * templates of another version are not used. test/lifecycle/view-template.test.ts fails, naming
+ * this constant, when the derivation's output changes and it was not bumped.
+ */
+export const VIEW_TEMPLATE_VERSION = 1;
+
+export interface ViewTemplate {
+  /** The entry's JSON text, cut at each hole: one more piece than anchors. */
+  pieces: string[];
+  /** Per hole, the instant (epoch ms) its age counts from. */
+  anchors: number[];
+  /** The entry's facts (state, child status, reclaim needed): the same at every `now`. */
+  facts: WorkerFacts;
+}
+
+/**
+ * Two instants past any time a record can name (RFC 3339 ends at year 9999, ~2.5e14 ms): no age
+ * is clamped at 0 there, and each age is a 16-digit number in both.
+ */
+const PROBES = [4_000_000_000_000_000, 5_000_000_000_012_345] as const;
+
+/** Whether the record's entry depends on `now` only through ages: its child is not running (derive.ts judges thresholds for a running child only). */
+export const hasAgeOnlyEntry = (record: JsonObject): boolean => childStatusOf(record) !== 'running';
+
+/** The entry's text at `nowMs`. */
+export const fillViewTemplate = (template: Pick<ViewTemplate, 'pieces' | 'anchors'>, nowMs: number): string => {
+  const { pieces, anchors } = template;
+  let text = pieces[0] as string;
+  for (let i = 0; i < anchors.length; i += 1) text += String(Math.max(nowMs - (anchors[i] as number), 0)) + (pieces[i + 1] as string);
+  return text;
+};
+
+const isDigit = (code: number): boolean => code >= 48 && code <= 57;
+
+/** The holes where `a` and `b` (the entry at the two probes) differ; null unless each is one whole age both agree on. */
+const holesBetween = (a: string, b: string): { pieces: string[]; anchors: number[] } | null => {
+  if (a.length !== b.length) return null;
+  const pieces: string[] = [];
+  const anchors: number[] = [];
+  let pieceStart = 0;
+  let i = 0;
+  while (i < a.length) {
+    if (a.charCodeAt(i) === b.charCodeAt(i)) {
+      i += 1;
+      continue;
+    }
+    let start = i;
+    while (start > pieceStart && isDigit(a.charCodeAt(start - 1))) start -= 1;
+    let end = i;
+    while (end < a.length && isDigit(a.charCodeAt(end))) end += 1;
+    const before = a.charCodeAt(start - 1);
+    const after = a.charCodeAt(end);
+    // A whole unsigned integer: no sign, fraction or exponent around it.
+    if (end === i || end - start > 16 || before === 45 || before === 46 || after === 46 || after === 101 || after === 69) return null;
+    for (let k = start; k < end; k += 1) if (!isDigit(b.charCodeAt(k))) return null;
+    const anchor = PROBES[0] - Number(a.slice(start, end));
+    if (!Number.isSafeInteger(anchor) || PROBES[1] - Number(b.slice(start, end)) !== anchor) return null;
+    pieces.push(a.slice(pieceStart, start));
+    anchors.push(anchor);
+    pieceStart = end;
+    i = end;
+  }
+  pieces.push(a.slice(pieceStart));
+  return { pieces, anchors };
+};
+
+const sameFacts = (a: WorkerFacts, b: WorkerFacts): boolean => a.state === b.state && a.status === b.status && a.reclaimNeeded === b.reclaimNeeded;
+
+/**
+ * The template of a record's entry, checked against `text` (its entry derived at `nowMs`, as
+ * status printed it); null when the child is running or the template does not give back every
+ * derivation it was checked against.
+ */
+export const buildViewTemplate = (record: JsonObject, config: RuntimeConfig, nowMs: number, text: string): ViewTemplate | null => {
+  if (!hasAgeOnlyEntry(record)) return null;
+  const now = createVisibleWorker(record, config, nowMs);
+  const facts = workerFacts(now);
+  if (reclaimTargetOf(now) !== null) return null;
+  const probed = PROBES.map((at) => createVisibleWorker(record, config, at));
+  const texts = probed.map((view) => JSON.stringify(view));
+  for (const view of probed) if (reclaimTargetOf(view) !== null || !sameFacts(workerFacts(view), facts)) return null;
+  const holes = holesBetween(texts[0] as string, texts[1] as string);
+  if (holes === null) return null;
+  if (fillViewTemplate(holes, PROBES[0]) !== texts[0] || fillViewTemplate(holes, PROBES[1]) !== texts[1] || fillViewTemplate(holes, nowMs) !== text) return null;
+  return { ...holes, facts };
+};

@@ -1,0 +1,142 @@
+/**
+ * A worker's entry as a template over `now` (src/lifecycle/view-template.ts) gives back, byte for
+ * byte, what deriving the record gives at every instant, for every record of the seed-golden runs
+ * and of test/helpers' shapes whose child is not running; a running child gets no template. The
+ * last test guards VIEW_TEMPLATE_VERSION: record caches keep templates across captain versions,
+ * so any change to what the derivation writes must bump it.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_RUNTIME_CONFIG, type RuntimeConfig } from '../../src/config/defaults.js';
+import { reclaimTargetOf } from '../../src/lifecycle/reclaim-plan.js';
+import { buildViewTemplate, fillViewTemplate, hasAgeOnlyEntry, VIEW_TEMPLATE_VERSION } from '../../src/lifecycle/view-template.js';
+import { createVisibleWorker, workerFacts } from '../../src/lifecycle/visibility.js';
+import { usageOf } from '../../src/ops/usage.js';
+import { createReadScratch } from '../../src/store/json-file.js';
+import { readRecordFile } from '../../src/store/records.js';
+import type { JsonObject } from '../../src/util/json.js';
+import { at, runningDelegation, T0 } from '../helpers/records.js';
+
+const GOLDEN = new URL('../fixtures/golden/', import.meta.url).pathname;
+const NOW = (JSON.parse(readFileSync(join(GOLDEN, 'now.json'), 'utf8')) as { now_ms: number }).now_ms;
+
+/** The seed-golden configs (as captain reads them: defaults under the file's keys). */
+const CONFIGS: RuntimeConfig[] = readdirSync(join(GOLDEN, 'configs'))
+  .sort()
+  .map((name) => ({ ...DEFAULT_RUNTIME_CONFIG, ...(JSON.parse(readFileSync(join(GOLDEN, 'configs', name), 'utf8')) as Partial<RuntimeConfig>) }));
+
+/** Every record of the golden runs (read as status reads them: float-literal marks kept), then the helpers' shapes. */
+const corpus = (): { name: string; record: JsonObject }[] => {
+  const scratch = createReadScratch();
+  const records: { name: string; record: JsonObject }[] = [];
+  for (const run of readdirSync(join(GOLDEN, 'runs')).sort()) {
+    const dir = join(GOLDEN, 'runs', run, 'delegations');
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const read = readRecordFile(join(dir, name), scratch);
+      if (read !== null && 'record' in read) records.push({ name: `${run}/${name}`, record: read.record });
+    }
+  }
+  const shapes: [string, Parameters<typeof runningDelegation>[1]][] = [
+    ['completed', { child: { status: 'completed' }, lifecycle: { state: 'returned', returned_at: at(5_000) } }],
+    ['failed, reclaimed after timing out', { child: { status: 'failed' }, lifecycle: { state: 'timed_out', reclaim_state: 'reclaimed', timed_out_at: at(0) } }],
+    ['failed, reclaimed while stale', { child: { status: 'failed' }, lifecycle: { state: 'stale', reclaim_state: 'reclaimed', stale_at: at(0) } }],
+    ['cancelled, no progress yet', { child: { status: 'cancelled' }, lifecycle: { last_progress_at: null, process_last_seen_at: null } }],
+    ['queued, stored as timed out', { child: { status: 'queued' }, lifecycle: { state: 'timed_out', reclaim_state: 'reclaim_needed' } }],
+    ['unknown child status', { child: { status: 'paused' }, lifecycle: { state: 'running_quiet' } }],
+    ['times in the future', { child: { status: 'completed' }, lifecycle: { last_progress_at: at(10 * 365 * 86_400_000), started_at: at(10 * 365 * 86_400_000) } }],
+    ['only queued_at', { child: { status: 'failed' }, lifecycle: { started_at: null, process_started_at: null, last_progress_at: null, process_last_seen_at: null } }],
+    ['no lifecycle', { top: { worker_lifecycle: null }, child: { status: 'completed' } }],
+    ['usage and cost', { child: { status: 'completed' }, top: { worker_result: { total_token_usage: { input_tokens: 12, cached_input_tokens: 3, output_tokens: 7, total_tokens: 22 }, cost_usd: 0.0123 } } }],
+    ['running', {}],
+    ['running, stale', { lifecycle: { last_progress_at: at(-3_600_000) } }],
+  ];
+  for (const [name, overrides] of shapes) records.push({ name: `helpers/${name}`, record: runningDelegation(name.replace(/\W+/g, '-'), overrides) });
+  return records;
+};
+
+const entryAt = (record: JsonObject, config: RuntimeConfig, nowMs: number): string => JSON.stringify(createVisibleWorker(record, config, nowMs));
+
+/** Instants around the records' times: long before (ages clamp at 0), around, and far after. */
+const instants = (): number[] => {
+  const list = [NOW, T0, T0 - 1, T0 + 1, 0, NOW - 86_400_000 * 400, NOW + 86_400_000 * 3650];
+  let seed = 7;
+  for (let i = 0; i < 40; i += 1) {
+    seed = (seed * 48_271) % 2_147_483_647;
+    list.push(T0 - 7 * 86_400_000 + (seed % (14 * 86_400_000)));
+  }
+  return list;
+};
+
+describe('view templates', () => {
+  const records = corpus();
+
+  it('give back the derived entry at every instant, for every record whose child is not running', () => {
+    let templated = 0;
+    for (const config of CONFIGS) {
+      for (const { name, record } of records) {
+        const text = entryAt(record, config, NOW);
+        const template = buildViewTemplate(record, config, NOW, text);
+        if (!hasAgeOnlyEntry(record)) {
+          assert.equal(template, null, `${name}: a running child gets no template`);
+          continue;
+        }
+        if (reclaimTargetOf(createVisibleWorker(record, config, NOW)) !== null) {
+          // Stored as reclaim_needed: a target of the reclaim plan, derived as usual.
+          assert.equal(template, null, `${name}: a reclaim target gets no template`);
+          continue;
+        }
+        assert.ok(template !== null, `${name}: no template`);
+        templated += 1;
+        for (const nowMs of instants()) {
+          assert.equal(fillViewTemplate(template, nowMs), entryAt(record, config, nowMs), `${name} at ${nowMs}`);
+          assert.deepEqual(template.facts, workerFacts(createVisibleWorker(record, config, nowMs)), `${name} facts at ${nowMs}`);
+        }
+      }
+    }
+    assert.ok(templated >= 3 * 20, `templated ${templated}`);
+  });
+
+  it('holes stand where ages stand, inside strings too', () => {
+    const record = runningDelegation('r', { child: { status: 'failed' }, lifecycle: { state: 'timed_out', reclaim_state: 'reclaimed' } });
+    const template = buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, NOW, entryAt(record, DEFAULT_RUNTIME_CONFIG, NOW));
+    assert.ok(template !== null);
+    // elapsed_since_progress_ms twice (view, heartbeat), elapsed_ms, last_update_age_ms, elapsed_since_tick_ms, and the recovery reason's age.
+    assert.equal(template.anchors.length, 6);
+    assert.ok(template.pieces.some((piece) => piece.endsWith('"recovery_reason":"worker progress age ')));
+  });
+
+  it('is refused when the text it is checked against is not the derivation at that instant', () => {
+    const record = runningDelegation('r', { child: { status: 'completed' } });
+    const text = entryAt(record, DEFAULT_RUNTIME_CONFIG, NOW);
+    assert.equal(buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, NOW + 1, text), null);
+    assert.equal(buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, NOW, text.replace('worker r', 'worker s')), null);
+  });
+
+  it(`VIEW_TEMPLATE_VERSION (${VIEW_TEMPLATE_VERSION}) matches what the derivation writes`, () => {
+    // The entries and usage of the whole corpus under every config at three instants. When this
+    // fingerprint changes, caches filed by earlier builds hold templates of the old output:
+    // bump VIEW_TEMPLATE_VERSION in src/lifecycle/view-template.ts and record the new pair here.
+    const digest = createHash('sha256');
+    for (const config of CONFIGS) {
+      for (const { record } of records) {
+        for (const nowMs of [NOW, T0, NOW + 86_400_000]) digest.update(entryAt(record, config, nowMs)).update('\n');
+        digest.update(JSON.stringify(usageOf(record))).update('\n');
+      }
+    }
+    const known: Record<number, string> = { 1: 'kyoP7THTf8RfUUHwLXE7hFPUvl2cg9W57i8EID9fULU=' };
+    assert.equal(
+      `${VIEW_TEMPLATE_VERSION}:${digest.digest('base64')}`,
+      `${VIEW_TEMPLATE_VERSION}:${known[VIEW_TEMPLATE_VERSION] ?? '(none recorded)'}`,
+      'the derivation writes something else now: bump VIEW_TEMPLATE_VERSION (src/lifecycle/view-template.ts) and record the new fingerprint in this test',
+    );
+  });
+});
