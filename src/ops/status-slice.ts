@@ -188,8 +188,10 @@ const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[]
   pending.forEach((p, i) => {
     const item = items[i];
     if ('view' in p || item === undefined || item.worker === null || item.cardId === null || p.record !== p.asRead || !hasAgeOnlyEntry(p.record)) return;
+    if (!cache.wantsView(p.path)) return;
     const template = buildViewTemplate(p.record, config, derivedAt, item.worker.entry);
-    if (template !== null) cache.offerView(p.path, encodeStatusView({ cardId: item.cardId, usage: item.usage, template }));
+    if (template === null) cache.declineView(p.path);
+    else cache.offerView(p.path, encodeStatusView({ cardId: item.cardId, usage: item.usage, template }));
   });
 };
 

@@ -9,9 +9,9 @@
  *
  * Offsets count from the start of the file. The limits are the record limits the texts were
  * checked under (a file written under other limits is not used). An entry is a record's text, or
- * (flag 2) a finished record's derived view (see record-cache.ts), which is only used when the
+ * (flag 2) what a caller derived from it (a view, see record-cache.ts), which is only used when the
  * file's view key is the reader's (the same derivation, under the same config); flag 1: the text
- * may hold a float literal (`mayHoldFloatLiteral`). Content that does not match its hash is not
+ * may hold a float literal (`mayHoldFloatLiteral`); flag 4: the record has no view (not asked again). Content that does not match its hash is not
  * used (a damaged file costs a read, never a wrong record). The index sits at the end, so a new
  * file is written while the records are read; it is in file-name order, the order status reads
  * them, so lookups walk it once (a merge with the listing): no index is held in memory, only two
@@ -33,6 +33,8 @@ const HEADER_BYTES = LIMITS.length + VIEW_KEY_LENGTH + 1 + 13;
 /** Entry flags. */
 export const ENTRY_FLOAT_LITERAL = 1;
 export const ENTRY_VIEW = 2;
+/** A text whose record has no view (a caller declined to make one): not asked again while unchanged. */
+export const ENTRY_NO_VIEW = 4;
 
 /** One cached text: its file name, the key of the file it was read from, and where it lies. */
 export interface CacheEntry {
@@ -114,7 +116,8 @@ const indexCursor = (fd: number, start: number, end: number, bodyEnd: number) =>
     const length = Number(lengthText);
     const flags = Number(flagsText);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < MAGIC.length || length < 0 || offset + length > bodyEnd) return null;
-    if ((flags !== 0 && flags !== ENTRY_FLOAT_LITERAL && flags !== ENTRY_VIEW) || name === '' || key === '' || sha256 === '') return null;
+    const textFlags = flags & ~ENTRY_NO_VIEW;
+    if ((flags !== ENTRY_VIEW && textFlags !== 0 && textFlags !== ENTRY_FLOAT_LITERAL) || name === '' || key === '' || sha256 === '') return null;
     return { name, key, offset, length, sha256, flags };
   };
 };

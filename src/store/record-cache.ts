@@ -28,7 +28,7 @@ import { describeError } from '../errors.js';
 import { guardWrite, parseCheckedRecordText, type ReadScratch, type RecordSource } from './json-file.js';
 import { mayHoldFloatLiteral } from '../util/json.js';
 import { runLayout } from './paths.js';
-import { createCacheFile, ENTRY_FLOAT_LITERAL, ENTRY_VIEW, isIndexableName, openCacheFile, type CacheFileReader, type CacheFileWriter } from './record-cache-file.js';
+import { createCacheFile, ENTRY_FLOAT_LITERAL, ENTRY_NO_VIEW, ENTRY_VIEW, isIndexableName, openCacheFile, type CacheFileReader, type CacheFileWriter } from './record-cache-file.js';
 import { readRecordFile, type RecordFileRead } from './records.js';
 
 export const recordCacheFile = (runDir: string): string => join(runDir, '.captain-cache', 'records.v2.bin');
@@ -78,6 +78,10 @@ export interface RecordCache {
   readonly file: string;
   /** `readRecordFile` for a delegation file, from the cache when it proves the file unchanged (its view, when one is filed and views are on). */
   read(path: string, scratch: ReadScratch): RecordCacheRead;
+  /** Whether a view offered for `path` (read this slice) would be kept: ask before making one. */
+  wantsView(path: string): boolean;
+  /** Notes that the record read from `path` this slice has no view: its text is kept marked so, and not offered again while unchanged. */
+  declineView(path: string): void;
   /** Files `view` for the record just read from `path` (a miss this slice), in place of its text. */
   offerView(path: string, view: string): void;
   /** Ends a slice: what its misses left to keep is written out (a new cache file is written a slice at a time). */
@@ -123,8 +127,8 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
   const pending: PendingText[] = [];
   /** This slice's storable misses, by name (for `offerView`). */
   const sliceMisses = new Map<string, PendingText>();
-  /** This slice's text hits, by name, when views are on: a view offered for one replaces its text. */
-  const sliceTextHits = new Map<string, string>();
+  /** This slice's text hits not marked ENTRY_NO_VIEW, by name, when views are on: a view offered (or declined) for one replaces the entry. */
+  const sliceTextHits = new Map<string, PendingText>();
   let viewsUsable = false;
   let seen = 0;
 
@@ -166,10 +170,12 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       return { view: bytes.toString('utf8') };
     }
     try {
-      const record = parseCheckedRecordText(bytes.toString('utf8'), (stored.flags & ENTRY_FLOAT_LITERAL) !== 0);
+      const text = bytes.toString('utf8');
+      const record = parseCheckedRecordText(text, (stored.flags & ENTRY_FLOAT_LITERAL) !== 0);
       if (record === null) return undefined;
       hitNames.add(name);
-      if (viewKey !== undefined) sliceTextHits.set(name, stored.key);
+      // A "no view" mark holds only under the key it was made under.
+      if (viewKey !== undefined && ((stored.flags & ENTRY_NO_VIEW) === 0 || !viewsUsable)) sliceTextHits.set(name, { name, key: stored.key, text, flags: stored.flags });
       return { record };
     } catch {
       return undefined;
@@ -204,6 +210,12 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     return result;
   };
 
+  const wantsView = (path: string): boolean => {
+    if (viewKey === undefined || !path.startsWith(prefix)) return false;
+    const name = path.slice(prefix.length);
+    return sliceMisses.has(name) || sliceTextHits.has(name);
+  };
+
   const offerView = (path: string, view: string): void => {
     if (viewKey === undefined || !path.startsWith(prefix)) return;
     const name = path.slice(prefix.length);
@@ -214,10 +226,24 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       return;
     }
     // A text served from the file (e.g. one a texts-only status kept): its view takes its place, and counts as a change.
-    const key = sliceTextHits.get(name);
-    if (key === undefined || !hitNames.delete(name)) return;
+    const hit = sliceTextHits.get(name);
+    if (hit === undefined || !hitNames.delete(name)) return;
     sliceTextHits.delete(name);
-    pending.push({ name, key, text: view, flags: ENTRY_VIEW });
+    pending.push({ ...hit, text: view, flags: ENTRY_VIEW });
+  };
+
+  const declineView = (path: string): void => {
+    if (viewKey === undefined || !path.startsWith(prefix)) return;
+    const name = path.slice(prefix.length);
+    const kept = sliceMisses.get(name);
+    if (kept !== undefined) {
+      kept.flags |= ENTRY_NO_VIEW;
+      return;
+    }
+    const hit = sliceTextHits.get(name);
+    if (hit === undefined || !hitNames.delete(name)) return;
+    sliceTextHits.delete(name);
+    pending.push({ ...hit, flags: hit.flags | ENTRY_NO_VIEW });
   };
 
   const endSlice = (): void => {
@@ -300,5 +326,5 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     writer = null;
   };
 
-  return { file, read, offerView, endSlice, save, discard, counts: () => ({ ...counts }) };
+  return { file, read, wantsView, offerView, declineView, endSlice, save, discard, counts: () => ({ ...counts }) };
 };
