@@ -26,9 +26,12 @@ import { createVisibleWorker, workerFacts, type WorkerFacts } from './visibility
  */
 export const VIEW_TEMPLATE_VERSION = 1;
 
+/** Where a hole stands in a template's text (JSON.stringify never writes a raw U+0001: it escapes it). */
+export const VIEW_TEMPLATE_HOLE = '\u0001';
+
 export interface ViewTemplate {
-  /** The entry's JSON text, cut at each hole: one more piece than anchors. */
-  pieces: string[];
+  /** The entry's JSON text with VIEW_TEMPLATE_HOLE at each hole. */
+  text: string;
   /** Per hole, the instant (epoch ms) its age counts from. */
   anchors: number[];
   /** The entry's facts (state, child status, reclaim needed): the same at every `now`. */
@@ -45,18 +48,26 @@ const PROBES = [4_000_000_000_000_000, 5_000_000_000_012_345] as const;
 export const hasAgeOnlyEntry = (record: JsonObject): boolean => childStatusOf(record) !== 'running';
 
 /** The entry's text at `nowMs`. */
-export const fillViewTemplate = (template: Pick<ViewTemplate, 'pieces' | 'anchors'>, nowMs: number): string => {
-  const { pieces, anchors } = template;
-  let text = pieces[0] as string;
-  for (let i = 0; i < anchors.length; i += 1) text += String(Math.max(nowMs - (anchors[i] as number), 0)) + (pieces[i + 1] as string);
-  return text;
+export const fillViewTemplate = (template: Pick<ViewTemplate, 'text' | 'anchors'>, nowMs: number): string => {
+  const { text, anchors } = template;
+  // Joined, not concatenated: one flat string that holds nothing of the template's text.
+  const parts: string[] = [];
+  let from = 0;
+  for (const anchor of anchors) {
+    const hole = text.indexOf(VIEW_TEMPLATE_HOLE, from);
+    if (hole === -1) break;
+    parts.push(text.slice(from, hole), String(Math.max(nowMs - anchor, 0)));
+    from = hole + 1;
+  }
+  parts.push(text.slice(from));
+  return parts.join('');
 };
 
 const isDigit = (code: number): boolean => code >= 48 && code <= 57;
 
 /** The holes where `a` and `b` (the entry at the two probes) differ; null unless each is one whole age both agree on. */
-const holesBetween = (a: string, b: string): { pieces: string[]; anchors: number[] } | null => {
-  if (a.length !== b.length) return null;
+const holesBetween = (a: string, b: string): { text: string; anchors: number[] } | null => {
+  if (a.length !== b.length || a.includes(VIEW_TEMPLATE_HOLE)) return null;
   const pieces: string[] = [];
   const anchors: number[] = [];
   let pieceStart = 0;
@@ -83,7 +94,7 @@ const holesBetween = (a: string, b: string): { pieces: string[]; anchors: number
     i = end;
   }
   pieces.push(a.slice(pieceStart));
-  return { pieces, anchors };
+  return { text: pieces.join(VIEW_TEMPLATE_HOLE), anchors };
 };
 
 const sameFacts = (a: WorkerFacts, b: WorkerFacts): boolean => a.state === b.state && a.status === b.status && a.reclaimNeeded === b.reclaimNeeded;

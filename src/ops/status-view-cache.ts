@@ -5,14 +5,14 @@
  * unchanged, then costs a `stat` and the template's filling: no read, no parse, no derivation. The view key names everything such an
  * item depends on besides the record: the template version, the price table and the config.
  *
- * The filed text: `<meta JSON>\n<anchors, comma-separated>\n<pieces joined by U+0001>` (JSON text
- * never holds a raw U+0001: JSON.stringify escapes it).
+ * The filed text: `<meta JSON>\n<anchors, comma-separated>\n<the template's text>` (its holes are
+ * U+0001, which JSON text never holds raw).
  */
 import { hash } from 'node:crypto';
 import type { RuntimeConfig } from '../config/defaults.js';
 import { MODEL_PRICES, PRICES_AS_OF } from '../kinds/prices.js';
 import { parseChildStatus, parseWorkerState } from '../lifecycle/states.js';
-import { VIEW_TEMPLATE_VERSION, type ViewTemplate } from '../lifecycle/view-template.js';
+import { VIEW_TEMPLATE_HOLE, VIEW_TEMPLATE_VERSION, type ViewTemplate } from '../lifecycle/view-template.js';
 import type { UsageContribution } from './usage.js';
 
 export interface CachedStatusView {
@@ -20,8 +20,6 @@ export interface CachedStatusView {
   usage: UsageContribution | null;
   template: ViewTemplate;
 }
-
-const PIECE_SEPARATOR = '\u0001';
 
 /** The view key of status items derived under `config` (see record-cache.ts). */
 export const statusViewKey = (config: RuntimeConfig): string =>
@@ -36,9 +34,9 @@ export const statusViewKey = (config: RuntimeConfig): string =>
   );
 
 export const encodeStatusView = (view: CachedStatusView): string => {
-  const { facts, pieces, anchors } = view.template;
+  const { facts, text, anchors } = view.template;
   const meta = JSON.stringify({ card: view.cardId, usage: view.usage, facts: [facts.state ?? null, facts.status ?? null, facts.reclaimNeeded] });
-  return `${meta}\n${anchors.join(',')}\n${pieces.join(PIECE_SEPARATOR)}`;
+  return `${meta}\n${anchors.join(',')}\n${text}`;
 };
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
@@ -72,13 +70,15 @@ export const decodeStatusView = (text: string): CachedStatusView | null => {
   const anchorsText = text.slice(metaEnd + 1, anchorsEnd);
   const anchors = anchorsText === '' ? [] : anchorsText.split(',').map(Number);
   if (!anchors.every(Number.isSafeInteger)) return null;
-  const pieces = text.slice(anchorsEnd + 1).split(PIECE_SEPARATOR);
-  if (pieces.length !== anchors.length + 1) return null;
+  const template = text.slice(anchorsEnd + 1);
+  let holes = 0;
+  for (let at = template.indexOf(VIEW_TEMPLATE_HOLE); at !== -1; at = template.indexOf(VIEW_TEMPLATE_HOLE, at + 1)) holes += 1;
+  if (holes !== anchors.length) return null;
   return {
     cardId: card,
     usage: decodedUsage,
     template: {
-      pieces,
+      text: template,
       anchors,
       facts: { state: state === null ? undefined : parseWorkerState(state), status: status === null ? undefined : parseChildStatus(status), reclaimNeeded },
     },

@@ -40,6 +40,8 @@ export interface RecordCacheOptions {
   racyMarginMs?: number;
   /** @default RECORD_CACHE_REWRITE_SHARE */
   rewriteShare?: number;
+  /** Only read the cache file: never start, rewrite or keep anything (e.g. `--snapshot`, which writes nothing). */
+  readOnly?: boolean;
   /**
    * The key views are filed under (44 characters of base64, e.g. a SHA-256 of what they depend
    * on). Without one, no view is served or kept.
@@ -137,7 +139,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     reader = openCacheFile(file);
     counts.loaded = reader !== null;
     viewsUsable = reader !== null && viewKey !== undefined && reader.viewKey === viewKey;
-    if (reader !== null) return;
+    if (reader !== null || opts.readOnly === true) return;
     try {
       guardWrite(file, { runDir });
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -175,7 +177,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       if (record === null) return undefined;
       hitNames.add(name);
       // A "no view" mark holds only under the key it was made under.
-      if (viewKey !== undefined && ((stored.flags & ENTRY_NO_VIEW) === 0 || !viewsUsable)) sliceTextHits.set(name, { name, key: stored.key, text, flags: stored.flags });
+      if (viewKey !== undefined && opts.readOnly !== true && ((stored.flags & ENTRY_NO_VIEW) === 0 || !viewsUsable)) sliceTextHits.set(name, { name, key: stored.key, text, flags: stored.flags });
       return { record };
     } catch {
       return undefined;
@@ -193,6 +195,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       return hit;
     }
     counts.misses += 1;
+    if (opts.readOnly === true) return readRecordFile(path, scratch);
     const readAtMs = wallClock();
     const source: RecordSource = {};
     const result = readRecordFile(path, scratch, source);
@@ -211,7 +214,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
   };
 
   const wantsView = (path: string): boolean => {
-    if (viewKey === undefined || !path.startsWith(prefix)) return false;
+    if (viewKey === undefined || opts.readOnly === true || !path.startsWith(prefix)) return false;
     const name = path.slice(prefix.length);
     return sliceMisses.has(name) || sliceTextHits.has(name);
   };
@@ -298,6 +301,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
 
   const save = (): RecordCacheSave => {
     try {
+      if (opts.readOnly === true) return { written: false, reason: 'opened read-only', entries: 0 };
       if (reader !== null) return rewrite(reader);
       endSlice();
       if (writer === null) return { written: false, reason: 'no cache file could be started', entries: 0 };

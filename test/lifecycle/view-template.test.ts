@@ -111,7 +111,7 @@ describe('view templates', () => {
     assert.ok(template !== null);
     // elapsed_since_progress_ms twice (view, heartbeat), elapsed_ms, last_update_age_ms, elapsed_since_tick_ms, and the recovery reason's age.
     assert.equal(template.anchors.length, 6);
-    assert.ok(template.pieces.some((piece) => piece.endsWith('"recovery_reason":"worker progress age ')));
+    assert.ok(template.text.includes('"recovery_reason":"worker progress age \u0001 ms reached reclaim threshold'));
   });
 
   it('is refused when the text it is checked against is not the derivation at that instant', () => {

@@ -216,6 +216,13 @@ describe('status with the record cache prints what a full read prints', () => {
       const result = await same(runDir, 'none', VIEWS, nowMs);
       assert.equal(result.viewHits, 28, `at ${nowMs}`);
     }
+    // Read-only (--snapshot): views served, nothing written.
+    const readOnly = await same(runDir, 'none', { ...VIEWS, readOnly: true });
+    assert.deepEqual({ viewHits: readOnly.viewHits, written: readOnly.saved.written }, { viewHits: 28, written: false });
+    const fresh = makeRun('views-read-only', 10);
+    const none = await same(fresh, 'none', { ...VIEWS, readOnly: true });
+    assert.deepEqual({ loaded: none.loaded, written: none.saved.written }, { loaded: false, written: false });
+    assert.equal(existsSync(join(fresh, '.captain-cache')), false, 'read-only: no cache folder made');
     // Another stale threshold: views filed under the old config are not used (the texts are).
     const other = { ...CONFIG, worker_stuck_after_ms: 10_000, worker_quiet_after_ms: 5_000 };
     const otherViews = await same(runDir, 'none', { ...LATER, viewKey: statusViewKey(other) }, NOW, other);
@@ -288,6 +295,9 @@ describe('status with the record cache prints what a full read prints', () => {
     const on = runCaptain(['status', '--run-dir', runDir, '--json', '--snapshot']);
     assert.equal(on.code, 0, on.stderr);
     assert.deepEqual(JSON.parse(on.stdout).errors, JSON.parse(off.stdout).errors);
+    assert.equal(existsSync(join(runDir, '.captain-cache')), false, '--snapshot writes nothing, not even the folder');
+    const writing = runCaptain(['status', '--run-dir', runDir, '--json']);
+    assert.equal(writing.code, 0, writing.stderr);
     assert.equal(existsSync(recordCacheFile(runDir)), false, 'nothing old enough to cache yet');
     assert.deepEqual(readdirSync(join(runDir, '.captain-cache')), [], 'no temp file left behind');
   });

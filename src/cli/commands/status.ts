@@ -23,7 +23,8 @@ export const statusCommand = (): Command =>
         allCards: options.allCards ?? false,
       };
       // Unchanged delegation files come from the run's record cache (CAPTAIN_NO_RECORD_CACHE=1: read them all), finished workers as their derived view.
-      const recordCache = process.env['CAPTAIN_NO_RECORD_CACHE'] === '1' ? undefined : openRecordCache(ctx.runDir, { viewKey: statusViewKey(ctx.config) });
+      // --snapshot writes nothing: it only reads the cache.
+      const recordCache = process.env['CAPTAIN_NO_RECORD_CACHE'] === '1' ? undefined : openRecordCache(ctx.runDir, { viewKey: statusViewKey(ctx.config), readOnly: request.snapshot });
       const withCache = recordCache === undefined ? request : { ...request, recordCache };
       try {
         // JSON: each worker is serialized in its slice and printed as that text.
@@ -37,7 +38,7 @@ export const statusCommand = (): Command =>
         recordCache?.discard();
         throw error;
       }
-      // After the answer is out: rewritten only when enough changed; --snapshot only reads it (it writes nothing).
+      // After the answer is out: rewritten only when enough changed (never for --snapshot).
       if (request.snapshot) recordCache?.discard();
       else recordCache?.save();
     });
