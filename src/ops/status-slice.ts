@@ -40,7 +40,8 @@ export type StatusRefresh = 'write' | 'observe' | 'none';
 
 /** How a slice hands back workers and reclaim targets: as objects, or as their JSON text. */
 export type StatusEncoding = 'objects' | 'json';
-export type Encoded<K extends StatusEncoding> = K extends 'json' ? string : JsonObject;
+/** JSON: the entry's UTF-8 bytes (off V8's heap while the status is assembled). */
+export type Encoded<K extends StatusEncoding> = K extends 'json' ? Buffer : JsonObject;
 
 /** One delegation file of the slice. */
 export interface StatusItem<E> {
@@ -77,7 +78,7 @@ export interface DeferredWrite {
 
 const ENCODERS: Record<StatusEncoding, (value: JsonObject) => Encoded<StatusEncoding>> = {
   objects: (value) => value,
-  json: (value) => JSON.stringify(value),
+  json: (value) => Buffer.from(JSON.stringify(value), 'utf8'),
 };
 
 /** Derives one delegation's item (its worker and reclaim target when its task card is shown). */
@@ -105,7 +106,7 @@ export const statusItem = <K extends StatusEncoding>(
 const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, shown: ReadonlySet<string> | null, derivedAt: number, encoding: K): StatusItem<Encoded<K>> => {
   if (shown !== null && !shown.has(view.cardId)) return { cardId: null, worker: null, target: null, usage: view.usage };
   const text = fillViewTemplate(view.template, derivedAt);
-  const entry = (encoding === 'json' ? text : (JSON.parse(text) as JsonObject)) as Encoded<K>;
+  const entry = (encoding === 'json' ? Buffer.from(text, 'utf8') : (JSON.parse(text) as JsonObject)) as Encoded<K>;
   return { cardId: view.cardId, worker: { entry, facts: view.template.facts }, target: null, usage: view.usage };
 };
 
@@ -178,18 +179,18 @@ export const processStatusSlice = <K extends StatusEncoding>(
   // Derived after the whole slice is refreshed, at one instant.
   const derivedAt = ctx.now();
   const items = pending.map((p) => ('view' in p ? cachedStatusItem(p.view, shown, derivedAt, encoding) : statusItem(p.record, p.cardId, ctx.config, derivedAt, encoding)));
-  if (cache !== undefined && encoding === 'json') fileAgeOnlyViews(ctx.config, pending, items as StatusItem<string>[], derivedAt, cache);
+  if (cache !== undefined && encoding === 'json') fileAgeOnlyViews(ctx.config, pending, items as StatusItem<Buffer>[], derivedAt, cache);
   cache?.endSlice();
   return { items, readErrors, refreshErrors, deferred, derivedAt };
 };
 
 /** Files the items of this slice's shown, not running, unchanged-by-refresh records as views in the cache (it keeps those of its misses). */
-const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[], items: readonly StatusItem<string>[], derivedAt: number, cache: RecordCache): void => {
+const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[], items: readonly StatusItem<Buffer>[], derivedAt: number, cache: RecordCache): void => {
   pending.forEach((p, i) => {
     const item = items[i];
     if ('view' in p || item === undefined || item.worker === null || item.cardId === null || p.record !== p.asRead || !hasAgeOnlyEntry(p.record)) return;
     if (!cache.wantsView(p.path)) return;
-    const template = buildViewTemplate(p.record, config, derivedAt, item.worker.entry);
+    const template = buildViewTemplate(p.record, config, derivedAt, item.worker.entry.toString('utf8'));
     if (template === null) cache.declineView(p.path);
     else cache.offerView(p.path, encodeStatusView({ cardId: item.cardId, usage: item.usage, template }));
   });

@@ -19,7 +19,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   isJsonObject(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 
 /** `{"key":<inner pieces>,...}`, skipping what JSON.stringify skips. */
-function* objectPieces(value: Record<string, unknown>, inner: (item: unknown) => Iterable<string>): Generator<string> {
+function* objectPieces<P>(value: Record<string, unknown>, inner: (item: unknown) => Iterable<P>): Generator<string | P> {
   yield '{';
   let first = true;
   for (const [key, item] of Object.entries(value)) {
@@ -55,9 +55,9 @@ export function* jsonPieces(value: unknown, depth = 0): Generator<string> {
  * everything else as `JSON.stringify` writes it. Plain containers are walked all the way down (a
  * document's own structure is small; its bulk sits in the JsonText entries).
  */
-export function* documentPieces(value: unknown): Generator<string> {
+export function* documentPieces(value: unknown): Generator<string | Uint8Array> {
   if (value instanceof JsonText) {
-    yield value.text;
+    yield value.bytes ?? value.text;
     return;
   }
   if (Array.isArray(value)) {
@@ -90,30 +90,36 @@ const BATCH_BYTES = 256 * 1024;
  * piece is encoded straight into the batch's buffer (no joined string of the batch: at 20 MB of
  * output that is 20 MB less garbage); a batch is a new buffer, as the stream may still hold the last.
  */
-const writePieces = async (pieces: Iterable<string>, stream: NodeJS.WritableStream): Promise<void> => {
+const writePieces = async (pieces: Iterable<string | Uint8Array>, stream: NodeJS.WritableStream): Promise<void> => {
   let batch = Buffer.allocUnsafe(BATCH_BYTES);
   let used = 0;
+  const send = async (bytes: Uint8Array): Promise<void> => {
+    if (!stream.write(bytes)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+  };
   const flush = async (): Promise<void> => {
     if (used === 0) return;
     const full = batch.subarray(0, used);
     batch = Buffer.allocUnsafe(BATCH_BYTES);
     used = 0;
-    if (!stream.write(full)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+    await send(full);
   };
-  const put = async (piece: string): Promise<void> => {
-    // A piece whose UTF-8 surely fits is encoded in place; a longer one goes out as its own buffer.
-    if (piece.length * 3 > batch.length - used) {
-      await flush();
-      if (piece.length * 3 > batch.length) {
-        if (!stream.write(Buffer.from(piece, 'utf8'))) await new Promise<void>((resolve) => stream.once('drain', resolve));
-        return;
-      }
-    }
-    used += batch.write(piece, used, 'utf8');
+  /** A piece that may not fit: after the batch, or on its own when larger than a batch. */
+  const put = async (piece: string | Uint8Array): Promise<void> => {
+    await flush();
+    const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+    if (bytes.length > batch.length) return send(bytes);
+    batch.set(bytes, used);
+    used += bytes.length;
   };
   for (const piece of pieces) {
-    if (piece.length * 3 <= batch.length - used) used += batch.write(piece, used, 'utf8');
-    else await put(piece);
+    // A piece that surely fits is put in place: a string's UTF-8 is at most 3 bytes per UTF-16 unit.
+    if (typeof piece === 'string') {
+      if (piece.length * 3 <= batch.length - used) used += batch.write(piece, used, 'utf8');
+      else await put(piece);
+    } else if (piece.length <= batch.length - used) {
+      batch.set(piece, used);
+      used += piece.length;
+    } else await put(piece);
   }
   await put('\n');
   await flush();
