@@ -63,4 +63,21 @@ describe('streamed JSON output', () => {
     await new Promise((r) => sink.on('end', r));
     assert.equal(chunks.join(''), `${expected}\n`);
   });
+
+  it('a JsonText made of UTF-8 bytes is written as those bytes, whether it fits the batch or is larger than one', async () => {
+    const entry = (i: number, size: number): unknown => ({ id: `w${i}`, text: 'é完✓'.repeat(size) });
+    const sizes = [1, 40_000, 3, 200_000, 2];
+    const document = { workers: sizes.map((size, i) => new JsonText(Buffer.from(JSON.stringify(entry(i, size)), 'utf8'))), tail: 'fin ✓' };
+    const expected = JSON.stringify({ workers: sizes.map((size, i) => entry(i, size)), tail: 'fin ✓' });
+    assert.equal(JSON.stringify(materializeDocument(document)), expected);
+    assert.equal(document.workers[0]?.text, JSON.stringify(entry(0, 1)));
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    await writeJsonDocument(document, sink);
+    sink.end();
+    await new Promise((r) => sink.on('end', r));
+    assert.equal(Buffer.concat(chunks).toString('utf8'), `${expected}\n`);
+    assert.ok(chunks.length >= 3, `written in ${chunks.length} chunks`);
+  });
 });
