@@ -6,7 +6,7 @@
 import type { RuntimeConfig } from '../config/defaults.js';
 import { describeError } from '../errors.js';
 import { reclaimTargetOf } from '../lifecycle/reclaim-plan.js';
-import { buildViewTemplate, fillViewTemplate, hasAgeOnlyEntry } from '../lifecycle/view-template.js';
+import { buildViewTemplate, hasAgeOnlyEntry } from '../lifecycle/view-template.js';
 import { createVisibleWorker, workerFacts, type FactualWorker, type VisibleWorker } from '../lifecycle/visibility.js';
 import { createReadScratch } from '../store/json-file.js';
 import type { RecordCache } from '../store/record-cache.js';
@@ -15,7 +15,7 @@ import { asString, getKey, type JsonObject } from '../util/json.js';
 import type { RunContext } from './context.js';
 import { observeDelegation, refreshDelegationSync } from './refresh.js';
 import type { RefreshWrite } from './refresh-writer.js';
-import { decodeStatusView, encodeStatusView, type CachedStatusView } from './status-view-cache.js';
+import { decodeStatusView, encodeStatusView, fillStatusView, type CachedStatusView } from './status-view-cache.js';
 import { usageOf, type UsageContribution } from './usage.js';
 
 export interface RecordError extends JsonObject {
@@ -105,9 +105,9 @@ export const statusItem = <K extends StatusEncoding>(
 /** A worker's item from its cached view, filled in at `derivedAt`. */
 const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, shown: ReadonlySet<string> | null, derivedAt: number, encoding: K): StatusItem<Encoded<K>> => {
   if (shown !== null && !shown.has(view.cardId)) return { cardId: null, worker: null, target: null, usage: view.usage };
-  const text = fillViewTemplate(view.template, derivedAt);
-  const entry = (encoding === 'json' ? Buffer.from(text, 'utf8') : (JSON.parse(text) as JsonObject)) as Encoded<K>;
-  return { cardId: view.cardId, worker: { entry, facts: view.template.facts }, target: null, usage: view.usage };
+  const bytes = fillStatusView(view, derivedAt);
+  const entry = (encoding === 'json' ? bytes : (JSON.parse(bytes.toString('utf8')) as JsonObject)) as Encoded<K>;
+  return { cardId: view.cardId, worker: { entry, facts: view.facts }, target: null, usage: view.usage };
 };
 
 /** One delegation file of a slice on its way to an item. */

@@ -12,10 +12,21 @@ import { hash } from 'node:crypto';
 import type { RuntimeConfig } from '../config/defaults.js';
 import { MODEL_PRICES, PRICES_AS_OF } from '../kinds/prices.js';
 import { parseChildStatus, parseWorkerState } from '../lifecycle/states.js';
-import { VIEW_TEMPLATE_HOLE, VIEW_TEMPLATE_VERSION, type ViewTemplate } from '../lifecycle/view-template.js';
+import { VIEW_TEMPLATE_VERSION, type ViewTemplate } from '../lifecycle/view-template.js';
+import type { WorkerFacts } from '../lifecycle/visibility.js';
 import type { UsageContribution } from './usage.js';
 
 export interface CachedStatusView {
+  cardId: string;
+  usage: UsageContribution | null;
+  facts: WorkerFacts;
+  /** The template's text in UTF-8, a 0x01 byte at each hole (UTF-8 never uses that byte otherwise). */
+  template: Buffer;
+  anchors: number[];
+}
+
+/** What `status` files for such a worker. */
+export interface StatusViewToFile {
   cardId: string;
   usage: UsageContribution | null;
   template: ViewTemplate;
@@ -33,7 +44,7 @@ export const statusViewKey = (config: RuntimeConfig): string =>
     'base64',
   );
 
-export const encodeStatusView = (view: CachedStatusView): string => {
+export const encodeStatusView = (view: StatusViewToFile): string => {
   const { facts, text, anchors } = view.template;
   const meta = JSON.stringify({ card: view.cardId, usage: view.usage, facts: [facts.state ?? null, facts.status ?? null, facts.reclaimNeeded] });
   return `${meta}\n${anchors.join(',')}\n${text}`;
@@ -50,14 +61,17 @@ const decodeUsage = (value: unknown): UsageContribution | null | undefined => {
   return { tokens: tokens as UsageContribution['tokens'], cost: cost as number | null, costUnknown };
 };
 
-/** The filed view, or null when the text is not one `encodeStatusView` wrote (the record is then read). */
-export const decodeStatusView = (text: string): CachedStatusView | null => {
-  const metaEnd = text.indexOf('\n');
-  const anchorsEnd = metaEnd === -1 ? -1 : text.indexOf('\n', metaEnd + 1);
+const NEWLINE = 0x0a;
+const HOLE = 0x01;
+
+/** The filed view (its bytes are kept, not copied), or null when they are not what `encodeStatusView` wrote (the record is then read). */
+export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
+  const metaEnd = bytes.indexOf(NEWLINE);
+  const anchorsEnd = metaEnd === -1 ? -1 : bytes.indexOf(NEWLINE, metaEnd + 1);
   if (anchorsEnd === -1) return null;
   let meta: unknown;
   try {
-    meta = JSON.parse(text.slice(0, metaEnd));
+    meta = JSON.parse(bytes.toString('utf8', 0, metaEnd));
   } catch {
     return null;
   }
@@ -67,20 +81,43 @@ export const decodeStatusView = (text: string): CachedStatusView | null => {
   if (typeof card !== 'string' || decodedUsage === undefined || !Array.isArray(facts) || facts.length !== 3) return null;
   const [state, status, reclaimNeeded] = facts as unknown[];
   if (!(state === null || typeof state === 'string') || !(status === null || typeof status === 'string') || typeof reclaimNeeded !== 'boolean') return null;
-  const anchorsText = text.slice(metaEnd + 1, anchorsEnd);
+  const anchorsText = bytes.toString('latin1', metaEnd + 1, anchorsEnd);
   const anchors = anchorsText === '' ? [] : anchorsText.split(',').map(Number);
   if (!anchors.every(Number.isSafeInteger)) return null;
-  const template = text.slice(anchorsEnd + 1);
+  const template = bytes.subarray(anchorsEnd + 1);
   let holes = 0;
-  for (let at = template.indexOf(VIEW_TEMPLATE_HOLE); at !== -1; at = template.indexOf(VIEW_TEMPLATE_HOLE, at + 1)) holes += 1;
+  for (let at = template.indexOf(HOLE); at !== -1; at = template.indexOf(HOLE, at + 1)) holes += 1;
   if (holes !== anchors.length) return null;
   return {
     cardId: card,
     usage: decodedUsage,
-    template: {
-      text: template,
-      anchors,
-      facts: { state: state === null ? undefined : parseWorkerState(state), status: status === null ? undefined : parseChildStatus(status), reclaimNeeded },
-    },
+    facts: { state: state === null ? undefined : parseWorkerState(state), status: status === null ? undefined : parseChildStatus(status), reclaimNeeded },
+    template,
+    anchors,
   };
+};
+
+/** Writes the decimal digits of a non-negative safe integer at `at`; returns the end. */
+const putDigits = (out: Buffer, at: number, digits: string): number => {
+  for (let i = 0; i < digits.length; i += 1) out[at + i] = digits.charCodeAt(i);
+  return at + digits.length;
+};
+
+/** The entry's UTF-8 at `nowMs`: the template's bytes with each hole's age (`fillViewTemplate`, byte for byte). */
+export const fillStatusView = (view: Pick<CachedStatusView, 'template' | 'anchors'>, nowMs: number): Buffer => {
+  const { template, anchors } = view;
+  const ages = anchors.map((anchor) => String(Math.max(nowMs - anchor, 0)));
+  let size = template.length - anchors.length;
+  for (const age of ages) size += age.length;
+  const out = Buffer.allocUnsafe(size);
+  let from = 0;
+  let at = 0;
+  for (const age of ages) {
+    const hole = template.indexOf(HOLE, from);
+    at += template.copy(out, at, from, hole);
+    at = putDigits(out, at, age);
+    from = hole + 1;
+  }
+  template.copy(out, at, from);
+  return out;
 };

@@ -49,8 +49,8 @@ export interface RecordCacheOptions {
   viewKey?: string;
 }
 
-/** A record as the cache gives it: read (or parsed from its cached text), or the view filed for it. */
-export type RecordCacheRead = RecordFileRead | { view: string };
+/** A record as the cache gives it: read (or parsed from its cached text), or the view filed for it (its UTF-8, the caller's to keep). */
+export type RecordCacheRead = RecordFileRead | { view: Buffer };
 
 /** The key texts-only caches are written under. */
 const NO_VIEWS_KEY = 'A'.repeat(43) + '=';
@@ -169,7 +169,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     if (isView) {
       hitNames.add(name);
       counts.viewHits += 1;
-      return { view: bytes.toString('utf8') };
+      return { view: Buffer.from(bytes) };
     }
     try {
       const text = bytes.toString('utf8');

@@ -1,6 +1,7 @@
 /**
- * A worker's entry as a template over `now` (src/lifecycle/view-template.ts) gives back, byte for
- * byte, what deriving the record gives at every instant, for every record of the seed-golden runs
+ * A worker's entry as a template over `now` (src/lifecycle/view-template.ts), also as the record
+ * cache files it (src/ops/status-view-cache.ts), gives back, byte for byte, what deriving the
+ * record gives at every instant, for every record of the seed-golden runs
  * and of test/helpers' shapes whose child is not running; a running child gets no template. The
  * last test guards VIEW_TEMPLATE_VERSION: record caches keep templates across captain versions,
  * so any change to what the derivation writes must bump it.
@@ -14,6 +15,7 @@ import { DEFAULT_RUNTIME_CONFIG, type RuntimeConfig } from '../../src/config/def
 import { reclaimTargetOf } from '../../src/lifecycle/reclaim-plan.js';
 import { buildViewTemplate, fillViewTemplate, hasAgeOnlyEntry, VIEW_TEMPLATE_VERSION } from '../../src/lifecycle/view-template.js';
 import { createVisibleWorker, workerFacts } from '../../src/lifecycle/visibility.js';
+import { decodeStatusView, encodeStatusView, fillStatusView } from '../../src/ops/status-view-cache.js';
 import { usageOf } from '../../src/ops/usage.js';
 import { createReadScratch } from '../../src/store/json-file.js';
 import { readRecordFile } from '../../src/store/records.js';
@@ -96,8 +98,13 @@ describe('view templates', () => {
         }
         assert.ok(template !== null, `${name}: no template`);
         templated += 1;
+        // As the record cache files it and status reads it back: bytes filled in place.
+        const filed = decodeStatusView(Buffer.from(encodeStatusView({ cardId: 'card-1', usage: usageOf(record), template }), 'utf8'));
+        assert.ok(filed !== null, `${name}: the filed view decodes`);
+        assert.deepEqual([filed.cardId, filed.usage, filed.facts], ['card-1', usageOf(record), template.facts]);
         for (const nowMs of instants()) {
           assert.equal(fillViewTemplate(template, nowMs), entryAt(record, config, nowMs), `${name} at ${nowMs}`);
+          assert.equal(fillStatusView(filed, nowMs).toString('utf8'), entryAt(record, config, nowMs), `${name} filed, at ${nowMs}`);
           assert.deepEqual(template.facts, workerFacts(createVisibleWorker(record, config, nowMs)), `${name} facts at ${nowMs}`);
         }
       }
