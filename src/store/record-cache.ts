@@ -1,5 +1,5 @@
 /**
- * The record cache of `captain status`: `<run>/.captain-cache/records.v1.bin` holds the text of
+ * The record cache of `captain status`: `<run>/.captain-cache/records.v2.bin` holds the text of
  * each delegation file as last read, keyed by what proves the file unchanged since (device, inode,
  * size, mtime and ctime in nanoseconds, from a `bigint` stat). An unchanged record then costs one
  * `stat` instead of open + fstat + read + close, and is parsed from the very text the read that
