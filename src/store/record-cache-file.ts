@@ -4,20 +4,21 @@
  *   `captain-record-cache v2\n`
  *   the entries' contents, one after the other (UTF-8)
  *   the index: `limits\t<max bytes>\t<max depth>\t<view key, 44 characters>\t<entries, 12 digits>\n`, then one line per entry, in file-name order:
- *     `<file name>\t<key>\t<offset>\t<length>\t<sha256 of the content, base64>\t<flags>\n`
+ *     `<file name>\t<key>\t<offset>\t<length>\t<CRC-32 of the content, 8 hex digits>\t<flags>\n`
  *   a 32-byte trailer: `<index offset, 15 digits> <index length, 15 digits>\n`
  *
  * Offsets count from the start of the file. The limits are the record limits the texts were
  * checked under (a file written under other limits is not used). An entry is a record's text, or
  * (flag 2) what a caller derived from it (a view, see record-cache.ts), which is only used when the
  * file's view key is the reader's (the same derivation, under the same config); flag 1: the text
- * may hold a float literal (`mayHoldFloatLiteral`); flag 4: the record has no view (not asked again). Content that does not match its hash is not
- * used (a damaged file costs a read, never a wrong record). The index sits at the end, so a new
+ * may hold a float literal (`mayHoldFloatLiteral`); flag 4: the record has no view (not asked again). Content that does not match its CRC-32 is not
+ * used (a damaged file costs a read, never a wrong record; the file is this user's own, mode 0600, so
+ * the check is for damage, not for an adversary, who could as well change the records). The index sits at the end, so a new
  * file is written while the records are read; it is in file-name order, the order status reads
  * them, so lookups walk it once (a merge with the listing): no index is held in memory, only two
  * windows.
  */
-import { hash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants as fsConstants } from 'node:fs';
 import { RECORD_CACHE_MAX_BYTES, RECORD_MAX_BYTES, RECORD_MAX_DEPTH } from '../config/defaults.js';
 
@@ -42,12 +43,13 @@ export interface CacheEntry {
   key: string;
   offset: number;
   length: number;
-  sha256: string;
+  /** CRC-32 of the content, 8 hex digits. */
+  crc: string;
   /** ENTRY_FLOAT_LITERAL, ENTRY_VIEW. */
   flags: number;
 }
 
-const digest = (bytes: Uint8Array): string => hash('sha256', bytes, 'base64');
+const digest = (bytes: Uint8Array): string => crc32(bytes).toString(16).padStart(8, '0');
 
 /** Whether `name` can be written as an index field (no tab, no newline). */
 export const isIndexableName = (name: string): boolean => !name.includes('\t') && !name.includes('\n');
@@ -111,14 +113,14 @@ const indexCursor = (fd: number, start: number, end: number, bodyEnd: number) =>
     position = lineEnd + 1;
     const fields = line?.split('\t');
     if (fields?.length !== 6) return null;
-    const [name, key, offsetText, lengthText, sha256, flagsText] = fields as [string, string, string, string, string, string];
+    const [name, key, offsetText, lengthText, crc, flagsText] = fields as [string, string, string, string, string, string];
     const offset = Number(offsetText);
     const length = Number(lengthText);
     const flags = Number(flagsText);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < MAGIC.length || length < 0 || offset + length > bodyEnd) return null;
     const textFlags = flags & ~ENTRY_NO_VIEW;
-    if ((flags !== ENTRY_VIEW && textFlags !== 0 && textFlags !== ENTRY_FLOAT_LITERAL) || name === '' || key === '' || sha256 === '') return null;
-    return { name, key, offset, length, sha256, flags };
+    if ((flags !== ENTRY_VIEW && textFlags !== 0 && textFlags !== ENTRY_FLOAT_LITERAL) || name === '' || key === '' || crc.length !== 8) return null;
+    return { name, key, offset, length, crc, flags };
   };
 };
 
@@ -129,7 +131,7 @@ export interface CacheFileReader {
    * written: the index is walked once; a name asked out of order is simply not found.
    */
   lookup(name: string): CacheEntry | undefined;
-  /** The bytes of `entry` (valid until the next call), or null when they cannot be read or do not match their hash. */
+  /** The bytes of `entry` (valid until the next call), or null when they cannot be read or do not match their CRC-32. */
   bytes(entry: CacheEntry): Buffer | null;
   /** Every entry, in index order (a walk of its own, for rewriting the file). */
   entries(): Iterable<CacheEntry>;
@@ -190,7 +192,7 @@ export const openCacheFile = (file: string): CacheFileReader | null => {
       bytes: (entry) => {
         if (!open) return null;
         const bytes = body.at(entry.offset, entry.length);
-        return bytes !== null && digest(bytes) === entry.sha256 ? bytes : null;
+        return bytes !== null && digest(bytes) === entry.crc ? bytes : null;
       },
       entries: function* () {
         const walk = indexCursor(fd, indexStart, indexEnd, indexOffset);

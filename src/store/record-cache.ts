@@ -3,10 +3,10 @@
  * each delegation file as last read, keyed by what proves the file unchanged since (device, inode,
  * size, mtime and ctime in nanoseconds, from a `bigint` stat). An unchanged record then costs one
  * `stat` instead of open + fstat + read + close, and is parsed from the very text the read that
- * stored it had checked (each text is kept with its SHA-256 and the record limits it was checked
+ * stored it had checked (each text is kept with its CRC-32 and the record limits it was checked
  * under; float-literal marks are redone), so what status derives from it is the same, byte for byte.
  * Anything in doubt reads the file: no cache file, another format or limits, a file not owned by
- * this user or writable by others, a bad index or hash, a key that differs, a stat that fails or
+ * this user or writable by others, a bad index or CRC, a key that differs, a stat that fails or
  * finds no regular file. A file is only cached when its mtime and ctime are
  * RECORD_CACHE_RACY_MARGIN_MS older than the read (a rewrite within one timestamp tick, same size,
  * must not look unchanged).
@@ -163,7 +163,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     if (stat === undefined || !stat.isFile() || stat.size > MAX_RECORD_BYTES) return undefined;
     const key = keyOf(stat);
     if (key !== stored.key) return undefined;
-    // The bytes match their hash: they are the text a read checked when it was stored.
+    // The bytes match their CRC: they are the text a read checked when it was stored.
     const bytes = cache.bytes(stored);
     if (bytes === null) return undefined;
     if (isView) {

@@ -164,7 +164,7 @@ describe('status with the record cache prints what a full read prints', () => {
     const file = recordCacheFile(runDir);
     const good = readFileSync(file);
 
-    // A flipped digit inside one record's text: that text fails its hash, the others are used.
+    // A flipped digit inside one record's text: that text fails its CRC-32, the others are used.
     const damaged = Buffer.from(good);
     const at = damaged.indexOf('"input_tokens": 3');
     assert.ok(at > 0);
@@ -235,7 +235,7 @@ describe('status with the record cache prints what a full read prints', () => {
     const upgrade = await same(runDir, 'none', VIEWS);
     assert.deepEqual({ viewHits: upgrade.viewHits, hits: upgrade.hits, written: upgrade.saved.written }, { viewHits: 0, hits: 40, written: true });
     assert.equal((await same(runDir, 'none', VIEWS)).viewHits, 28);
-    // A flipped digit inside a view: it fails its hash and the record is read.
+    // A flipped digit inside a view: it fails its CRC-32 and the record is read.
     const file = recordCacheFile(runDir);
     const damaged = readFileSync(file);
     const at = damaged.indexOf('"summary":"worker d001"');
