@@ -3,7 +3,7 @@
  * every failure names the file; writes are atomic (temp file + fsync + rename), so a concurrent
  * reader sees either the old or the new record, never half of one (upstream weakness 2).
  */
-import { closeSync, mkdirSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, mkdirSync, readSync, type Stats } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { onExit } from 'signal-exit';
@@ -66,11 +66,9 @@ export const createReadScratch = (): ReadScratch => ({ buffer: Buffer.allocUnsaf
  * read into `scratch` when it fits (or a buffer of its own). open + fstat + read + close.
  */
 const readRecordBytes = (path: string, scratch: ReadScratch | undefined, source?: RecordSource): Uint8Array => {
-  const opened = source === undefined
-    ? openRegularFileSync(path, { what: 'record', maxBytes: RECORD_MAX_BYTES })
-    : openRegularFileSync(path, { what: 'record', maxBytes: RECORD_MAX_BYTES, bigint: true });
+  const opened = openRegularFileSync(path, { what: 'record', maxBytes: RECORD_MAX_BYTES });
   const { fd, stat } = opened;
-  if (source !== undefined) source.stat = opened.stat as BigIntStats;
+  if (source !== undefined) source.stat = stat;
   try {
     // One byte more than the size, so a file read whole ends in a short read (no read of 0 bytes).
     const wantedSize = Number(stat.size) + 1;
@@ -133,7 +131,7 @@ export const readJsonObjectSync = (path: string, scratch?: ReadScratch, source?:
  * the file's identity and times as the open file's fstat saw them, and its text.
  */
 export interface RecordSource {
-  stat?: BigIntStats;
+  stat?: Stats;
   text?: string;
 }
 

@@ -1,7 +1,9 @@
 /**
  * The record cache of `captain status`: `<run>/.captain-cache/records.v2.bin` holds the text of
  * each delegation file as last read, keyed by what proves the file unchanged since (device, inode,
- * size, mtime and ctime in nanoseconds, from a `bigint` stat). An unchanged record then costs one
+ * size, mtime and ctime, the times as the milliseconds a plain stat gives, to a fraction of a
+ * microsecond: an entry is only kept for a file whose times are RECORD_CACHE_RACY_MARGIN_MS old, so
+ * any later write moves them by at least that). An unchanged record then costs one
  * `stat` instead of open + fstat + read + close, and is parsed from the very text the read that
  * stored it had checked (each text is kept with its CRC-32 and the record limits it was checked
  * under; float-literal marks are redone), so what status derives from it is the same, byte for byte.
@@ -21,7 +23,7 @@
  * see `endSlice`) and committed by `save`; with one, `save` rewrites it only when enough changed.
  * The format is in record-cache-file.ts. Safe to delete at any time.
  */
-import { mkdirSync, statSync, type BigIntStats } from 'node:fs';
+import { mkdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { RECORD_CACHE_RACY_MARGIN_MS, RECORD_CACHE_REWRITE_SHARE, RECORD_MAX_BYTES } from '../config/defaults.js';
 import { describeError } from '../errors.js';
@@ -103,9 +105,8 @@ interface PendingText {
   flags: number;
 }
 
-const MAX_RECORD_BYTES = BigInt(RECORD_MAX_BYTES);
 
-const keyOf = (stat: BigIntStats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+const keyOf = (stat: Stats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 
 /**
  * The record cache of the run at `runDir` (see the module comment). Loaded on the first read;
@@ -154,13 +155,13 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     if (stored === undefined) return undefined;
     const isView = (stored.flags & ENTRY_VIEW) !== 0;
     if (isView && !viewsUsable) return undefined;
-    let stat: BigIntStats | undefined;
+    let stat: Stats | undefined;
     try {
-      stat = statSync(path, { bigint: true, throwIfNoEntry: false });
+      stat = statSync(path, { throwIfNoEntry: false });
     } catch {
       return undefined;
     }
-    if (stat === undefined || !stat.isFile() || stat.size > MAX_RECORD_BYTES) return undefined;
+    if (stat === undefined || !stat.isFile() || stat.size > RECORD_MAX_BYTES) return undefined;
     const key = keyOf(stat);
     if (key !== stored.key) return undefined;
     // The bytes match their CRC: they are the text a read checked when it was stored.
@@ -201,9 +202,9 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     const result = readRecordFile(path, scratch, source);
     const { stat, text } = source;
     if (result !== null && 'record' in result && stat !== undefined && text !== undefined && (reader !== null || writer !== null)) {
-      const limitNs = BigInt(Math.floor(readAtMs - marginMs)) * 1_000_000n;
+      const limitMs = readAtMs - marginMs;
       // Old enough to be sure of, and read whole (the text is as long as the file was).
-      if (stat.mtimeNs < limitNs && stat.ctimeNs < limitNs && Buffer.byteLength(text, 'utf8') === Number(stat.size)) {
+      if (stat.mtimeMs < limitMs && stat.ctimeMs < limitMs && Buffer.byteLength(text, 'utf8') === stat.size) {
         counts.storable += 1;
         const kept: PendingText = { name, key: keyOf(stat), text, flags: mayHoldFloatLiteral(text) ? ENTRY_FLOAT_LITERAL : 0 };
         pending.push(kept);

@@ -49,8 +49,6 @@ export interface OpenRegularOptions {
   maxBytes?: number;
   /** The CaptainError code for every failure but `missing` (which is always NOT_FOUND). @default 'INVALID_RECORD' */
   code?: 'INVALID_RECORD' | 'IO';
-  /** fstat with `bigint: true` (nanosecond times; the record cache keys on them). */
-  bigint?: boolean;
 }
 
 const failure = (path: string, opts: OpenRegularOptions, kind: OpenFailure, reason: string, cause?: unknown, errno?: string): CaptainError =>
@@ -69,9 +67,7 @@ const errnoOf = (error: unknown): string | undefined =>
  *   (default INVALID_RECORD) naming the path and the reason otherwise (`data.failure` says which).
  *   Messages never quote the file's content.
  */
-export function openRegularFileSync(path: string, opts: OpenRegularOptions & { bigint: true }): OpenedFile<BigIntStats>;
-export function openRegularFileSync(path: string, opts: OpenRegularOptions & { bigint?: false }): OpenedFile;
-export function openRegularFileSync(path: string, opts: OpenRegularOptions): OpenedFile<Stats | BigIntStats> {
+export function openRegularFileSync(path: string, opts: OpenRegularOptions): OpenedFile {
   let fd: number;
   try {
     fd = openSync(path, READ_FLAGS);
@@ -85,9 +81,9 @@ export function openRegularFileSync(path: string, opts: OpenRegularOptions): Ope
     }
     throw failure(path, opts, 'unreadable', `unreadable (${describeError(error)})`, error, errno);
   }
-  let stat: Stats | BigIntStats;
+  let stat: Stats;
   try {
-    stat = opts.bigint === true ? fstatSync(fd, { bigint: true }) : fstatSync(fd);
+    stat = fstatSync(fd);
   } catch (error) {
     closeSync(fd);
     throw failure(path, opts, 'unreadable', `unreadable (${describeError(error)})`, error, errnoOf(error));
@@ -96,7 +92,7 @@ export function openRegularFileSync(path: string, opts: OpenRegularOptions): Ope
     closeSync(fd);
     throw failure(path, opts, 'not_regular', `${describeFileType(stat)}, not a regular file; captain only reads regular ${opts.what} files`);
   }
-  if (opts.maxBytes !== undefined && Number(stat.size) > opts.maxBytes) {
+  if (opts.maxBytes !== undefined && stat.size > opts.maxBytes) {
     closeSync(fd);
     throw failure(path, opts, 'too_large', `${stat.size} bytes, over the ${opts.maxBytes}-byte limit for a ${opts.what} file`);
   }
