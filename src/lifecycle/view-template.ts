@@ -100,18 +100,15 @@ const holesBetween = (a: string, b: string): { text: string; anchors: number[] }
 const sameFacts = (a: WorkerFacts, b: WorkerFacts): boolean => a.state === b.state && a.status === b.status && a.reclaimNeeded === b.reclaimNeeded;
 
 /**
- * The template of a record's entry, checked against `text` (its entry derived at `nowMs`, as
- * status printed it); null when the child is running or the template does not give back every
- * derivation it was checked against.
+ * The template of a record's entry, checked against `text` and `facts` (its entry derived at
+ * `nowMs` as status printed it, and that entry's facts; it must be no reclaim target); null when
+ * the child is running or the template does not give back every derivation it was checked against.
  */
-export const buildViewTemplate = (record: JsonObject, config: RuntimeConfig, nowMs: number, text: string): ViewTemplate | null => {
+export const buildViewTemplate = (record: JsonObject, config: RuntimeConfig, nowMs: number, text: string, facts: WorkerFacts): ViewTemplate | null => {
   if (!hasAgeOnlyEntry(record)) return null;
-  const now = createVisibleWorker(record, config, nowMs);
-  const facts = workerFacts(now);
-  if (reclaimTargetOf(now) !== null) return null;
   const probed = PROBES.map((at) => createVisibleWorker(record, config, at));
-  const texts = probed.map((view) => JSON.stringify(view));
   for (const view of probed) if (reclaimTargetOf(view) !== null || !sameFacts(workerFacts(view), facts)) return null;
+  const texts = probed.map((view) => JSON.stringify(view));
   const holes = holesBetween(texts[0] as string, texts[1] as string);
   if (holes === null) return null;
   if (fillViewTemplate(holes, PROBES[0]) !== texts[0] || fillViewTemplate(holes, PROBES[1]) !== texts[1] || fillViewTemplate(holes, nowMs) !== text) return null;

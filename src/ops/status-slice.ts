@@ -190,7 +190,8 @@ const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[]
     const item = items[i];
     if ('view' in p || item === undefined || item.worker === null || item.cardId === null || p.record !== p.asRead || !hasAgeOnlyEntry(p.record)) return;
     if (!cache.wantsView(p.path)) return;
-    const template = buildViewTemplate(p.record, config, derivedAt, item.worker.entry.toString('utf8'));
+    // A reclaim target is derived every time (the plan lists it): no view.
+    const template = item.target === null ? buildViewTemplate(p.record, config, derivedAt, item.worker.entry.toString('utf8'), item.worker.facts) : null;
     if (template === null) cache.declineView(p.path);
     else cache.offerView(p.path, encodeStatusView({ cardId: item.cardId, usage: item.usage, template }));
   });

@@ -86,13 +86,13 @@ describe('view templates', () => {
     for (const config of CONFIGS) {
       for (const { name, record } of records) {
         const text = entryAt(record, config, NOW);
-        const template = buildViewTemplate(record, config, NOW, text);
+        const template = buildViewTemplate(record, config, NOW, text, workerFacts(createVisibleWorker(record, config, NOW)));
         if (!hasAgeOnlyEntry(record)) {
           assert.equal(template, null, `${name}: a running child gets no template`);
           continue;
         }
         if (reclaimTargetOf(createVisibleWorker(record, config, NOW)) !== null) {
-          // Stored as reclaim_needed: a target of the reclaim plan, derived as usual.
+          // Stored as reclaim_needed: a target of the reclaim plan (its probes are targets too), derived as usual.
           assert.equal(template, null, `${name}: a reclaim target gets no template`);
           continue;
         }
@@ -114,7 +114,8 @@ describe('view templates', () => {
 
   it('holes stand where ages stand, inside strings too', () => {
     const record = runningDelegation('r', { child: { status: 'failed' }, lifecycle: { state: 'timed_out', reclaim_state: 'reclaimed' } });
-    const template = buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, NOW, entryAt(record, DEFAULT_RUNTIME_CONFIG, NOW));
+    const now = createVisibleWorker(record, DEFAULT_RUNTIME_CONFIG, NOW);
+    const template = buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, NOW, JSON.stringify(now), workerFacts(now));
     assert.ok(template !== null);
     // elapsed_since_progress_ms twice (view, heartbeat), elapsed_ms, last_update_age_ms, elapsed_since_tick_ms, and the recovery reason's age.
     assert.equal(template.anchors.length, 6);
@@ -123,9 +124,11 @@ describe('view templates', () => {
 
   it('is refused when the text it is checked against is not the derivation at that instant', () => {
     const record = runningDelegation('r', { child: { status: 'completed' } });
-    const text = entryAt(record, DEFAULT_RUNTIME_CONFIG, NOW);
-    assert.equal(buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, NOW + 1, text), null);
-    assert.equal(buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, NOW, text.replace('worker r', 'worker s')), null);
+    const now = createVisibleWorker(record, DEFAULT_RUNTIME_CONFIG, NOW);
+    const text = JSON.stringify(now);
+    assert.equal(buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, NOW + 1, text, workerFacts(now)), null);
+    assert.equal(buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, NOW, text.replace('worker r', 'worker s'), workerFacts(now)), null);
+    assert.equal(buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, NOW, text, { ...workerFacts(now), state: 'failed' }), null, 'facts that are not the entry\'s');
   });
 
   it(`VIEW_TEMPLATE_VERSION (${VIEW_TEMPLATE_VERSION}) matches what the derivation writes`, () => {
