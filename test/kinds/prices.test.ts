@@ -13,8 +13,10 @@ describe('price table', () => {
     assert.equal(priceOf('gemini-2.5-flash-lite'), MODEL_PRICES['gemini-2.5-flash-lite']);
     assert.equal(priceOf('gemini-2.5-flash-preview-09-2025'), MODEL_PRICES['gemini-2.5-flash']);
     assert.equal(priceOf('claude-sonnet-4-5-20250929'), MODEL_PRICES['claude-sonnet-4-5']);
-    assert.equal(priceOf('gpt-5.5'), null, 'gpt-5.5 is another model, not a gpt-5 snapshot');
-    assert.equal(priceOf('claude-opus-5-5'), null);
+    assert.equal(priceOf('gpt-5.5'), MODEL_PRICES['gpt-5.5'], 'gpt-5.5 is its own model, not a gpt-5 snapshot');
+    assert.equal(priceOf('gpt-5.3'), null, 'gpt-5.3 is not listed, and not a gpt-5 snapshot');
+    assert.equal(priceOf('claude-opus-5-5-20261020'), MODEL_PRICES['claude-opus-5-5'], 'the longest listed prefix, not claude-opus-5');
+    assert.equal(priceOf('claude-opus-6'), null);
     assert.equal(tokenCostUsd('unknown-model', { input: 1, cachedInput: 0, output: 0 }), null);
     assert.equal(tokenCostUsd('gpt-5', { input: 1_000_000, cachedInput: 1_000_000, output: 1_000_000 }), 11.375);
   });

@@ -46,7 +46,7 @@ describe('usage totals', () => {
     assert.deepEqual([sumUsage([both]).cost_usd, sumUsage([both]).cost_unknown_workers], [3.11, 0]);
     const partly = gemini({ 'gemini-2.5-flash': { input_tokens: 10, output_tokens: 1 }, 'gemini-9-ultra': { input_tokens: 10, output_tokens: 1 } });
     assert.deepEqual([sumUsage([partly]).cost_usd, sumUsage([partly]).cost_unknown_workers], [null, 1], 'one unlisted model: the worker is unknown, not half-priced');
-    const mixed = sumUsage([codex(['--model=gpt-5']), codex(['--model', 'gpt-5.5'])]);
+    const mixed = sumUsage([codex(['--model=gpt-5']), codex(['--model', 'gpt-5.3'])]);
     assert.deepEqual([mixed.cost_usd, mixed.cost_unknown_workers], [1.8, 1]);
   });
 
