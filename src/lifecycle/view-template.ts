@@ -8,10 +8,11 @@
  * parsing and deriving the record again.
  *
  * The holes are not named here by hand: the entry is derived at two probe instants far beyond any
- * time a record can hold, and every number that moves with the instant becomes a hole whose
- * anchor both probes agree on. A template is only handed out when it gives back, byte for byte,
- * the entry derived at both probes and at the real `now`, with the same facts and no reclaim
- * target; anything else gets no template (the record is then derived as usual).
+ * time a record can hold, and every age at the first (a 16-digit number there) that the second
+ * shows as an age from the same instant becomes a hole. A template is only handed out when it
+ * gives back, byte for byte, the entry derived at the second probe and at the real `now` (and, by
+ * construction, at the first), with the same facts and no reclaim target; anything else gets no
+ * template (the record is then derived as usual).
  */
 import type { RuntimeConfig } from '../config/defaults.js';
 import type { JsonObject } from '../util/json.js';
@@ -63,35 +64,30 @@ export const fillViewTemplate = (template: Pick<ViewTemplate, 'text' | 'anchors'
   return parts.join('');
 };
 
-const isDigit = (code: number): boolean => code >= 48 && code <= 57;
+/**
+ * An age at the first probe: 16 digits, a whole unsigned integer (no sign, fraction, exponent or
+ * further digit around it), in a number or inside a string.
+ */
+const PROBE_AGE = /(?<![\d.\-])\d{16}(?![\d.eE])/g;
 
-/** The holes where `a` and `b` (the entry at the two probes) differ; null unless each is one whole age both agree on. */
+/**
+ * The holes of `a` (the entry at the first probe): every age there whose digits at the same place
+ * in `b` (the entry at the second probe, as long) are an age from the same instant. What this
+ * misses or mistakes, the fills checked by `buildViewTemplate` catch.
+ */
 const holesBetween = (a: string, b: string): { text: string; anchors: number[] } | null => {
   if (a.length !== b.length || a.includes(VIEW_TEMPLATE_HOLE)) return null;
   const pieces: string[] = [];
   const anchors: number[] = [];
   let pieceStart = 0;
-  let i = 0;
-  while (i < a.length) {
-    if (a.charCodeAt(i) === b.charCodeAt(i)) {
-      i += 1;
-      continue;
-    }
-    let start = i;
-    while (start > pieceStart && isDigit(a.charCodeAt(start - 1))) start -= 1;
-    let end = i;
-    while (end < a.length && isDigit(a.charCodeAt(end))) end += 1;
-    const before = a.charCodeAt(start - 1);
-    const after = a.charCodeAt(end);
-    // A whole unsigned integer: no sign, fraction or exponent around it.
-    if (end === i || end - start > 16 || before === 45 || before === 46 || after === 46 || after === 101 || after === 69) return null;
-    for (let k = start; k < end; k += 1) if (!isDigit(b.charCodeAt(k))) return null;
-    const anchor = PROBES[0] - Number(a.slice(start, end));
-    if (!Number.isSafeInteger(anchor) || PROBES[1] - Number(b.slice(start, end)) !== anchor) return null;
+  for (const match of a.matchAll(PROBE_AGE)) {
+    const start = match.index;
+    const end = start + match[0].length;
+    const anchor = PROBES[0] - Number(match[0]);
+    if (PROBES[1] - Number(b.slice(start, end)) !== anchor) continue;
     pieces.push(a.slice(pieceStart, start));
     anchors.push(anchor);
     pieceStart = end;
-    i = end;
   }
   pieces.push(a.slice(pieceStart));
   return { text: pieces.join(VIEW_TEMPLATE_HOLE), anchors };
@@ -111,6 +107,7 @@ export const buildViewTemplate = (record: JsonObject, config: RuntimeConfig, now
   const texts = probed.map((view) => JSON.stringify(view));
   const holes = holesBetween(texts[0] as string, texts[1] as string);
   if (holes === null) return null;
-  if (fillViewTemplate(holes, PROBES[0]) !== texts[0] || fillViewTemplate(holes, PROBES[1]) !== texts[1] || fillViewTemplate(holes, nowMs) !== text) return null;
+  // At the first probe it gives back its own digits by construction; the second probe and now are the test.
+  if (fillViewTemplate(holes, PROBES[1]) !== texts[1] || fillViewTemplate(holes, nowMs) !== text) return null;
   return { ...holes, facts };
 };
