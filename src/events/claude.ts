@@ -3,7 +3,7 @@
  * verdict. The run ends with one `result` line (which does not start with `"type"`, so lines are always
  * JSON-parsed); a run without it was interrupted (SIGINT exits 0 without one, SIGTERM exits 143).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { asString, getKey, isJsonObject, type Json, type JsonObject } from '../util/json.js';
 import {
   COMPLETED_WITHOUT_MESSAGE,
@@ -18,31 +18,31 @@ const Loose = z.looseObject({});
 const SystemLine = z.looseObject({ type: z.literal('system'), subtype: z.string() });
 const SystemInit = z.looseObject({
   session_id: z.string(),
-  model: z.string().nullish(),
-  cwd: z.string().nullish(),
+  model: z.nullish(z.string()),
+  cwd: z.nullish(z.string()),
 });
 const ApiRetry = z.looseObject({
-  attempt: z.number().nullish(),
-  max_retries: z.number().nullish(),
-  retry_delay_ms: z.number().nullish(),
-  error: z.string().nullish(),
-  error_status: z.number().nullish(),
+  attempt: z.nullish(z.number()),
+  max_retries: z.nullish(z.number()),
+  retry_delay_ms: z.nullish(z.number()),
+  error: z.nullish(z.string()),
+  error_status: z.nullish(z.number()),
 });
-const PermissionDenied = z.looseObject({ tool_name: z.string().nullish(), message: z.string().nullish() });
+const PermissionDenied = z.looseObject({ tool_name: z.nullish(z.string()), message: z.nullish(z.string()) });
 const Block = z.looseObject({ type: z.string() });
 const TextBlock = z.looseObject({ text: z.string() });
 const ThinkingBlock = z.looseObject({ thinking: z.string() });
-const ToolUseBlock = z.looseObject({ id: z.string().nullish(), name: z.string(), input: z.unknown() });
+const ToolUseBlock = z.looseObject({ id: z.nullish(z.string()), name: z.string(), input: z.unknown() });
 const ToolResultBlock = z.looseObject({
-  tool_use_id: z.string().nullish(),
-  is_error: z.boolean().nullish(),
-  content: z.union([z.string(), z.array(Block)]).nullish(),
+  tool_use_id: z.nullish(z.string()),
+  is_error: z.nullish(z.boolean()),
+  content: z.nullish(z.union([z.string(), z.array(Block)])),
 });
 const AssistantLine = z.looseObject({
   type: z.literal('assistant'),
   message: z.looseObject({ content: z.array(Block) }),
-  is_api_error_message: z.boolean().nullish(),
-  api_error_status: z.number().nullish(),
+  is_api_error_message: z.nullish(z.boolean()),
+  api_error_status: z.nullish(z.number()),
 });
 const UserLine = z.looseObject({
   type: z.literal('user'),
@@ -50,15 +50,15 @@ const UserLine = z.looseObject({
 });
 const ResultLine = z.looseObject({
   type: z.literal('result'),
-  subtype: z.string().nullish(),
-  is_error: z.boolean().nullish(),
-  result: z.string().nullish(),
-  usage: Loose.nullish(),
-  total_cost_usd: z.number().nullish(),
-  num_turns: z.number().nullish(),
-  terminal_reason: z.string().nullish(),
-  api_error_status: z.number().nullish(),
-  session_id: z.string().nullish(),
+  subtype: z.nullish(z.string()),
+  is_error: z.nullish(z.boolean()),
+  result: z.nullish(z.string()),
+  usage: z.nullish(Loose),
+  total_cost_usd: z.nullish(z.number()),
+  num_turns: z.nullish(z.number()),
+  terminal_reason: z.nullish(z.string()),
+  api_error_status: z.nullish(z.number()),
+  session_id: z.nullish(z.string()),
 });
 
 const unknown = (reason: string, line: string): WorkerEvent => ({ type: 'unknown', reason, line: clip(line, 200) });

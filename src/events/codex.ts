@@ -4,7 +4,7 @@
  *   message and usage, with upstream's exact key rules (last value wins);
  * - typed events for live views (`codexEvents`), validated leniently with zod.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { asString, getKey, isJsonObject, type Json, type JsonObject } from '../util/json.js';
 import type { NonJsonScan } from './lines.js';
 import {
@@ -187,22 +187,22 @@ export const codexVerdict = (scan: CodexScan, nonJson: NonJsonScan, exit: ExitIn
 
 const Usage = z.looseObject({});
 const ThreadStarted = z.looseObject({ type: z.literal('thread.started'), thread_id: z.string() });
-const TurnCompleted = z.looseObject({ type: z.literal('turn.completed'), usage: Usage.nullish() });
+const TurnCompleted = z.looseObject({ type: z.literal('turn.completed'), usage: z.nullish(Usage) });
 const TurnFailed = z.looseObject({
   type: z.literal('turn.failed'),
-  error: z.looseObject({ message: z.string().nullish() }).nullish(),
+  error: z.nullish(z.looseObject({ message: z.nullish(z.string()) })),
 });
 const ErrorLine = z.looseObject({ type: z.literal('error'), message: z.string() });
 const ItemLine = z.looseObject({
   type: z.enum(['item.started', 'item.updated', 'item.completed']),
-  item: z.looseObject({ id: z.string().nullish(), type: z.string() }),
+  item: z.looseObject({ id: z.nullish(z.string()), type: z.string() }),
 });
 const TextItem = z.looseObject({ text: z.string() });
 const CommandItem = z.looseObject({
   command: z.string(),
-  aggregated_output: z.string().nullish(),
-  exit_code: z.number().nullish(),
-  status: z.string().nullish(),
+  aggregated_output: z.nullish(z.string()),
+  exit_code: z.nullish(z.number()),
+  status: z.nullish(z.string()),
 });
 const ErrorItem = z.looseObject({ message: z.string() });
 

@@ -4,37 +4,35 @@
  * (`collected_at, head_commit, snapshot_commit, patch_file, diffstat`), and `removed_at` once
  * `captain clean` removed the directory. Read through zod: a malformed one is treated as absent.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { getKey, isJsonObject, type JsonObject } from '../util/json.js';
 
-const commit = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/);
+const commit = z.string().check(z.regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/));
 
-export const FileChangeFields = z.object({ path: z.string(), added: z.number().int().nonnegative(), removed: z.number().int().nonnegative(), binary: z.boolean() });
+export const FileChangeFields = z.object({ path: z.string(), added: z.number().check(z.int(), z.nonnegative()), removed: z.number().check(z.int(), z.nonnegative()), binary: z.boolean() });
 export const DiffstatFields = z.object({
-  files: z.number().int().nonnegative(),
-  added: z.number().int().nonnegative(),
-  removed: z.number().int().nonnegative(),
+  files: z.number().check(z.int(), z.nonnegative()),
+  added: z.number().check(z.int(), z.nonnegative()),
+  removed: z.number().check(z.int(), z.nonnegative()),
   per_file: z.array(FileChangeFields),
-  per_file_truncated: z.boolean().optional(),
+  per_file_truncated: z.optional(z.boolean()),
 });
 
-export const WorktreeFields = z
-  .object({
-    path: z.string().min(1),
-    branch: z.string().min(1),
-    base_commit: commit,
-    repo: z.string().min(1),
-    cwd: z.string().optional(),
-    created_at: z.string().optional(),
-    collected_at: z.string().optional(),
-    head_commit: commit.optional(),
-    snapshot_commit: commit.nullable().optional(),
-    patch_file: z.string().optional(),
-    diffstat: DiffstatFields.optional(),
-    applied_at: z.string().optional(),
-    removed_at: z.string().optional(),
-  })
-  .passthrough();
+export const WorktreeFields = z.looseObject({
+  path: z.string().check(z.minLength(1)),
+  branch: z.string().check(z.minLength(1)),
+  base_commit: commit,
+  repo: z.string().check(z.minLength(1)),
+  cwd: z.optional(z.string()),
+  created_at: z.optional(z.string()),
+  collected_at: z.optional(z.string()),
+  head_commit: z.optional(commit),
+  snapshot_commit: z.optional(z.nullable(commit)),
+  patch_file: z.optional(z.string()),
+  diffstat: z.optional(DiffstatFields),
+  applied_at: z.optional(z.string()),
+  removed_at: z.optional(z.string()),
+});
 
 export type WorktreeInfo = z.infer<typeof WorktreeFields>;
 export type Diffstat = z.infer<typeof DiffstatFields>;

@@ -6,36 +6,36 @@
  * (status success / error, error {type, message}, stats with token counts per model). A run without
  * the `result` line was interrupted.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { COMPLETED_WITHOUT_MESSAGE, COMPLETED_WITH_MESSAGE, signalHeadline, type KindVerdict } from '../../events/outcome.js';
 import { clip, summarizeForVisibility } from '../../events/text.js';
 import type { ExitInfo, FailureReason, ParsedLine, TerminalEvent, WorkerEvent } from '../../events/types.js';
 import { asString, getKey, isJsonObject, type Json, type JsonObject } from '../../util/json.js';
 
-const Init = z.looseObject({ session_id: z.string(), model: z.string().nullish() });
-const Message = z.looseObject({ role: z.string(), content: z.string(), delta: z.boolean().nullish() });
-const ToolUse = z.looseObject({ tool_name: z.string(), tool_id: z.string().nullish(), parameters: z.unknown() });
-const ErrorInfo = z.looseObject({ type: z.string().nullish(), message: z.string().nullish() });
+const Init = z.looseObject({ session_id: z.string(), model: z.nullish(z.string()) });
+const Message = z.looseObject({ role: z.string(), content: z.string(), delta: z.nullish(z.boolean()) });
+const ToolUse = z.looseObject({ tool_name: z.string(), tool_id: z.nullish(z.string()), parameters: z.unknown() });
+const ErrorInfo = z.looseObject({ type: z.nullish(z.string()), message: z.nullish(z.string()) });
 const ToolResult = z.looseObject({
-  tool_id: z.string().nullish(),
-  status: z.string().nullish(),
-  output: z.string().nullish(),
-  error: ErrorInfo.nullish(),
+  tool_id: z.nullish(z.string()),
+  status: z.nullish(z.string()),
+  output: z.nullish(z.string()),
+  error: z.nullish(ErrorInfo),
 });
-const ErrorLine = z.looseObject({ severity: z.string().nullish(), message: z.string() });
+const ErrorLine = z.looseObject({ severity: z.nullish(z.string()), message: z.string() });
 const TokenCounts = z.looseObject({
-  total_tokens: z.number().nullish(),
-  input_tokens: z.number().nullish(),
-  output_tokens: z.number().nullish(),
-  cached: z.number().nullish(),
-  input: z.number().nullish(),
+  total_tokens: z.nullish(z.number()),
+  input_tokens: z.nullish(z.number()),
+  output_tokens: z.nullish(z.number()),
+  cached: z.nullish(z.number()),
+  input: z.nullish(z.number()),
 });
-const Stats = TokenCounts.extend({
-  duration_ms: z.number().nullish(),
-  tool_calls: z.number().nullish(),
-  models: z.record(z.string(), TokenCounts).nullish(),
+const Stats = z.extend(TokenCounts, {
+  duration_ms: z.nullish(z.number()),
+  tool_calls: z.nullish(z.number()),
+  models: z.nullish(z.record(z.string(), TokenCounts)),
 });
-const Result = z.looseObject({ status: z.string(), error: ErrorInfo.nullish(), stats: Stats.nullish() });
+const Result = z.looseObject({ status: z.string(), error: z.nullish(ErrorInfo), stats: z.nullish(Stats) });
 
 type TokenCountsValue = z.infer<typeof TokenCounts>;
 
