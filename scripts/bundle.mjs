@@ -2,7 +2,7 @@
 // Bundles the built CLI (dist/cli/main.js, from tsc) into dist/bin/captain.js plus lazily loaded
 // chunks: one file per command instead of ~150 small ES modules (zod alone is ~95), which takes
 // ~50 ms off every `captain` start. The library API (dist/index.js) stays unbundled.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // Chunk names carry content hashes: clear the old ones.
@@ -50,21 +50,63 @@ const vendored = {
   setup(build) {
     for (const [file, specifier] of Object.entries(VENDORED)) {
       const filter = new RegExp(`^${specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`);
-      // Relative to dist/bin/chunks/, where every importer of these lands (see the check below).
+      // Every bundle below keeps all its files in one folder next to vendor/.
       build.onResolve({ filter }, () => ({ path: `../vendor/${file}.js`, external: true }));
     }
   },
 };
 
-await build({
-  ...common,
-  entryPoints: { captain: 'dist/cli/main.js' },
-  outdir: 'dist/bin',
-  chunkNames: 'chunks/[name]-[hash]',
-  // ink loads React's devtools only when DEV=true; they are not a dependency.
-  external: ['react-devtools-core'],
-  plugins: [vendored],
-});
-if (readFileSync('dist/bin/captain.js', 'utf8').includes('../vendor/')) {
-  throw new Error('dist/bin/captain.js imports a vendored module: the ../vendor/ path is only right from dist/bin/chunks/');
+/**
+ * The command modules program.ts loads on demand, by command name (`start`, `task`, `runs` and
+ * `budget` share `runs`). Read from tsc's output; the count check catches a changed form.
+ */
+const program = readFileSync('dist/cli/program.js', 'utf8');
+const commandModule = Object.fromEntries([...program.matchAll(/\['([\w-]+)', async \(\) => \(await import\('\.\/commands\/([\w-]+)\.js'\)\)/g)].map((m) => [m[1], m[2]]));
+if (Object.keys(commandModule).length !== program.split("import('./commands/").length - 1) {
+  throw new Error('scripts/bundle.mjs cannot read the command list of dist/cli/program.js: update its pattern');
 }
+
+/**
+ * One bundle per command module (dist/bin/<module>/): program.js's import() of that module becomes
+ * a static import and the other command modules are left out, so the command loads as one file
+ * instead of ~20 shared chunks (each costs a resolve, a read and a compile at start-up). `all/`
+ * has every command (help, version, typos).
+ */
+const onlyCommand = (module) => ({
+  name: 'only-command',
+  setup(build) {
+    build.onLoad({ filter: /\/dist\/cli\/program\.js$/ }, () => {
+      let imports = 0;
+      const contents = program.replace(/import\('\.\/commands\/([\w-]+)\.js'\)/g, (_, name) => {
+        if (name !== module) return 'Promise.resolve({})';
+        imports++;
+        return 'Promise.resolve(onlyCommandModule)';
+      });
+      if (imports === 0) throw new Error(`dist/cli/program.js does not import ./commands/${module}.js`);
+      return { contents: `import * as onlyCommandModule from './commands/${module}.js';\n${contents}`, loader: 'js', resolveDir: 'dist/cli' };
+    });
+  },
+});
+const bundleCli = (folder, plugins) =>
+  build({
+    ...common,
+    entryPoints: { captain: 'dist/cli/main.js' },
+    outdir: `dist/bin/${folder}`,
+    chunkNames: '[name]-[hash]',
+    // ink loads React's devtools only when DEV=true; they are not a dependency.
+    external: ['react-devtools-core'],
+    plugins: [vendored, ...plugins],
+  });
+await Promise.all([bundleCli('all', []), ...[...new Set(Object.values(commandModule))].map((module) => bundleCli(module, [onlyCommand(module)]))]);
+
+// The bin: picks the bundle from the first argument.
+writeFileSync(
+  'dist/bin/captain.js',
+  `#!/usr/bin/env node
+// Written by scripts/bundle.mjs: each command module has its own bundle; anything else loads them all.
+const BUNDLE = ${JSON.stringify(commandModule)};
+const name = process.argv[2];
+await import(\`./\${name !== undefined && Object.hasOwn(BUNDLE, name) ? BUNDLE[name] : 'all'}/captain.js\`);
+`,
+  { mode: 0o755 },
+);
