@@ -6,43 +6,46 @@
  */
 import * as z from 'zod/mini';
 import { getKey, isJsonObject, type JsonObject } from '../util/json.js';
+import { lazy } from '../util/lazy.js';
 
-const commit = z.string().check(z.regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/));
-
-export const FileChangeFields = z.object({ path: z.string(), added: z.number().check(z.int(), z.nonnegative()), removed: z.number().check(z.int(), z.nonnegative()), binary: z.boolean() });
-export const DiffstatFields = z.object({
-  files: z.number().check(z.int(), z.nonnegative()),
-  added: z.number().check(z.int(), z.nonnegative()),
-  removed: z.number().check(z.int(), z.nonnegative()),
-  per_file: z.array(FileChangeFields),
-  per_file_truncated: z.optional(z.boolean()),
+/** The schemas, built on first use (see util/lazy.ts). */
+const schemas = lazy(() => {
+  const commit = z.string().check(z.regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/));
+  const FileChangeFields = z.object({ path: z.string(), added: z.number().check(z.int(), z.nonnegative()), removed: z.number().check(z.int(), z.nonnegative()), binary: z.boolean() });
+  const DiffstatFields = z.object({
+    files: z.number().check(z.int(), z.nonnegative()),
+    added: z.number().check(z.int(), z.nonnegative()),
+    removed: z.number().check(z.int(), z.nonnegative()),
+    per_file: z.array(FileChangeFields),
+    per_file_truncated: z.optional(z.boolean()),
+  });
+  const WorktreeFields = z.looseObject({
+    path: z.string().check(z.minLength(1)),
+    branch: z.string().check(z.minLength(1)),
+    base_commit: commit,
+    repo: z.string().check(z.minLength(1)),
+    cwd: z.optional(z.string()),
+    created_at: z.optional(z.string()),
+    collected_at: z.optional(z.string()),
+    head_commit: z.optional(commit),
+    snapshot_commit: z.optional(z.nullable(commit)),
+    patch_file: z.optional(z.string()),
+    diffstat: z.optional(DiffstatFields),
+    applied_at: z.optional(z.string()),
+    removed_at: z.optional(z.string()),
+  });
+  return { FileChangeFields, DiffstatFields, WorktreeFields };
 });
 
-export const WorktreeFields = z.looseObject({
-  path: z.string().check(z.minLength(1)),
-  branch: z.string().check(z.minLength(1)),
-  base_commit: commit,
-  repo: z.string().check(z.minLength(1)),
-  cwd: z.optional(z.string()),
-  created_at: z.optional(z.string()),
-  collected_at: z.optional(z.string()),
-  head_commit: z.optional(commit),
-  snapshot_commit: z.optional(z.nullable(commit)),
-  patch_file: z.optional(z.string()),
-  diffstat: z.optional(DiffstatFields),
-  applied_at: z.optional(z.string()),
-  removed_at: z.optional(z.string()),
-});
-
-export type WorktreeInfo = z.infer<typeof WorktreeFields>;
-export type Diffstat = z.infer<typeof DiffstatFields>;
-export type FileChange = z.infer<typeof FileChangeFields>;
+export type WorktreeInfo = z.infer<ReturnType<typeof schemas>['WorktreeFields']>;
+export type Diffstat = z.infer<ReturnType<typeof schemas>['DiffstatFields']>;
+export type FileChange = z.infer<ReturnType<typeof schemas>['FileChangeFields']>;
 
 /** The record's worktree, or undefined when it has none (or one captain cannot read). */
 export const worktreeOf = (record: JsonObject): WorktreeInfo | undefined => {
   const value = getKey(record, 'worktree');
   if (!isJsonObject(value)) return undefined;
-  const parsed = WorktreeFields.safeParse(value);
+  const parsed = schemas().WorktreeFields.safeParse(value);
   return parsed.success ? parsed.data : undefined;
 };
 
