@@ -43,6 +43,13 @@ describe('bundle layout', () => {
     assert.match(typo.stderr, /unknown command 'statsu'[\s\S]*Did you mean status\?/);
   });
 
+  it('--version answers without building the commands; --help lists them all', () => {
+    for (const flag of ['--version', '-V']) assert.deepEqual(runCaptain([flag]), { code: 0, stdout: '0.1.0\n', stderr: '' });
+    const help = runCaptain(['--help']);
+    assert.equal(help.code, 0);
+    for (const name of Object.keys(dispatchTable())) assert.match(help.stdout, new RegExp(`\\n  ${name}\\b`), name);
+  });
+
   it('status loads only its own bundle: no MCP SDK or full zod, under 450 KB', () => {
     const graph = staticGraph(join(BIN, 'status', 'captain.js'));
     for (const file of graph.keys()) assert.equal(dirname(file), join(BIN, 'status'), `${file} is outside dist/bin/status/`);
