@@ -37,7 +37,12 @@ export const buildProgram = async (only?: string): Promise<Command> => {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  const wanted = COMMANDS.some(([name]) => name === only) ? COMMANDS.filter(([name]) => name === only) : COMMANDS;
+  // `--version` needs no command; `--help`, `help` and typos (commander's suggestions) need them all.
+  const wanted = COMMANDS.some(([name]) => name === only)
+    ? COMMANDS.filter(([name]) => name === only)
+    : only === '--version' || only === '-V'
+      ? []
+      : COMMANDS;
   for (const [, load] of wanted) program.addCommand((await load()).exitOverride());
   return program;
 };

@@ -2,20 +2,20 @@
  * The runtime config keys: one zod schema each (with the expectation used in error messages),
  * and the names each source uses for it. Everything else about a key is derived from this table.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_RUNTIME_CONFIG, type RuntimeConfig } from './defaults.js';
 
 export type RuntimeConfigKey = keyof RuntimeConfig;
 
 interface KeySpec {
-  schema: z.ZodType<number | boolean>;
+  schema: z.ZodMiniType<number | boolean>;
   expected: string;
   description: string;
   valueName: string;
 }
 
-const positiveMs = z.number().int().positive();
-const nonNegativeMs = z.number().int().nonnegative();
+const positiveMs = z.number().check(z.int(), z.positive());
+const nonNegativeMs = z.number().check(z.int(), z.nonnegative());
 
 export const RUNTIME_CONFIG_KEYS: Record<RuntimeConfigKey, KeySpec> = {
   worker_stuck_after_ms: {

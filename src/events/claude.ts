@@ -3,7 +3,7 @@
  * verdict. The run ends with one `result` line (which does not start with `"type"`, so lines are always
  * JSON-parsed); a run without it was interrupted (SIGINT exits 0 without one, SIGTERM exits 143).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { asString, getKey, isJsonObject, type Json, type JsonObject } from '../util/json.js';
 import {
   COMPLETED_WITHOUT_MESSAGE,
@@ -13,52 +13,57 @@ import {
 } from './outcome.js';
 import { clip, summarizeForVisibility } from './text.js';
 import type { ExitInfo, FailureReason, ParsedLine, TerminalEvent, WorkerEvent } from './types.js';
+import { lazy } from '../util/lazy.js';
 
-const Loose = z.looseObject({});
-const SystemLine = z.looseObject({ type: z.literal('system'), subtype: z.string() });
-const SystemInit = z.looseObject({
-  session_id: z.string(),
-  model: z.string().nullish(),
-  cwd: z.string().nullish(),
-});
-const ApiRetry = z.looseObject({
-  attempt: z.number().nullish(),
-  max_retries: z.number().nullish(),
-  retry_delay_ms: z.number().nullish(),
-  error: z.string().nullish(),
-  error_status: z.number().nullish(),
-});
-const PermissionDenied = z.looseObject({ tool_name: z.string().nullish(), message: z.string().nullish() });
-const Block = z.looseObject({ type: z.string() });
-const TextBlock = z.looseObject({ text: z.string() });
-const ThinkingBlock = z.looseObject({ thinking: z.string() });
-const ToolUseBlock = z.looseObject({ id: z.string().nullish(), name: z.string(), input: z.unknown() });
-const ToolResultBlock = z.looseObject({
-  tool_use_id: z.string().nullish(),
-  is_error: z.boolean().nullish(),
-  content: z.union([z.string(), z.array(Block)]).nullish(),
-});
-const AssistantLine = z.looseObject({
-  type: z.literal('assistant'),
-  message: z.looseObject({ content: z.array(Block) }),
-  is_api_error_message: z.boolean().nullish(),
-  api_error_status: z.number().nullish(),
-});
-const UserLine = z.looseObject({
-  type: z.literal('user'),
-  message: z.looseObject({ content: z.union([z.string(), z.array(Block)]) }),
-});
-const ResultLine = z.looseObject({
-  type: z.literal('result'),
-  subtype: z.string().nullish(),
-  is_error: z.boolean().nullish(),
-  result: z.string().nullish(),
-  usage: Loose.nullish(),
-  total_cost_usd: z.number().nullish(),
-  num_turns: z.number().nullish(),
-  terminal_reason: z.string().nullish(),
-  api_error_status: z.number().nullish(),
-  session_id: z.string().nullish(),
+/** The schemas, built on first use (see util/lazy.ts). */
+const schemas = lazy(() => {
+  const Loose = z.looseObject({});
+  const SystemLine = z.looseObject({ type: z.literal('system'), subtype: z.string() });
+  const SystemInit = z.looseObject({
+    session_id: z.string(),
+    model: z.nullish(z.string()),
+    cwd: z.nullish(z.string()),
+  });
+  const ApiRetry = z.looseObject({
+    attempt: z.nullish(z.number()),
+    max_retries: z.nullish(z.number()),
+    retry_delay_ms: z.nullish(z.number()),
+    error: z.nullish(z.string()),
+    error_status: z.nullish(z.number()),
+  });
+  const PermissionDenied = z.looseObject({ tool_name: z.nullish(z.string()), message: z.nullish(z.string()) });
+  const Block = z.looseObject({ type: z.string() });
+  const TextBlock = z.looseObject({ text: z.string() });
+  const ThinkingBlock = z.looseObject({ thinking: z.string() });
+  const ToolUseBlock = z.looseObject({ id: z.nullish(z.string()), name: z.string(), input: z.unknown() });
+  const ToolResultBlock = z.looseObject({
+    tool_use_id: z.nullish(z.string()),
+    is_error: z.nullish(z.boolean()),
+    content: z.nullish(z.union([z.string(), z.array(Block)])),
+  });
+  const AssistantLine = z.looseObject({
+    type: z.literal('assistant'),
+    message: z.looseObject({ content: z.array(Block) }),
+    is_api_error_message: z.nullish(z.boolean()),
+    api_error_status: z.nullish(z.number()),
+  });
+  const UserLine = z.looseObject({
+    type: z.literal('user'),
+    message: z.looseObject({ content: z.union([z.string(), z.array(Block)]) }),
+  });
+  const ResultLine = z.looseObject({
+    type: z.literal('result'),
+    subtype: z.nullish(z.string()),
+    is_error: z.nullish(z.boolean()),
+    result: z.nullish(z.string()),
+    usage: z.nullish(Loose),
+    total_cost_usd: z.nullish(z.number()),
+    num_turns: z.nullish(z.number()),
+    terminal_reason: z.nullish(z.string()),
+    api_error_status: z.nullish(z.number()),
+    session_id: z.nullish(z.string()),
+  });
+  return { Loose, SystemLine, SystemInit, ApiRetry, PermissionDenied, Block, TextBlock, ThinkingBlock, ToolUseBlock, ToolResultBlock, AssistantLine, UserLine, ResultLine };
 });
 
 const unknown = (reason: string, line: string): WorkerEvent => ({ type: 'unknown', reason, line: clip(line, 200) });
@@ -66,7 +71,7 @@ const unknown = (reason: string, line: string): WorkerEvent => ({ type: 'unknown
 /** The text blocks of a content array, joined by newlines. */
 const blockTexts = (blocks: readonly unknown[]): string[] =>
   blocks.flatMap((block) => {
-    const parsed = TextBlock.safeParse(block);
+    const parsed = schemas().TextBlock.safeParse(block);
     return parsed.success && getKey(block as Json, 'type') === 'text' ? [parsed.data.text] : [];
   });
 
@@ -74,23 +79,23 @@ const toolResultContent = (content: string | readonly unknown[] | null | undefin
   typeof content === 'string' ? content : content ? blockTexts(content).join('\n') : '';
 
 const systemEvents = (value: Json, text: string): WorkerEvent[] => {
-  const line = SystemLine.safeParse(value);
+  const line = schemas().SystemLine.safeParse(value);
   if (!line.success) return [unknown('system line without a subtype', text)];
   switch (line.data.subtype) {
     case 'init': {
-      const init = SystemInit.safeParse(value);
+      const init = schemas().SystemInit.safeParse(value);
       if (!init.success) return [unknown('system/init without session_id', text)];
       return [{ type: 'session_started', sessionId: init.data.session_id, model: init.data.model ?? null, cwd: init.data.cwd ?? null }];
     }
     case 'api_retry': {
-      const retry = ApiRetry.safeParse(value);
+      const retry = schemas().ApiRetry.safeParse(value);
       if (!retry.success) return [unknown('system/api_retry with malformed fields', text)];
       const { attempt, max_retries, retry_delay_ms, error, error_status } = retry.data;
       const reason = [error_status ?? null, error ?? null].filter((part) => part !== null).join(' ');
       return [{ type: 'retry', attempt: attempt ?? null, maxRetries: max_retries ?? null, delayMs: retry_delay_ms ?? null, error: reason === '' ? null : reason }];
     }
     case 'permission_denied': {
-      const denied = PermissionDenied.safeParse(value);
+      const denied = schemas().PermissionDenied.safeParse(value);
       if (!denied.success) return [unknown('system/permission_denied with malformed fields', text)];
       return [{ type: 'permission_denied', toolName: denied.data.tool_name ?? null, message: denied.data.message ?? '' }];
     }
@@ -100,7 +105,7 @@ const systemEvents = (value: Json, text: string): WorkerEvent[] => {
 };
 
 const assistantEvents = (value: Json, text: string): WorkerEvent[] => {
-  const parsed = AssistantLine.safeParse(value);
+  const parsed = schemas().AssistantLine.safeParse(value);
   if (!parsed.success) return [unknown('assistant line without message.content[]', text)];
   const { message, is_api_error_message: apiError, api_error_status: status } = parsed.data;
   const texts = blockTexts(message.content);
@@ -111,10 +116,10 @@ const assistantEvents = (value: Json, text: string): WorkerEvent[] => {
   if (texts.length > 0) events.push({ type: 'agent_message', text: texts.join('\n') });
   for (const block of message.content) {
     if (block.type === 'thinking') {
-      const thinking = ThinkingBlock.safeParse(block);
+      const thinking = schemas().ThinkingBlock.safeParse(block);
       events.push(thinking.success ? { type: 'reasoning', text: thinking.data.thinking } : unknown('thinking block without text', text));
     } else if (block.type === 'tool_use') {
-      const tool = ToolUseBlock.safeParse(block);
+      const tool = schemas().ToolUseBlock.safeParse(block);
       events.push(
         tool.success
           ? { type: 'tool_use', id: tool.data.id ?? null, name: tool.data.name, input: (tool.data.input ?? null) as Json }
@@ -128,14 +133,14 @@ const assistantEvents = (value: Json, text: string): WorkerEvent[] => {
 };
 
 const userEvents = (value: Json, text: string): WorkerEvent[] => {
-  const parsed = UserLine.safeParse(value);
+  const parsed = schemas().UserLine.safeParse(value);
   if (!parsed.success) return [unknown('user line without message.content', text)];
   const { content } = parsed.data.message;
   if (typeof content === 'string') return [{ type: 'user_message', text: content }];
   const events: WorkerEvent[] = [];
   for (const block of content) {
     if (block.type === 'tool_result') {
-      const result = ToolResultBlock.safeParse(block);
+      const result = schemas().ToolResultBlock.safeParse(block);
       events.push(
         result.success
           ? {
@@ -157,7 +162,7 @@ const userEvents = (value: Json, text: string): WorkerEvent[] => {
 };
 
 const resultEvents = (value: Json, text: string): WorkerEvent[] => {
-  const parsed = ResultLine.safeParse(value);
+  const parsed = schemas().ResultLine.safeParse(value);
   if (!parsed.success) return [unknown('result line with malformed fields', text)];
   const data = parsed.data;
   return [

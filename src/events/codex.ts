@@ -4,7 +4,7 @@
  *   message and usage, with upstream's exact key rules (last value wins);
  * - typed events for live views (`codexEvents`), validated leniently with zod.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { asString, getKey, isJsonObject, type Json, type JsonObject } from '../util/json.js';
 import type { NonJsonScan } from './lines.js';
 import {
@@ -16,6 +16,7 @@ import {
 } from './outcome.js';
 import { clip, summarizeForVisibility } from './text.js';
 import type { ExitInfo, FailureReason, ParsedLine, TerminalEvent, WorkerEvent } from './types.js';
+import { lazy } from '../util/lazy.js';
 
 /** The only event types that end a Codex turn (upstream `extract_worker_terminal_event_from_raw_events`). */
 export const CODEX_TERMINAL_TYPES: readonly string[] = ['turn.completed', 'turn.failed'];
@@ -185,43 +186,47 @@ export const codexVerdict = (scan: CodexScan, nonJson: NonJsonScan, exit: ExitIn
 // ---------------------------------------------------------------------------------------------
 // Typed events for live views and logs.
 
-const Usage = z.looseObject({});
-const ThreadStarted = z.looseObject({ type: z.literal('thread.started'), thread_id: z.string() });
-const TurnCompleted = z.looseObject({ type: z.literal('turn.completed'), usage: Usage.nullish() });
-const TurnFailed = z.looseObject({
-  type: z.literal('turn.failed'),
-  error: z.looseObject({ message: z.string().nullish() }).nullish(),
+/** The schemas, built on first use (see util/lazy.ts). */
+const schemas = lazy(() => {
+  const Usage = z.looseObject({});
+  const ThreadStarted = z.looseObject({ type: z.literal('thread.started'), thread_id: z.string() });
+  const TurnCompleted = z.looseObject({ type: z.literal('turn.completed'), usage: z.nullish(Usage) });
+  const TurnFailed = z.looseObject({
+    type: z.literal('turn.failed'),
+    error: z.nullish(z.looseObject({ message: z.nullish(z.string()) })),
+  });
+  const ErrorLine = z.looseObject({ type: z.literal('error'), message: z.string() });
+  const ItemLine = z.looseObject({
+    type: z.enum(['item.started', 'item.updated', 'item.completed']),
+    item: z.looseObject({ id: z.nullish(z.string()), type: z.string() }),
+  });
+  const TextItem = z.looseObject({ text: z.string() });
+  const CommandItem = z.looseObject({
+    command: z.string(),
+    aggregated_output: z.nullish(z.string()),
+    exit_code: z.nullish(z.number()),
+    status: z.nullish(z.string()),
+  });
+  const ErrorItem = z.looseObject({ message: z.string() });
+  return { Usage, ThreadStarted, TurnCompleted, TurnFailed, ErrorLine, ItemLine, TextItem, CommandItem, ErrorItem };
 });
-const ErrorLine = z.looseObject({ type: z.literal('error'), message: z.string() });
-const ItemLine = z.looseObject({
-  type: z.enum(['item.started', 'item.updated', 'item.completed']),
-  item: z.looseObject({ id: z.string().nullish(), type: z.string() }),
-});
-const TextItem = z.looseObject({ text: z.string() });
-const CommandItem = z.looseObject({
-  command: z.string(),
-  aggregated_output: z.string().nullish(),
-  exit_code: z.number().nullish(),
-  status: z.string().nullish(),
-});
-const ErrorItem = z.looseObject({ message: z.string() });
 
 const unknown = (reason: string, line: string): WorkerEvent => ({ type: 'unknown', reason, line: clip(line, 200) });
 
 /** Typed events of one item line (`item.started` / `item.updated` / `item.completed`). */
 const itemEvents = (value: unknown, line: string): WorkerEvent[] => {
-  const parsed = ItemLine.safeParse(value);
+  const parsed = schemas().ItemLine.safeParse(value);
   if (!parsed.success) return [unknown('item event without an item {type}', line)];
   const { type, item } = parsed.data;
   const label = `${type}:${item.type}`;
   if (item.type === 'agent_message' || item.type === 'reasoning') {
     if (type !== 'item.completed') return [{ type: 'progress', eventType: label }];
-    const text = TextItem.safeParse(item);
+    const text = schemas().TextItem.safeParse(item);
     if (!text.success) return [unknown(`${item.type} item without text`, line)];
     return [{ type: item.type, text: text.data.text }];
   }
   if (item.type === 'command_execution') {
-    const command = CommandItem.safeParse(item);
+    const command = schemas().CommandItem.safeParse(item);
     if (!command.success) return [unknown('command_execution item without a command', line)];
     if (type === 'item.started') return [{ type: 'command_started', command: command.data.command }];
     if (type === 'item.updated') return [{ type: 'progress', eventType: label }];
@@ -236,7 +241,7 @@ const itemEvents = (value: unknown, line: string): WorkerEvent[] => {
     ];
   }
   if (item.type === 'error') {
-    const error = ErrorItem.safeParse(item);
+    const error = schemas().ErrorItem.safeParse(item);
     if (!error.success) return [unknown('error item without a message', line)];
     return [{ type: 'error', message: error.data.message, status: null }];
   }
@@ -254,25 +259,25 @@ export const codexEvents = ({ text, value }: ParsedLine): WorkerEvent[] => {
   if (type === undefined) return [unknown('JSON line without a string type', text)];
   switch (type) {
     case 'thread.started': {
-      const parsed = ThreadStarted.safeParse(value);
+      const parsed = schemas().ThreadStarted.safeParse(value);
       return parsed.success ? [{ type: 'thread_started', threadId: parsed.data.thread_id }] : [unknown('thread.started without thread_id', text)];
     }
     case 'turn.started':
       return [{ type: 'turn_started' }];
     case 'turn.completed': {
-      const parsed = TurnCompleted.safeParse(value);
+      const parsed = schemas().TurnCompleted.safeParse(value);
       return parsed.success
         ? [{ type: 'turn_completed', usage: (parsed.data.usage as JsonObject | null | undefined) ?? null }]
         : [unknown('turn.completed with a non-object usage', text)];
     }
     case 'turn.failed': {
-      const parsed = TurnFailed.safeParse(value);
+      const parsed = schemas().TurnFailed.safeParse(value);
       return parsed.success
         ? [{ type: 'turn_failed', message: parsed.data.error?.message ?? null }]
         : [unknown('turn.failed with a malformed error', text)];
     }
     case 'error': {
-      const parsed = ErrorLine.safeParse(value);
+      const parsed = schemas().ErrorLine.safeParse(value);
       return parsed.success ? [{ type: 'error', message: parsed.data.message, status: null }] : [unknown('error without a message', text)];
     }
     case 'item.started':

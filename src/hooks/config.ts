@@ -9,10 +9,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { extname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { HOOK_TIMEOUT_MS } from '../config/defaults.js';
 import { CaptainError, describeError } from '../errors.js';
 import { HOOK_EVENTS, type HookEvent } from './events.js';
+import { lazy } from '../util/lazy.js';
 
 export interface HookDefinition {
   /** Stable id: the `name` given, else a hash of what the hook does; names its ledger folder in the run. */
@@ -29,26 +31,28 @@ export interface HookDefinition {
 
 const HOOK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-const hookTableSchema = z
-  .object({
-    name: z.string().regex(HOOK_NAME, 'letters, digits, ".", "_" or "-", at most 64').optional(),
-    events: z.array(z.enum(HOOK_EVENTS)).min(1, 'at least one event'),
-    command: z.array(z.string().min(1)).min(1, 'a non-empty argv').optional(),
-    url: z
-      .string()
-      .url()
-      .refine((u) => /^https?:\/\//i.test(u), 'an http:// or https:// URL')
-      .optional(),
-    secret_file: z.string().min(1).optional(),
-    notify: z.boolean().optional(),
-    timeout_ms: z.number().int().positive().optional(),
-  })
-  .strict()
-  .superRefine((hook, ctx) => {
-    const actions = [hook.command !== undefined, hook.url !== undefined, hook.notify === true].filter(Boolean).length;
-    if (actions !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one of command, url or notify = true' });
-    if (hook.secret_file !== undefined && hook.url === undefined) ctx.addIssue({ code: 'custom', path: ['secret_file'], message: 'only with url' });
-  });
+/** The schema of one hook table, built on first use (see util/lazy.ts). */
+const hookTableSchema = lazy(() =>
+  z
+    .strictObject({
+      name: z.optional(z.string().check(z.regex(HOOK_NAME, 'letters, digits, ".", "_" or "-", at most 64'))),
+      events: z.array(z.enum(HOOK_EVENTS)).check(z.minLength(1, 'at least one event')),
+      command: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1, 'a non-empty argv'))),
+      url: z.optional(z.string().check(z.url(), z.refine((u) => /^https?:\/\//i.test(u), 'an http:// or https:// URL'))),
+      secret_file: z.optional(z.string().check(z.minLength(1))),
+      notify: z.optional(z.boolean()),
+      timeout_ms: z.optional(z.number().check(z.int(), z.positive())),
+    })
+    .check(
+      z.superRefine((hook, ctx) => {
+        const actions = [hook.command !== undefined, hook.url !== undefined, hook.notify === true].filter(Boolean).length;
+        if (actions !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one of command, url or notify = true' });
+        if (hook.secret_file !== undefined && hook.url === undefined) ctx.addIssue({ code: 'custom', path: ['secret_file'], message: 'only with url' });
+      }),
+    ),
+);
+/** zod/mini loads no locale: the English messages ("Invalid option: expected one of ...") are asked for here. */
+const englishMessages = lazy(() => en().localeError);
 
 const hashId = (value: unknown): string => `h-${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12)}`;
 
@@ -63,7 +67,7 @@ const readSecret = (path: string, where: string): string => {
 };
 
 const toDefinition = (table: unknown, where: string): HookDefinition => {
-  const parsed = hookTableSchema.safeParse(table);
+  const parsed = hookTableSchema().safeParse(table, { error: englishMessages() });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.length ? `.${issue.path.join('.')}` : '';

@@ -1,26 +1,25 @@
 /**
  * Typed, lenient views of the record fields captain reads. Like upstream's `Value::as_str` and
  * friends, a field of the wrong type reads as absent (undefined), never as an error; unknown keys
- * pass through untouched (`z.looseObject`). Use these at the boundary; write back the full record
+ * pass through untouched (`z.looseObject`, zod/mini: it keeps start-up short). Use these at the boundary; write back the full record
  * object, never a parsed view.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isJsonObject, type JsonObject } from '../util/json.js';
 
 /** A string, else absent. */
-const text = z.string().optional().catch(undefined);
+const text = z.catch(z.optional(z.string()), undefined);
 /** A non-negative safe integer, else absent (`Value::as_u64`). */
-const unsigned = z.number().int().nonnegative().optional().catch(undefined);
+const unsigned = z.catch(z.optional(z.number().check(z.int(), z.nonnegative())), undefined);
 /** Any JSON object, kept as the same object (no copy), else absent. */
-const object = z.custom<JsonObject>(isJsonObject).optional().catch(undefined);
+const object = z.catch(z.optional(z.custom<JsonObject>(isJsonObject)), undefined);
 /** An array's string items (other items skipped), else absent. */
-const strings = z
-  .array(z.unknown())
-  .transform((items) => items.filter((item): item is string => typeof item === 'string'))
-  .optional()
-  .catch(undefined);
+const strings = z.catch(
+  z.optional(z.pipe(z.array(z.unknown()), z.transform((items) => items.filter((item): item is string => typeof item === 'string')))),
+  undefined,
+);
 /** A nested object read leniently with `shape`, else absent. */
-const nested = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.looseObject(shape).optional().catch(undefined);
+const nested = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.catch(z.optional(z.looseObject(shape)), undefined);
 
 /** `worker_lifecycle.process_identity`: what identifies the worker's process beyond its pid. */
 export const ProcessIdentityFields = z.looseObject({
@@ -43,8 +42,8 @@ export const DelegationFields = z.looseObject({
     process_started_at: text,
     process_last_seen_at: text,
     process_group_id: unsigned,
-    process_identity: ProcessIdentityFields.optional().catch(undefined),
-    monitor_identity: ProcessIdentityFields.optional().catch(undefined),
+    process_identity: z.catch(z.optional(ProcessIdentityFields), undefined),
+    monitor_identity: z.catch(z.optional(ProcessIdentityFields), undefined),
     raw_events_size: unsigned,
     generation: text,
   }),
@@ -60,8 +59,8 @@ export const WorkerProcessFields = z.object({
   process_started_at: text,
   process_last_seen_at: text,
   process_group_id: unsigned,
-  process_identity: ProcessIdentityFields.optional().catch(undefined),
-  monitor_identity: ProcessIdentityFields.optional().catch(undefined),
+  process_identity: z.catch(z.optional(ProcessIdentityFields), undefined),
+  monitor_identity: z.catch(z.optional(ProcessIdentityFields), undefined),
 });
 
 /** The run.json fields captain reads. */

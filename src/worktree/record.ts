@@ -4,47 +4,48 @@
  * (`collected_at, head_commit, snapshot_commit, patch_file, diffstat`), and `removed_at` once
  * `captain clean` removed the directory. Read through zod: a malformed one is treated as absent.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { getKey, isJsonObject, type JsonObject } from '../util/json.js';
+import { lazy } from '../util/lazy.js';
 
-const commit = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/);
-
-export const FileChangeFields = z.object({ path: z.string(), added: z.number().int().nonnegative(), removed: z.number().int().nonnegative(), binary: z.boolean() });
-export const DiffstatFields = z.object({
-  files: z.number().int().nonnegative(),
-  added: z.number().int().nonnegative(),
-  removed: z.number().int().nonnegative(),
-  per_file: z.array(FileChangeFields),
-  per_file_truncated: z.boolean().optional(),
+/** The schemas, built on first use (see util/lazy.ts). */
+const schemas = lazy(() => {
+  const commit = z.string().check(z.regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/));
+  const FileChangeFields = z.object({ path: z.string(), added: z.number().check(z.int(), z.nonnegative()), removed: z.number().check(z.int(), z.nonnegative()), binary: z.boolean() });
+  const DiffstatFields = z.object({
+    files: z.number().check(z.int(), z.nonnegative()),
+    added: z.number().check(z.int(), z.nonnegative()),
+    removed: z.number().check(z.int(), z.nonnegative()),
+    per_file: z.array(FileChangeFields),
+    per_file_truncated: z.optional(z.boolean()),
+  });
+  const WorktreeFields = z.looseObject({
+    path: z.string().check(z.minLength(1)),
+    branch: z.string().check(z.minLength(1)),
+    base_commit: commit,
+    repo: z.string().check(z.minLength(1)),
+    cwd: z.optional(z.string()),
+    created_at: z.optional(z.string()),
+    collected_at: z.optional(z.string()),
+    head_commit: z.optional(commit),
+    snapshot_commit: z.optional(z.nullable(commit)),
+    patch_file: z.optional(z.string()),
+    diffstat: z.optional(DiffstatFields),
+    applied_at: z.optional(z.string()),
+    removed_at: z.optional(z.string()),
+  });
+  return { FileChangeFields, DiffstatFields, WorktreeFields };
 });
 
-export const WorktreeFields = z
-  .object({
-    path: z.string().min(1),
-    branch: z.string().min(1),
-    base_commit: commit,
-    repo: z.string().min(1),
-    cwd: z.string().optional(),
-    created_at: z.string().optional(),
-    collected_at: z.string().optional(),
-    head_commit: commit.optional(),
-    snapshot_commit: commit.nullable().optional(),
-    patch_file: z.string().optional(),
-    diffstat: DiffstatFields.optional(),
-    applied_at: z.string().optional(),
-    removed_at: z.string().optional(),
-  })
-  .passthrough();
-
-export type WorktreeInfo = z.infer<typeof WorktreeFields>;
-export type Diffstat = z.infer<typeof DiffstatFields>;
-export type FileChange = z.infer<typeof FileChangeFields>;
+export type WorktreeInfo = z.infer<ReturnType<typeof schemas>['WorktreeFields']>;
+export type Diffstat = z.infer<ReturnType<typeof schemas>['DiffstatFields']>;
+export type FileChange = z.infer<ReturnType<typeof schemas>['FileChangeFields']>;
 
 /** The record's worktree, or undefined when it has none (or one captain cannot read). */
 export const worktreeOf = (record: JsonObject): WorktreeInfo | undefined => {
   const value = getKey(record, 'worktree');
   if (!isJsonObject(value)) return undefined;
-  const parsed = WorktreeFields.safeParse(value);
+  const parsed = schemas().WorktreeFields.safeParse(value);
   return parsed.success ? parsed.data : undefined;
 };
 

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { serveMcpStdio } from '../../mcp/server.js';
 import { hooksFromOptions, MAX_PARALLEL_HELP, parseMaxParallel, resolveConfigFromOptions, withHookOption, type CommonOptions } from '../common.js';
 import { RUNTIME_CONFIG_FLAGS } from '../../config/index.js';
 
@@ -15,6 +14,8 @@ export const mcpCommand = (): Command => {
   for (const flag of RUNTIME_CONFIG_FLAGS) command.option(flag.flags, flag.description);
   return command.action(async (options: CommonOptions & { workspace?: string; supervise: boolean; hook?: string[]; maxParallel?: string }) => {
     const maxParallel = parseMaxParallel(options.maxParallel);
+    // Loaded here, not with the command: `captain --help` builds every command and need not load the MCP SDK.
+    const { serveMcpStdio } = await import('../../mcp/server.js');
     await serveMcpStdio({
       ...(maxParallel === undefined ? {} : { maxParallel }),
       config: resolveConfigFromOptions(options),

@@ -6,38 +6,43 @@
  * (status success / error, error {type, message}, stats with token counts per model). A run without
  * the `result` line was interrupted.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { COMPLETED_WITHOUT_MESSAGE, COMPLETED_WITH_MESSAGE, signalHeadline, type KindVerdict } from '../../events/outcome.js';
 import { clip, summarizeForVisibility } from '../../events/text.js';
 import type { ExitInfo, FailureReason, ParsedLine, TerminalEvent, WorkerEvent } from '../../events/types.js';
 import { asString, getKey, isJsonObject, type Json, type JsonObject } from '../../util/json.js';
+import { lazy } from '../../util/lazy.js';
 
-const Init = z.looseObject({ session_id: z.string(), model: z.string().nullish() });
-const Message = z.looseObject({ role: z.string(), content: z.string(), delta: z.boolean().nullish() });
-const ToolUse = z.looseObject({ tool_name: z.string(), tool_id: z.string().nullish(), parameters: z.unknown() });
-const ErrorInfo = z.looseObject({ type: z.string().nullish(), message: z.string().nullish() });
-const ToolResult = z.looseObject({
-  tool_id: z.string().nullish(),
-  status: z.string().nullish(),
-  output: z.string().nullish(),
-  error: ErrorInfo.nullish(),
+/** The schemas, built on first use (see util/lazy.ts). */
+const schemas = lazy(() => {
+  const Init = z.looseObject({ session_id: z.string(), model: z.nullish(z.string()) });
+  const Message = z.looseObject({ role: z.string(), content: z.string(), delta: z.nullish(z.boolean()) });
+  const ToolUse = z.looseObject({ tool_name: z.string(), tool_id: z.nullish(z.string()), parameters: z.unknown() });
+  const ErrorInfo = z.looseObject({ type: z.nullish(z.string()), message: z.nullish(z.string()) });
+  const ToolResult = z.looseObject({
+    tool_id: z.nullish(z.string()),
+    status: z.nullish(z.string()),
+    output: z.nullish(z.string()),
+    error: z.nullish(ErrorInfo),
+  });
+  const ErrorLine = z.looseObject({ severity: z.nullish(z.string()), message: z.string() });
+  const TokenCounts = z.looseObject({
+    total_tokens: z.nullish(z.number()),
+    input_tokens: z.nullish(z.number()),
+    output_tokens: z.nullish(z.number()),
+    cached: z.nullish(z.number()),
+    input: z.nullish(z.number()),
+  });
+  const Stats = z.extend(TokenCounts, {
+    duration_ms: z.nullish(z.number()),
+    tool_calls: z.nullish(z.number()),
+    models: z.nullish(z.record(z.string(), TokenCounts)),
+  });
+  const Result = z.looseObject({ status: z.string(), error: z.nullish(ErrorInfo), stats: z.nullish(Stats) });
+  return { Init, Message, ToolUse, ErrorInfo, ToolResult, ErrorLine, TokenCounts, Stats, Result };
 });
-const ErrorLine = z.looseObject({ severity: z.string().nullish(), message: z.string() });
-const TokenCounts = z.looseObject({
-  total_tokens: z.number().nullish(),
-  input_tokens: z.number().nullish(),
-  output_tokens: z.number().nullish(),
-  cached: z.number().nullish(),
-  input: z.number().nullish(),
-});
-const Stats = TokenCounts.extend({
-  duration_ms: z.number().nullish(),
-  tool_calls: z.number().nullish(),
-  models: z.record(z.string(), TokenCounts).nullish(),
-});
-const Result = z.looseObject({ status: z.string(), error: ErrorInfo.nullish(), stats: Stats.nullish() });
 
-type TokenCountsValue = z.infer<typeof TokenCounts>;
+type TokenCountsValue = z.infer<ReturnType<typeof schemas>['TokenCounts']>;
 
 const unknown = (reason: string, line: string): WorkerEvent => ({ type: 'unknown', reason, line: clip(line, 200) });
 
@@ -63,7 +68,7 @@ const normalizeCounts = (counts: TokenCountsValue): JsonObject => {
 };
 
 /** The `total_token_usage` captain records for a Gemini result: the totals plus `models` (per-model counts, for pricing). */
-export const geminiUsageOf = (stats: z.infer<typeof Stats>): JsonObject => {
+export const geminiUsageOf = (stats: z.infer<ReturnType<typeof schemas>['Stats']>): JsonObject => {
   const models: JsonObject = {};
   for (const [model, counts] of Object.entries(stats.models ?? {})) models[model] = normalizeCounts(counts);
   return { ...normalizeCounts(stats), models };
@@ -76,36 +81,36 @@ export const geminiEvents = ({ text, value }: ParsedLine): WorkerEvent[] => {
   if (type === undefined) return [unknown('JSON line without a string type', text)];
   switch (type) {
     case 'init': {
-      const init = Init.safeParse(value);
+      const init = schemas().Init.safeParse(value);
       if (!init.success) return [unknown('init without session_id', text)];
       return [{ type: 'session_started', sessionId: init.data.session_id, model: init.data.model ?? null, cwd: null }];
     }
     case 'message': {
-      const message = Message.safeParse(value);
+      const message = schemas().Message.safeParse(value);
       if (!message.success) return [unknown('message without role and content', text)];
       if (message.data.role === 'assistant') return [{ type: 'agent_message', text: message.data.content }];
       if (message.data.role === 'user') return [{ type: 'user_message', text: message.data.content }];
       return [{ type: 'progress', eventType: `message:${message.data.role}` }];
     }
     case 'tool_use': {
-      const tool = ToolUse.safeParse(value);
+      const tool = schemas().ToolUse.safeParse(value);
       if (!tool.success) return [unknown('tool_use without tool_name', text)];
       return [{ type: 'tool_use', id: tool.data.tool_id ?? null, name: tool.data.tool_name, input: (tool.data.parameters ?? null) as Json }];
     }
     case 'tool_result': {
-      const result = ToolResult.safeParse(value);
+      const result = schemas().ToolResult.safeParse(value);
       if (!result.success) return [unknown('tool_result with malformed fields', text)];
       const isError = result.data.status === 'error';
       const content = (isError ? (result.data.error?.message ?? result.data.output) : result.data.output) ?? '';
       return [{ type: 'tool_result', toolUseId: result.data.tool_id ?? null, isError, content }];
     }
     case 'error': {
-      const error = ErrorLine.safeParse(value);
+      const error = schemas().ErrorLine.safeParse(value);
       if (!error.success) return [unknown('error without a message', text)];
       return [{ type: 'error', message: error.data.message, status: null }];
     }
     case 'result': {
-      const result = Result.safeParse(value);
+      const result = schemas().Result.safeParse(value);
       if (!result.success) return [unknown('result line with malformed fields', text)];
       const { status, error, stats } = result.data;
       const isError = status !== 'success';

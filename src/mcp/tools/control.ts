@@ -1,5 +1,5 @@
 /** captain_reclaim and captain_fan_in. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { collapseFanIn } from '../../ops/fan-in.js';
 import { reclaimStuckWorkers } from '../../ops/reclaim.js';

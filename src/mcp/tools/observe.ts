@@ -1,5 +1,5 @@
 /** captain_status (compact by default) and captain_wait (long-poll with a cursor). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { getStatus, type StatusResult } from '../../ops/status.js';
 import { readRunEvents, type RunEvent } from '../../store/events-log.js';

@@ -1,5 +1,5 @@
 /** captain_start_run, captain_add_task, captain_list_runs. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { openRunContext } from '../../ops/context.js';
 import { listRuns } from '../../ops/run-list.js';

@@ -1,5 +1,5 @@
 /** captain_delegate, captain_follow_up, captain_result, captain_events, captain_cancel. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { kindsHelp, promptKindNames, sandboxModes } from '../../kinds/registry.js';
 import { WORKER_KINDS } from '../../lifecycle/kinds.js';
