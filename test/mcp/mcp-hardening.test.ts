@@ -115,10 +115,20 @@ describe('MCP workspace policy', () => {
     const text = refused.content[0]?.text ?? '';
     assert.match(text, /outside the workspace/);
     assert.doesNotMatch(text, /--allow-outside-paths/);
+    // Let the worker's monitor finish writing into the run before the next test removes it.
+    await waitFor(() => {
+      try {
+        const record = JSON.parse(readFileSync(join(runDir, 'delegations', `${id}.json`), 'utf8')) as { child_agent?: { status?: string } };
+        return record.child_agent?.status === 'completed' || record.child_agent?.status === 'failed';
+      } catch {
+        return false;
+      }
+    }, 'the pwd worker to end', 15_000);
   });
 
   it('a symlinked .captain that leads out of the workspace is refused; no run is created outside', async () => {
-    rmSync(join(workspace, '.captain'), { recursive: true, force: true });
+    // A monitor may still be closing its files: retry the removal a moment later.
+    rmSync(join(workspace, '.captain'), { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
     mkdirSync(join(outside, 'captain-data'));
     symlinkSync(join(outside, 'captain-data'), join(workspace, '.captain'));
     const run = await call('captain_start_run', { title: 'escape' });
