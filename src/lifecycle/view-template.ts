@@ -7,12 +7,11 @@
  * depends on `now`, so the record cache can keep the template and `status` fill it in instead of
  * parsing and deriving the record again.
  *
- * The holes are not named here by hand: the entry is derived at two probe instants far beyond any
- * time a record can hold, and every age at the first (a 16-digit number there) that the second
- * shows as an age from the same instant becomes a hole. A template is only handed out when it
- * gives back, byte for byte, the entry derived at the second probe and at the real `now` (and, by
- * construction, at the first), with the same facts and no reclaim target; anything else gets no
- * template (the record is then derived as usual).
+ * The holes are not named here by hand: the entry is derived at a probe instant far beyond any
+ * time a record can hold, where every age is a 16-digit number, and each such number becomes a
+ * hole. A template is only handed out when it gives back, byte for byte, the entry status derived
+ * at the real `now` (and, by construction, the one at the probe), with the same facts and no
+ * reclaim target; anything else gets no template (the record is then derived as usual).
  */
 import type { RuntimeConfig } from '../config/defaults.js';
 import type { JsonObject } from '../util/json.js';
@@ -40,10 +39,10 @@ export interface ViewTemplate {
 }
 
 /**
- * Two instants past any time a record can name (RFC 3339 ends at year 9999, ~2.5e14 ms): no age
- * is clamped at 0 there, and each age is a 16-digit number in both.
+ * An instant past any time a record can name (RFC 3339 ends at year 9999, ~2.5e14 ms; the
+ * earliest is year 0, ~-6.2e13): no age is clamped at 0 there, and each is a 16-digit number.
  */
-const PROBES = [4_000_000_000_000_000, 5_000_000_000_012_345] as const;
+const PROBE = 4_000_000_000_000_000;
 
 /** Whether the record's entry depends on `now` only through ages: its child is not running (derive.ts judges thresholds for a running child only). */
 export const hasAgeOnlyEntry = (record: JsonObject): boolean => childStatusOf(record) !== 'running';
@@ -65,32 +64,24 @@ export const fillViewTemplate = (template: Pick<ViewTemplate, 'text' | 'anchors'
 };
 
 /**
- * An age at the first probe: 16 digits, a whole unsigned integer (no sign, fraction, exponent or
- * further digit around it), in a number or inside a string.
+ * An age at the probe: 16 digits, a whole unsigned integer (no sign, fraction, exponent or further
+ * digit around it), in a number or inside a string.
  */
 const PROBE_AGE = /(?<![\d.\-])\d{16}(?![\d.eE])/g;
 
 /**
- * The holes of `a` (the entry at the first probe): every age there whose digits at the same place
- * in `b` (the entry at the second probe, as long) are an age from the same instant. What this
- * misses or mistakes, the fills checked by `buildViewTemplate` catch.
+ * The entry at the probe, with every 16-digit number taken for an age counted from
+ * `PROBE - number`. A number that is no age (a 16-digit constant) comes out wrong at any other
+ * instant, so `buildViewTemplate`'s check at the real `now` refuses the template.
  */
-const holesBetween = (a: string, b: string): { text: string; anchors: number[] } | null => {
-  if (a.length !== b.length || a.includes(VIEW_TEMPLATE_HOLE)) return null;
-  const pieces: string[] = [];
+const holesAt = (text: string): { text: string; anchors: number[] } | null => {
+  if (text.includes(VIEW_TEMPLATE_HOLE)) return null;
   const anchors: number[] = [];
-  let pieceStart = 0;
-  for (const match of a.matchAll(PROBE_AGE)) {
-    const start = match.index;
-    const end = start + match[0].length;
-    const anchor = PROBES[0] - Number(match[0]);
-    if (PROBES[1] - Number(b.slice(start, end)) !== anchor) continue;
-    pieces.push(a.slice(pieceStart, start));
-    anchors.push(anchor);
-    pieceStart = end;
-  }
-  pieces.push(a.slice(pieceStart));
-  return { text: pieces.join(VIEW_TEMPLATE_HOLE), anchors };
+  const template = text.replace(PROBE_AGE, (digits) => {
+    anchors.push(PROBE - Number(digits));
+    return VIEW_TEMPLATE_HOLE;
+  });
+  return { text: template, anchors };
 };
 
 const sameFacts = (a: WorkerFacts, b: WorkerFacts): boolean => a.state === b.state && a.status === b.status && a.reclaimNeeded === b.reclaimNeeded;
@@ -102,12 +93,10 @@ const sameFacts = (a: WorkerFacts, b: WorkerFacts): boolean => a.state === b.sta
  */
 export const buildViewTemplate = (record: JsonObject, config: RuntimeConfig, nowMs: number, text: string, facts: WorkerFacts): ViewTemplate | null => {
   if (!hasAgeOnlyEntry(record)) return null;
-  const probed = PROBES.map((at) => createVisibleWorker(record, config, at));
-  for (const view of probed) if (reclaimTargetOf(view) !== null || !sameFacts(workerFacts(view), facts)) return null;
-  const texts = probed.map((view) => JSON.stringify(view));
-  const holes = holesBetween(texts[0] as string, texts[1] as string);
-  if (holes === null) return null;
-  // At the first probe it gives back its own digits by construction; the second probe and now are the test.
-  if (fillViewTemplate(holes, PROBES[1]) !== texts[1] || fillViewTemplate(holes, nowMs) !== text) return null;
+  const probed = createVisibleWorker(record, config, PROBE);
+  if (reclaimTargetOf(probed) !== null || !sameFacts(workerFacts(probed), facts)) return null;
+  const holes = holesAt(JSON.stringify(probed));
+  // At the probe it gives back its own digits by construction; `now` is the test.
+  if (holes === null || fillViewTemplate(holes, nowMs) !== text) return null;
   return { ...holes, facts };
 };
