@@ -3,7 +3,8 @@
  * identity recorded at launch, never by forking a process, and a reused pid reads as dead.
  * The record fields are read through the zod boundary schema (lenient, like upstream).
  */
-import { isPidAlive, verifyProcessIdentity, type ProcessIdentity } from '../process/identity.js';
+import { isPidAlive, verifyProcessIdentity, type ProcessIdentity, type ProcStatReader } from '../process/identity.js';
+import { readProcStat } from '../process/proc-stat.js';
 import { readWorkerProcessFields, type ProcessIdentityView } from '../store/schemas.js';
 import { getKey, isFloatLiteral, type JsonObject } from '../util/json.js';
 
@@ -51,16 +52,16 @@ export const workerProcessRef = (delegation: JsonObject): WorkerProcessRef => {
  *   answer, so captain never writes a verdict upstream would not reach. Whether such a process may
  *   be *signalled* is decided separately, by `verifyProcessIdentity`'s one-sided start-time rule.
  */
-export const processLiveness = (ref: WorkerProcessRef): Liveness => {
+export const processLiveness = (ref: WorkerProcessRef, read: ProcStatReader = readProcStat): Liveness => {
   if (ref.pid === null) return 'unknown';
-  if (ref.identity === null) return isPidAlive(ref.pid) ? 'alive' : 'dead';
-  const verdict = verifyProcessIdentity({ pid: ref.pid, identity: ref.identity, processStartedAt: ref.processStartedAt });
+  if (ref.identity === null) return isPidAlive(ref.pid, read) ? 'alive' : 'dead';
+  const verdict = verifyProcessIdentity({ pid: ref.pid, identity: ref.identity, processStartedAt: ref.processStartedAt }, read);
   return verdict === 'alive' || verdict === 'unproven' ? 'alive' : 'dead';
 };
 
 /** The liveness of captain's worker monitor for this delegation ('unknown' for upstream records). */
-export const monitorLiveness = (delegation: JsonObject): Liveness => {
+export const monitorLiveness = (delegation: JsonObject, read: ProcStatReader = readProcStat): Liveness => {
   const identity = completeIdentity(readWorkerProcessFields(delegation)?.monitor_identity);
   if (identity === null) return 'unknown';
-  return verifyProcessIdentity({ pid: identity.pid, identity }) === 'alive' ? 'alive' : 'dead';
+  return verifyProcessIdentity({ pid: identity.pid, identity }, read) === 'alive' ? 'alive' : 'dead';
 };

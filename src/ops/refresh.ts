@@ -4,18 +4,19 @@
  * worker or a terminal event finalizes the record from a bounded read of the file's head and tail.
  * `observeDelegation` decides without writing; `refreshDelegation` writes under the record lock.
  */
-import { statSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { findTerminalEventSync, snapshotFromRawEventsFileSync } from '../events/snapshot.js';
 import { applyCompletion, applyObservedSize, applyProgress } from '../lifecycle/mutations.js';
 import { childStatusOf } from '../lifecycle/derive.js';
 import { CaptainError } from '../errors.js';
-import { assertSafeId, resolveRawEventsFile } from '../store/paths.js';
+import { assertSafeId, locateRawEventsFile } from '../store/paths.js';
 import { describeFileType } from '../store/regular-file.js';
 import { updateJsonRecordSync } from '../store/update-record.js';
 import { asString, asUnsigned, getKey, isJsonObject, type JsonObject } from '../util/json.js';
 import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
 import type { RunContext } from './context.js';
 import { monitorLiveness, processLiveness, workerProcessRef } from './liveness.js';
+import { FRESH_LOOKS, type ObservationPass } from './observation-pass.js';
 import { workerKindOf } from './worker-kind.js';
 import { exitRecordedAtMs, finalizeFromWrapperExit, killProvenLeftovers } from '../monitor/finalize.js';
 import { readWrapperExit, wrapperExitFile } from '../monitor/wrapper.js';
@@ -28,15 +29,6 @@ export interface Observation {
   /** Set when the result came from the wrapper's exit record: when the worker ended. */
   endedAtMs?: number;
 }
-
-const statOrUndefined = (path: string): Stats | undefined => {
-  try {
-    return statSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-};
 
 /**
  * Finalizes a worker that ended while nobody watched its exit. Upstream records: upstream's rules.
@@ -84,12 +76,12 @@ const finalizeFromExitRecord = (ctx: RunContext, path: string, record: JsonObjec
 
 /**
  * Looks at a delegation's raw events file and process and returns what the record should become.
- * Only running children change. Throws a CaptainError when the raw events path escapes the run.
+ * Only running children change. `pass`: what a pass over many records remembers (see
+ * observation-pass.ts); by default every look is fresh. Throws a CaptainError when the raw events path escapes the run.
  */
-export const observeDelegation = (ctx: RunContext, path: string, record: JsonObject): Observation => {
+export const observeDelegation = (ctx: RunContext, path: string, record: JsonObject, pass: ObservationPass = FRESH_LOOKS): Observation => {
   if (childStatusOf(record) !== 'running') return { record, change: 'none' };
-  const rawPath = resolveRawEventsFile(ctx.runDir, record, { allowOutside: ctx.allowOutsidePaths, recordPath: path });
-  const stat = statOrUndefined(rawPath);
+  const { path: rawPath, stat } = locateRawEventsFile(ctx.runDir, record, { allowOutside: ctx.allowOutsidePaths, recordPath: path, folders: pass.folders });
   if (stat === undefined) return { record, change: 'none' };
   if (!stat.isFile()) {
     // A FIFO would block the reader, /dev/zero never ends: report it and show the record as persisted.
@@ -97,10 +89,10 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
   }
   const exitFinal = finalizeFromExitRecord(ctx, path, record);
   if (exitFinal !== undefined) return { record: exitFinal.record, change: 'finalized', endedAtMs: exitFinal.endedAtMs };
-  const monitor = monitorLiveness(record);
+  const monitor = monitorLiveness(record, pass.procStat);
   if (monitor !== 'alive') {
     // A live monitor finalizes with the real exit status itself; never race it.
-    const liveness = processLiveness(workerProcessRef(record));
+    const liveness = processLiveness(workerProcessRef(record), pass.procStat);
     const captainLaunched = monitor === 'dead';
     if (liveness !== 'alive' && captainLaunched) {
       // The wrapper writes the exit record before it exits: one that exited since the first look left it.
@@ -134,9 +126,9 @@ export const refreshDelegationSync = (
   ctx: RunContext,
   path: string,
   record: JsonObject,
-  opts: { write: boolean },
+  opts: { write: boolean; pass?: ObservationPass },
 ): Observation => {
-  const first = observeDelegation(ctx, path, record);
+  const first = observeDelegation(ctx, path, record, opts.pass);
   if (first.change === 'none' || !opts.write) return first;
   return writeObservedRefreshSync(ctx, path, first);
 };

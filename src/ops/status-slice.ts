@@ -13,6 +13,7 @@ import type { RecordCache } from '../store/record-cache.js';
 import { readRecordFile } from '../store/records.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import type { RunContext } from './context.js';
+import { startObservationPass, type ObservationPass } from './observation-pass.js';
 import { observeDelegation, refreshDelegationSync } from './refresh.js';
 import type { RefreshWrite } from './refresh-writer.js';
 import { decodeStatusView, encodeStatusView, fillStatusView, type CachedStatusView } from './status-view-cache.js';
@@ -120,15 +121,18 @@ type PendingItem =
  * `write` only), a changed record is shown as refreshed and handed back in `deferred` instead of
  * being written here (see refresh-writes.ts). With a `recordCache`, unchanged files come from it;
  * with JSON encoding, the item of a worker whose child is not running is filed there as a view
- * (see status-view-cache.ts) and taken from it while its file is unchanged.
+ * (see status-view-cache.ts) and taken from it while its file is unchanged. `pass`: the
+ * observation pass the slice belongs to (what it remembers of processes and folders is shared by
+ * every slice of one status); default: one of its own.
  */
 export const processStatusSlice = <K extends StatusEncoding>(
   ctx: RunContext,
   job: StatusJob,
   paths: readonly string[],
   encoding: K,
-  opts: { deferWrites?: boolean; recordCache?: RecordCache | undefined } = {},
+  opts: { deferWrites?: boolean; recordCache?: RecordCache | undefined; pass?: ObservationPass } = {},
 ): StatusSlice<Encoded<K>> => {
+  const pass = opts.pass ?? startObservationPass();
   const defer = opts.deferWrites === true && job.refresh === 'write';
   const shown = job.taskCardIds;
   const scratch = createReadScratch();
@@ -161,14 +165,14 @@ export const processStatusSlice = <K extends StatusEncoding>(
     if (job.refresh !== 'none') {
       try {
         if (defer) {
-          const observed = observeDelegation(ctx, path, read.record);
+          const observed = observeDelegation(ctx, path, read.record, pass);
           if (observed.change !== 'none') {
             const write = { path, fingerprint: JSON.stringify(read.record), record: observed.record };
             deferred.push({ index: pending.length, original: read.record, cardId: cardId ?? null, write });
           }
           record = observed.record;
         } else {
-          record = refreshDelegationSync(ctx, path, read.record, { write: job.refresh === 'write' }).record;
+          record = refreshDelegationSync(ctx, path, read.record, { write: job.refresh === 'write', pass }).record;
         }
       } catch (error) {
         refreshErrors.push({ path, reason: describeError(error) });

@@ -14,6 +14,7 @@ import { asString, getKey, type JsonObject } from '../util/json.js';
 import { targetTaskCardId, type RunContext } from './context.js';
 import { refreshDelegationSync } from './refresh.js';
 import { startRefreshWriter, type RefreshWriter } from './refresh-writes.js';
+import { startObservationPass } from './observation-pass.js';
 import {
   processStatusSlice,
   settleDeferredWrites,
@@ -249,9 +250,11 @@ const statusSlices = async <K extends StatusEncoding>(
   const counts = { byWriter: 0, handedBack: 0 };
   // Inline refresh writes come in bursts too (see holdExitHandlers).
   const releaseExitHandlers = plan.job.refresh === 'write' ? holdExitHandlers() : undefined;
+  // One look at each process and folder for the whole status (see observation-pass.ts).
+  const pass = startObservationPass();
   try {
     for (let i = 0; i < paths.length; i += size) {
-      const slice = processStatusSlice(ctx, plan.job, paths.slice(i, i + size), encoding, { deferWrites: writer !== undefined, recordCache: opts.recordCache });
+      const slice = processStatusSlice(ctx, plan.job, paths.slice(i, i + size), encoding, { deferWrites: writer !== undefined, recordCache: opts.recordCache, pass });
       slices.push(slice);
       if (writer !== undefined && slice.deferred.length > 0) {
         settled.push(

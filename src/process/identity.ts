@@ -41,21 +41,26 @@ export interface RecordedProcess {
 
 const isGoneState = (stat: ProcStat): boolean => stat.state === 'Z' || stat.state === 'X';
 
+/** Reads a process's `/proc/<pid>/stat` fields (null: no such process, or no `/proc`). */
+export type ProcStatReader = (pid: number) => ProcStat | null;
+
 /**
- * Whether a process with this pid exists and has not exited: `process.kill(pid, 0)` (EPERM still
- * means it exists), and on Linux not a zombie (an exited process whose parent has not reaped it;
- * PID 1 in some containers never reaps). No process is forked.
+ * Whether a process with this pid exists and has not exited: its `/proc/<pid>/stat` is there and
+ * not a zombie's (an exited process whose parent has not reaped it; PID 1 in some containers never
+ * reaps). Without `/proc`, `process.kill(pid, 0)` answers (EPERM still means it exists). No process
+ * is forked. `read` reads the stat (one pass may remember each pid's, see observation-pass.ts).
  */
-export const isPidAlive = (pid: number): boolean => {
+export const isPidAlive = (pid: number, read: ProcStatReader = readProcStat): boolean => {
   if (!isValidPid(pid)) return false;
+  const stat = read(pid);
+  if (stat !== null) return !isGoneState(stat);
+  if (procAvailable()) return false; // /proc answers, but not for this pid: it is gone
   try {
     process.kill(pid, 0);
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  const stat = readProcStat(pid);
-  if (stat === null) return !procAvailable(); // no /proc: trust kill(0); else it vanished meanwhile
-  return !isGoneState(stat);
 };
 
 /** The identity of a running process, or null if it is gone, a zombie, or `/proc` is unreadable. */
@@ -79,15 +84,15 @@ export const captureProcessIdentity = (pid: number): ProcessIdentity | null => {
  *   worker seen then, so the pid was reused → `mismatch`;
  * - nothing to compare (or `/proc` unreadable while the pid answers) → `unproven`.
  */
-export const verifyProcessIdentity = (recorded: RecordedProcess): IdentityVerdict => {
+export const verifyProcessIdentity = (recorded: RecordedProcess, read: ProcStatReader = readProcStat): IdentityVerdict => {
   const { pid, identity } = recorded;
   if (identity != null) {
     const boot = bootId();
     if (boot !== null && identity.boot_id !== boot) return 'dead';
   }
-  if (!isPidAlive(pid)) return 'dead';
-  const stat = readProcStat(pid);
-  if (stat === null) return procAvailable() ? 'dead' : 'unproven';
+  if (!isValidPid(pid)) return 'dead';
+  const stat = read(pid);
+  if (stat === null) return procAvailable() || !isPidAlive(pid) ? 'dead' : 'unproven';
   if (isGoneState(stat)) return 'dead';
   if (identity != null) {
     return identity.pid === pid && identity.start_ticks === stat.startTicks ? 'alive' : 'mismatch';

@@ -91,6 +91,23 @@ export const readProcStat = (pid: number): ProcStat | null => {
   return stat !== null && stat.pid === pid ? stat : null;
 };
 
+/**
+ * A {@link readProcStat} that reads each pid once and then answers from memory: for one pass over
+ * many records (a status), where several records may name the same process. Never for deciding
+ * to signal: that reads afresh.
+ */
+export const rememberingProcStat = (): ((pid: number) => ProcStat | null) => {
+  const known = new Map<number, ProcStat | null>();
+  return (pid) => {
+    let stat = known.get(pid);
+    if (stat === undefined) {
+      stat = readProcStat(pid);
+      known.set(pid, stat);
+    }
+    return stat;
+  };
+};
+
 /** Whether `/proc` is mounted and readable, i.e. whether the readers here can be trusted. */
 export const procAvailable = (): boolean => readProcStat(process.pid) !== null;
 

@@ -2,7 +2,7 @@
  * Where things live inside an upstream-compatible run directory, and the guard that keeps paths read
  * from records inside it (checked after symlinks, so a link cannot smuggle a path out).
  */
-import { lstatSync, realpathSync, type Stats } from 'node:fs';
+import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { CaptainError } from '../errors.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
@@ -101,7 +101,7 @@ const realFolderCache = new Map<string, { real: string; until: number; dev: numb
  * The real path of a folder, remembered for a second. A hit is confirmed with one lstat of the
  * folder itself (same inode, still not a symlink), so a folder swapped for a symlink is seen at once.
  */
-const realFolder = (folder: string): string => {
+export const realFolder = (folder: string): string => {
   const now = Date.now();
   const cached = realFolderCache.get(folder);
   let stat: Stats | undefined;
@@ -120,24 +120,61 @@ const realFolder = (folder: string): string => {
 };
 
 /**
+ * Turns a folder into its real path. The default ({@link realFolder}) confirms a remembered answer
+ * with an lstat of the folder on every call; one observation pass (a status, a supervisor tick) uses
+ * {@link passFolderResolver}, which asks once per folder for the whole pass.
+ */
+export type FolderResolver = (folder: string) => string;
+
+/**
+ * A folder resolver for one pass over many records (thousands of raw events files in the same
+ * `raw-events/` folder of the same run): each folder's real path is looked up once, on first use,
+ * and kept for the pass. A folder swapped for a symlink during the pass is seen by the next pass; a
+ * path check is a policy check on what records name, not a guard against a writer racing the
+ * reader (the file is opened after the check in any case).
+ */
+export const passFolderResolver = (): FolderResolver => {
+  const known = new Map<string, string>();
+  return (folder) => {
+    let real = known.get(folder);
+    if (real === undefined) {
+      real = realFolder(folder);
+      known.set(folder, real);
+    }
+    return real;
+  };
+};
+
+/** Where a path resolved to, and the lstat of its leaf when that proves what `stat` would say. */
+interface Resolved {
+  real: string;
+  /**
+   * The leaf's lstat when it is not a symlink (then it is what `stat` of the path says: only the
+   * last component is not followed), undefined when the leaf does not exist, null when unknown
+   * (a symlink, or an lstat error: `stat` the real path to know).
+   */
+  leaf: Stats | undefined | null;
+}
+
+/**
  * {@link realpathWalk}, cheaper for files: a leaf that is not a symlink (or does not exist) lies
  * where its folder's real path says, so one lstat replaces realpath's walk over every component.
  */
-const realpathOrNearest = (path: string): string => {
+const realpathOrNearest = (path: string, folders: FolderResolver): Resolved => {
   const leaf = basename(path);
   if (leaf !== '' && leaf !== '.' && leaf !== '..') {
     let stat: Stats | undefined;
     try {
       stat = lstatSync(path, { throwIfNoEntry: false });
     } catch {
-      return realpathWalk(path); // e.g. a component that is a file (ENOTDIR): let the walk decide
+      return { real: realpathWalk(path), leaf: null }; // e.g. a component that is a file (ENOTDIR): let the walk decide
     }
     if (stat === undefined || !stat.isSymbolicLink()) {
-      const folder = realFolder(dirname(path));
-      return folder.endsWith(sep) ? `${folder}${leaf}` : `${folder}${sep}${leaf}`;
+      const folder = folders(dirname(path));
+      return { real: folder.endsWith(sep) ? `${folder}${leaf}` : `${folder}${sep}${leaf}`, leaf: stat };
     }
   }
-  return realpathWalk(path);
+  return { real: realpathWalk(path), leaf: null };
 };
 
 /** Both are normalized absolute paths (real paths), so being inside is a prefix up to a separator. */
@@ -161,13 +198,16 @@ export interface InsideRunOptions {
  * @returns the resolved real path (nearest existing ancestor + rest, for paths that do not exist yet).
  * @throws CaptainError PATH_OUTSIDE_RUN naming the record, the field and the resolved path.
  */
-export const resolveInsideRun = (runDir: string, candidate: string, opts: InsideRunOptions): string => {
+export const resolveInsideRun = (runDir: string, candidate: string, opts: InsideRunOptions): string => checkInsideRun(runDir, candidate, opts, realFolder).real;
+
+const checkInsideRun = (runDir: string, candidate: string, opts: InsideRunOptions, folders: FolderResolver): Resolved => {
   const absoluteRun = resolve(runDir);
   const written = isAbsolute(candidate) ? candidate : `${absoluteRun}${sep}${candidate}`;
-  const resolved = realpathOrNearest(written);
-  if (opts.allowOutside === true) return resolved;
-  const realRun = realFolder(absoluteRun);
-  if (isInside(realRun, resolved)) return resolved;
+  const found = realpathOrNearest(written, folders);
+  const resolved = found.real;
+  if (opts.allowOutside === true) return found;
+  const realRun = folders(absoluteRun);
+  if (isInside(realRun, resolved)) return found;
   const where = opts.recordPath ?? 'record';
   throw new CaptainError(
     'PATH_OUTSIDE_RUN',
@@ -187,23 +227,54 @@ export const resolveRawEventsFile = (
   runDir: string,
   delegation: JsonObject,
   opts: { allowOutside?: boolean; recordPath?: string } = {},
-): string => {
+): string => rawEventsInsideRun(runDir, delegation, opts, realFolder).real;
+
+/** A file found on disk: its real path, and its `stat` (undefined when there is no such file). */
+export interface LocatedFile {
+  path: string;
+  stat: Stats | undefined;
+}
+
+/**
+ * {@link resolveRawEventsFile} and a `stat` of the result, in one lstat when the file is not a
+ * symlink (the common case); `folders` resolves the folders on the way (one pass passes
+ * {@link passFolderResolver}).
+ * @throws CaptainError as resolveRawEventsFile; the stat's own errors other than ENOENT.
+ */
+export const locateRawEventsFile = (
+  runDir: string,
+  delegation: JsonObject,
+  opts: { allowOutside?: boolean; recordPath?: string; folders?: FolderResolver } = {},
+): LocatedFile => {
+  const found = rawEventsInsideRun(runDir, delegation, opts, opts.folders ?? realFolder);
+  if (found.leaf !== null) return { path: found.real, stat: found.leaf };
+  return { path: found.real, stat: statSync(found.real, { throwIfNoEntry: false }) };
+};
+
+const rawEventsInsideRun = (
+  runDir: string,
+  delegation: JsonObject,
+  opts: { allowOutside?: boolean; recordPath?: string },
+  folders: FolderResolver,
+): Resolved => {
+  const { allowOutside, recordPath } = opts;
+  const checkOpts = { ...(allowOutside === undefined ? {} : { allowOutside }), ...(recordPath === undefined ? {} : { recordPath }) };
   const named = asString(getKey(getKey(delegation, 'worker_launch_evidence'), 'raw_events_file'));
   if (named !== undefined && named.length > 0) {
-    return resolveInsideRun(runDir, named, { ...opts, field: 'worker_launch_evidence.raw_events_file' });
+    return checkInsideRun(runDir, named, { ...checkOpts, field: 'worker_launch_evidence.raw_events_file' }, folders);
   }
   const recordId = asString(getKey(delegation, 'delegation_id'));
-  const recordPath = opts.recordPath ?? 'delegation record';
-  const fromFile = opts.recordPath !== undefined && opts.recordPath.endsWith('.json') ? basename(opts.recordPath, '.json') : undefined;
+  const where = recordPath ?? 'delegation record';
+  const fromFile = recordPath !== undefined && recordPath.endsWith('.json') ? basename(recordPath, '.json') : undefined;
   const id = recordId !== undefined && recordId.length > 0 ? recordId : fromFile;
   const field = id === recordId ? 'delegation_id' : 'record file name';
   if (id === undefined || id.length === 0) {
-    throw new CaptainError('INVALID_RECORD', `${recordPath}: no worker_launch_evidence.raw_events_file and no delegation_id; expected one of them`, {
-      data: { path: opts.recordPath, field: 'delegation_id', reason: 'missing' },
+    throw new CaptainError('INVALID_RECORD', `${where}: no worker_launch_evidence.raw_events_file and no delegation_id; expected one of them`, {
+      data: { path: recordPath, field: 'delegation_id', reason: 'missing' },
     });
   }
-  const fallback = defaultRawEventsPath(runDir, id, { field, recordPath });
-  return resolveInsideRun(runDir, fallback, { ...opts, field });
+  const fallback = defaultRawEventsPath(runDir, id, { field, ...(recordPath === undefined ? {} : { recordPath }) });
+  return checkInsideRun(runDir, fallback, { ...checkOpts, field }, folders);
 };
 
 /**

@@ -7,6 +7,7 @@ import { childStatusOf } from '../lifecycle/derive.js';
 import type { ObservedDelegation, ObservedRecord } from '../lifecycle/supervisor-plan.js';
 import type { RunContext } from '../ops/context.js';
 import { monitorLiveness } from '../ops/liveness.js';
+import { startObservationPass } from '../ops/observation-pass.js';
 import { observeDelegation, writeObservedRefreshSync } from '../ops/refresh.js';
 import { loadDelegations, loadTaskCards } from '../store/records.js';
 import type { JsonObject } from '../util/json.js';
@@ -17,16 +18,19 @@ export interface SupervisedRecord extends ObservedRecord {
 }
 
 /** Every delegation of the run, observed (a record whose observation fails is kept as persisted). */
-export const observeRun = (ctx: RunContext): SupervisedRecord[] =>
-  loadDelegations(ctx.runDir).records.map(({ path, record: persisted }) => {
+export const observeRun = (ctx: RunContext): SupervisedRecord[] => {
+  // One look at each process and folder for the whole tick (see observation-pass.ts).
+  const pass = startObservationPass();
+  return loadDelegations(ctx.runDir).records.map(({ path, record: persisted }) => {
     try {
-      const observation = observeDelegation(ctx, path, persisted);
+      const observation = observeDelegation(ctx, path, persisted, pass);
       return { path, persisted, record: observation.record, refresh: observation.change };
     } catch {
       // Reported by status; kept as persisted, so fan-in does not collapse past it.
       return { path, persisted, record: persisted, refresh: 'none' };
     }
   });
+};
 
 /**
  * Writes a delegation's refresh under its record lock (re-observed there). Returns it as it now

@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLOCK_TICKS_PER_SECOND } from '../../src/config/defaults.js';
-import { bootId, bootTimeMs, parseProcStat, procAvailable, readProcStat, startTimeMs } from '../../src/process/proc-stat.js';
-import { killAllSpawned, spawnReady } from '../helpers/worker-harness.js';
+import { bootId, bootTimeMs, parseProcStat, procAvailable, readProcStat, rememberingProcStat, startTimeMs } from '../../src/process/proc-stat.js';
+import { isPidAlive } from '../../src/process/identity.js';
+import { killAllSpawned, spawnReady, waitFor } from '../helpers/worker-harness.js';
 
 /** A real stat line (of this process) with its comm swapped for `comm`. */
 const statLineWithComm = (comm: string): string => {
@@ -97,4 +98,30 @@ describe('boot time, boot id and start times', () => {
     assert.equal(CLOCK_TICKS_PER_SECOND, 100);
     assert.equal(startTimeMs(250), (bootTimeMs() ?? 0) + 2_500);
   });
+});
+
+describe('rememberingProcStat (one observation pass)', () => {
+  it('reads each pid once: a process that exits after the first look stays as first seen, a fresh read sees it gone', async () => {
+    const worker = await spawnReady('hang.mjs');
+    const pid = worker.pid;
+    const remembered = rememberingProcStat();
+    const first = remembered(pid);
+    assert.ok(first !== null && first.pid === pid);
+    assert.equal(isPidAlive(pid, remembered), true);
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    await waitFor(() => readProcStat(pid) === null, 'the killed worker to be reaped');
+    assert.equal(remembered(pid), first, 'remembered for the pass');
+    assert.equal(isPidAlive(pid, remembered), true);
+    assert.equal(isPidAlive(pid), false, 'a fresh look sees it gone');
+    assert.equal(rememberingProcStat()(pid), null, 'a new pass sees it gone');
+  });
+
+  it('remembers a missing pid as missing too', () => {
+    const remembered = rememberingProcStat();
+    assert.equal(remembered(4_194_000), null);
+    assert.equal(isPidAlive(4_194_000, remembered), false);
+  });
+
+  after(killAllSpawned);
 });

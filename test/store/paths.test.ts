@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, realpathSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isCaptainError, type CaptainError } from '../../src/errors.js';
 import {
   defaultRawEventsPath,
   delegationPath,
+  locateRawEventsFile,
+  passFolderResolver,
   resolveInsideRun,
   resolveRawEventsFile,
   runLayout,
@@ -137,4 +140,56 @@ test('resolveRawEventsFile: the recorded file, else raw-events/<delegation_id>.j
   mkdirSync(run2);
   symlinkSync(outside, join(run2, 'raw-events'));
   assert.equal(thrown(() => resolveRawEventsFile(run2, { delegation_id: 'd1' })).code, 'PATH_OUTSIDE_RUN');
+});
+
+test('locateRawEventsFile: the path resolveRawEventsFile gives and what stat says of it, for every kind of leaf', (t) => {
+  const { root, run, outside } = setup(t);
+  const recordPath = join(run, 'delegations', 'd1.json');
+  const raw = join(run, 'raw-events', 'd1.jsonl');
+  const same = (record: Record<string, unknown>): void => {
+    const found = locateRawEventsFile(run, record, { recordPath });
+    assert.equal(found.path, resolveRawEventsFile(run, record, { recordPath }));
+    const expected = statSync(found.path, { throwIfNoEntry: false });
+    assert.equal(found.stat === undefined, expected === undefined, found.path);
+    if (found.stat !== undefined && expected !== undefined) {
+      assert.deepEqual([found.stat.ino, found.stat.size, found.stat.mtimeMs, found.stat.isFile(), found.stat.isFIFO()], [expected.ino, expected.size, expected.mtimeMs, expected.isFile(), expected.isFIFO()]);
+    }
+  };
+  same({ delegation_id: 'd1' }); // missing
+  writeFileSync(raw, '{"type":"x"}\n');
+  same({ delegation_id: 'd1' }); // a regular file: its lstat is its stat
+  // A symlink inside the run to a file inside the run: the target's stat.
+  writeFileSync(join(run, 'raw-events', 'target.jsonl'), 'a longer file\n');
+  symlinkSync('target.jsonl', join(run, 'raw-events', 'link.jsonl'));
+  same({ delegation_id: 'x', worker_launch_evidence: { raw_events_file: 'raw-events/link.jsonl' } });
+  // A dangling symlink: no file.
+  symlinkSync('nowhere.jsonl', join(run, 'raw-events', 'dangling.jsonl'));
+  same({ delegation_id: 'x', worker_launch_evidence: { raw_events_file: 'raw-events/dangling.jsonl' } });
+  // A FIFO is reported as one (never opened).
+  execFileSync('mkfifo', [join(run, 'raw-events', 'fifo.jsonl')]);
+  same({ delegation_id: 'x', worker_launch_evidence: { raw_events_file: 'raw-events/fifo.jsonl' } });
+  assert.equal(locateRawEventsFile(run, { delegation_id: 'x', worker_launch_evidence: { raw_events_file: 'raw-events/fifo.jsonl' } }).stat?.isFIFO(), true);
+  // A symlink out of the run is refused as resolveRawEventsFile refuses it, with or without a pass.
+  symlinkSync(join(outside, 'secret.jsonl'), join(run, 'raw-events', 'out.jsonl'));
+  const out = { delegation_id: 'x', worker_launch_evidence: { raw_events_file: 'raw-events/out.jsonl' } };
+  assert.equal(thrown(() => locateRawEventsFile(run, out, { recordPath })).code, 'PATH_OUTSIDE_RUN');
+  assert.equal(thrown(() => locateRawEventsFile(run, out, { recordPath, folders: passFolderResolver() })).code, 'PATH_OUTSIDE_RUN');
+  assert.equal(locateRawEventsFile(run, out, { allowOutside: true }).path, join(outside, 'secret.jsonl'));
+  // A file where a folder should be: the stat's own error (ENOTDIR), as statSync would throw it.
+  writeFileSync(join(root, 'run', 'plain'), '');
+  assert.throws(() => locateRawEventsFile(run, { delegation_id: 'x', worker_launch_evidence: { raw_events_file: 'plain/x.jsonl' } }), /ENOTDIR/);
+});
+
+test('passFolderResolver: each folder looked up once for the pass; a later swap is seen by the next pass', (t) => {
+  const { root, run, outside } = setup(t);
+  const record = { delegation_id: 'd1' };
+  const pass = passFolderResolver();
+  assert.equal(locateRawEventsFile(run, record, { folders: pass }).path, join(run, 'raw-events', 'd1.jsonl'));
+  // raw-events/ swapped for a symlink out of the run: this pass keeps what it saw at its start ...
+  renameSync(join(run, 'raw-events'), join(root, 'old-raw-events'));
+  symlinkSync(outside, join(run, 'raw-events'));
+  assert.equal(locateRawEventsFile(run, record, { folders: pass }).path, join(run, 'raw-events', 'd1.jsonl'));
+  // ... the next pass, and every look without a pass, sees the swap.
+  assert.equal(thrown(() => locateRawEventsFile(run, record, { folders: passFolderResolver() })).code, 'PATH_OUTSIDE_RUN');
+  assert.equal(thrown(() => locateRawEventsFile(run, record)).code, 'PATH_OUTSIDE_RUN');
 });

@@ -1,0 +1,21 @@
+/**
+ * What one pass over many running records (a status, a supervisor tick) looks up once instead of
+ * once per record: each pid's `/proc/<pid>/stat` and each folder's real path. A pass lasts well
+ * under a second and derives what it shows at its own instants, so what it saw of a process or a
+ * folder at its start is as good as a look per record; decisions to signal a process never use it
+ * (they read `/proc` afresh right before the signal).
+ */
+import type { ProcStatReader } from '../process/identity.js';
+import { readProcStat, rememberingProcStat } from '../process/proc-stat.js';
+import { passFolderResolver, realFolder, type FolderResolver } from '../store/paths.js';
+
+export interface ObservationPass {
+  procStat: ProcStatReader;
+  folders: FolderResolver;
+}
+
+/** A new pass: nothing remembered yet. */
+export const startObservationPass = (): ObservationPass => ({ procStat: rememberingProcStat(), folders: passFolderResolver() });
+
+/** No pass: every look is fresh (one record observed on its own, or under its lock). */
+export const FRESH_LOOKS: ObservationPass = { procStat: readProcStat, folders: realFolder };
