@@ -23,6 +23,8 @@ export interface CachedStatusView {
   /** The template's text in UTF-8, a 0x01 byte at each hole (UTF-8 never uses that byte otherwise). */
   template: Buffer;
   anchors: number[];
+  /** Where each hole is in `template` (found once, when decoded). */
+  holes: number[];
 }
 
 /** What `status` files for such a worker. */
@@ -85,15 +87,16 @@ export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
   const anchors = anchorsText === '' ? [] : anchorsText.split(',').map(Number);
   if (!anchors.every(Number.isSafeInteger)) return null;
   const template = bytes.subarray(anchorsEnd + 1);
-  let holes = 0;
-  for (let at = template.indexOf(HOLE); at !== -1; at = template.indexOf(HOLE, at + 1)) holes += 1;
-  if (holes !== anchors.length) return null;
+  const holes: number[] = [];
+  for (let at = template.indexOf(HOLE); at !== -1; at = template.indexOf(HOLE, at + 1)) holes.push(at);
+  if (holes.length !== anchors.length) return null;
   return {
     cardId: card,
     usage: decodedUsage,
     facts: { state: state === null ? undefined : parseWorkerState(state), status: status === null ? undefined : parseChildStatus(status), reclaimNeeded },
     template,
     anchors,
+    holes,
   };
 };
 
@@ -104,16 +107,17 @@ const putDigits = (out: Buffer, at: number, digits: string): number => {
 };
 
 /** The entry's UTF-8 at `nowMs`: the template's bytes with each hole's age (`fillViewTemplate`, byte for byte). */
-export const fillStatusView = (view: Pick<CachedStatusView, 'template' | 'anchors'>, nowMs: number): Buffer => {
-  const { template, anchors } = view;
+export const fillStatusView = (view: Pick<CachedStatusView, 'template' | 'anchors' | 'holes'>, nowMs: number): Buffer => {
+  const { template, anchors, holes } = view;
   const ages = anchors.map((anchor) => String(Math.max(nowMs - anchor, 0)));
   let size = template.length - anchors.length;
   for (const age of ages) size += age.length;
   const out = Buffer.allocUnsafe(size);
   let from = 0;
   let at = 0;
-  for (const age of ages) {
-    const hole = template.indexOf(HOLE, from);
+  for (let i = 0; i < ages.length; i += 1) {
+    const age = ages[i] as string;
+    const hole = holes[i] as number;
     at += template.copy(out, at, from, hole);
     at = putDigits(out, at, age);
     from = hole + 1;

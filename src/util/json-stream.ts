@@ -50,34 +50,51 @@ export function* jsonPieces(value: unknown, depth = 0): Generator<string> {
   yield JSON.stringify(value) ?? 'null';
 }
 
+/** An array of a document, handed whole to the writer, which writes its items itself (no generator step per item). */
+class ArrayPiece {
+  constructor(readonly items: readonly unknown[]) {}
+}
+
+/** What {@link structuredPieces} yields: text, bytes, or an array for the writer to walk. */
+type DocumentPiece = string | Uint8Array | ArrayPiece;
+
+/** {@link documentPieces}, but each array comes as one {@link ArrayPiece}. */
+function* structuredPieces(value: unknown): Generator<DocumentPiece> {
+  if (value instanceof JsonText) {
+    yield value.bytes ?? value.text;
+    return;
+  }
+  if (Array.isArray(value)) {
+    yield new ArrayPiece(value);
+    return;
+  }
+  if (isPlainObject(value)) {
+    yield* objectPieces(value, structuredPieces);
+    return;
+  }
+  yield JSON.stringify(value) ?? 'null';
+}
+
 /**
  * The JSON text of a document that carries {@link JsonText} entries: each written as its text,
  * everything else as `JSON.stringify` writes it. Plain containers are walked all the way down (a
  * document's own structure is small; its bulk sits in the JsonText entries).
  */
 export function* documentPieces(value: unknown): Generator<string | Uint8Array> {
-  if (value instanceof JsonText) {
-    yield value.bytes ?? value.text;
-    return;
-  }
-  if (Array.isArray(value)) {
+  for (const piece of structuredPieces(value)) {
+    if (!(piece instanceof ArrayPiece)) {
+      yield piece;
+      continue;
+    }
     yield '[';
-    for (let i = 0; i < value.length; i++) {
+    for (let i = 0; i < piece.items.length; i++) {
       if (i > 0) yield ',';
-      const item: unknown = value[i];
-      // The bulk of a document: written without a generator of its own.
-      if (item instanceof JsonText) yield item.bytes ?? item.text;
-      else if (isUnwritable(item)) yield 'null';
-      else yield* documentPieces(item);
+      const item: unknown = piece.items[i];
+      // As JSON.stringify does: undefined and functions in arrays become null.
+      yield* documentPieces(isUnwritable(item) ? null : item);
     }
     yield ']';
-    return;
   }
-  if (isPlainObject(value)) {
-    yield* objectPieces(value, documentPieces);
-    return;
-  }
-  yield JSON.stringify(value) ?? 'null';
 }
 
 /** A document's value with every {@link JsonText} parsed back (for pretty printing; small documents). */
@@ -92,7 +109,7 @@ const BATCH_BYTES = 256 * 1024;
  * piece is encoded straight into the batch's buffer (no joined string of the batch: at 20 MB of
  * output that is 20 MB less garbage); a batch is a new buffer, as the stream may still hold the last.
  */
-const writePieces = async (pieces: Iterable<string | Uint8Array>, stream: NodeJS.WritableStream): Promise<void> => {
+const writePieces = async (pieces: Iterable<DocumentPiece>, stream: NodeJS.WritableStream): Promise<void> => {
   let batch = Buffer.allocUnsafe(BATCH_BYTES);
   let used = 0;
   const send = async (bytes: Uint8Array): Promise<void> => {
@@ -113,16 +130,39 @@ const writePieces = async (pieces: Iterable<string | Uint8Array>, stream: NodeJS
     batch.set(bytes, used);
     used += bytes.length;
   };
-  for (const piece of pieces) {
-    // A piece that surely fits is put in place: a string's UTF-8 is at most 3 bytes per UTF-16 unit.
+  /** Puts a piece in place when it surely fits (a string's UTF-8 is at most 3 bytes per UTF-16 unit); false when it may not. */
+  const putInPlace = (piece: string | Uint8Array): boolean => {
     if (typeof piece === 'string') {
-      if (piece.length * 3 <= batch.length - used) used += batch.write(piece, used, 'utf8');
-      else await put(piece);
-    } else if (piece.length <= batch.length - used) {
-      batch.set(piece, used);
-      used += piece.length;
-    } else await put(piece);
-  }
+      if (piece.length * 3 > batch.length - used) return false;
+      used += batch.write(piece, used, 'utf8');
+      return true;
+    }
+    if (piece.length > batch.length - used) return false;
+    batch.set(piece, used);
+    used += piece.length;
+    return true;
+  };
+  const write = async (pieces: Iterable<DocumentPiece>): Promise<void> => {
+    for (const piece of pieces) {
+      if (!(piece instanceof ArrayPiece)) {
+        if (!putInPlace(piece)) await put(piece);
+        continue;
+      }
+      // The bulk of a document: its items, walked here.
+      if (!putInPlace('[')) await put('[');
+      const { items } = piece;
+      for (let i = 0; i < items.length; i++) {
+        if (i > 0 && !putInPlace(',')) await put(',');
+        const item: unknown = items[i];
+        if (item instanceof JsonText) {
+          const text = item.bytes ?? item.text;
+          if (!putInPlace(text)) await put(text);
+        } else await write(structuredPieces(isUnwritable(item) ? null : item));
+      }
+      if (!putInPlace(']')) await put(']');
+    }
+  };
+  await write(pieces);
   await put('\n');
   await flush();
 };
@@ -133,4 +173,4 @@ export const writeJsonStream = (value: unknown, stream: NodeJS.WritableStream = 
 
 /** Writes a document carrying {@link JsonText} entries as compact JSON plus a newline (see {@link documentPieces}). */
 export const writeJsonDocument = (document: unknown, stream: NodeJS.WritableStream = process.stdout): Promise<void> =>
-  writePieces(documentPieces(document), stream);
+  writePieces(structuredPieces(document), stream);

@@ -80,4 +80,23 @@ describe('streamed JSON output', () => {
     assert.equal(Buffer.concat(chunks).toString('utf8'), `${expected}\n`);
     assert.ok(chunks.length >= 3, `written in ${chunks.length} chunks`);
   });
+
+  it('a document with thousands of entries in nested arrays fills batch after batch, honouring back-pressure', async () => {
+    const entry = (i: number): unknown => ({ id: `w${i}`, text: 'x'.repeat(i % 300), nested: [i, [i, null]] });
+    const n = 20_000;
+    const document = {
+      counts: { total: n },
+      workers: Array.from({ length: n }, (_, i) => (i % 7 === 0 ? entry(i) : new JsonText(i % 2 === 0 ? JSON.stringify(entry(i)) : Buffer.from(JSON.stringify(entry(i)))))),
+      groups: [[new JsonText('1'), undefined, { a: [new JsonText('[2]')] }], []],
+    };
+    const expected = JSON.stringify({ counts: { total: n }, workers: Array.from({ length: n }, (_, i) => entry(i)), groups: [[1, null, { a: [[2]] }], []] });
+    const sink = new PassThrough({ highWaterMark: 16 * 1024 });
+    const chunks: Buffer[] = [];
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    await writeJsonDocument(document, sink);
+    sink.end();
+    await new Promise((r) => sink.on('end', r));
+    assert.ok(chunks.length > 10, `written in ${chunks.length} chunks`);
+    assert.equal(Buffer.concat(chunks).toString('utf8'), `${expected}\n`);
+  });
 });

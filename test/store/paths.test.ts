@@ -14,6 +14,7 @@ import {
   runLayout,
   taskCardPath,
 } from '../../src/store/paths.js';
+import type { JsonObject } from '../../src/util/json.js';
 import { tempDir } from './helpers.js';
 
 const thrown = (fn: () => unknown): CaptainError => {
@@ -146,7 +147,7 @@ test('locateRawEventsFile: the path resolveRawEventsFile gives and what stat say
   const { root, run, outside } = setup(t);
   const recordPath = join(run, 'delegations', 'd1.json');
   const raw = join(run, 'raw-events', 'd1.jsonl');
-  const same = (record: Record<string, unknown>): void => {
+  const same = (record: JsonObject): void => {
     const found = locateRawEventsFile(run, record, { recordPath });
     assert.equal(found.path, resolveRawEventsFile(run, record, { recordPath }));
     const expected = statSync(found.path, { throwIfNoEntry: false });

@@ -1,7 +1,7 @@
 /** `readWorkerProcessFields` reads exactly what `readDelegationFields(...).worker_lifecycle` reads of the process fields. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readDelegationFields, readWorkerProcessFields } from '../../src/store/schemas.js';
+import { readDelegationFields, readWorkerProcessFields, WorkerProcessFields } from '../../src/store/schemas.js';
 import type { JsonObject } from '../../src/util/json.js';
 import { runningDelegation } from '../helpers/records.js';
 
@@ -30,4 +30,27 @@ test('the process fields of worker_lifecycle, leniently, as the whole-record vie
     assert.equal(narrow === undefined, whole === undefined, JSON.stringify(lifecycle));
     for (const field of FIELDS) assert.deepEqual(narrow?.[field], whole?.[field], `${field} of ${JSON.stringify(lifecycle)}`);
   }
+});
+
+test('the hand-written reader gives what the WorkerProcessFields schema gives, over every kind of value in every field', () => {
+  const values: unknown[] = [undefined, null, true, 0, -0, 1, 4242, -1, 1.5, 2 ** 53, Number.MAX_SAFE_INTEGER, Number.NaN, Infinity, '', 'x', '42', [], [1], {}, { pid: 1 }];
+  const identities: unknown[] = [undefined, null, 'no', [], {}];
+  for (const value of values) identities.push({ pid: value, pgid: value, start_ticks: value, boot_id: value, started_at: value, extra: value });
+  identities.push({ pid: 7, pgid: 7, start_ticks: 99, boot_id: 'b', started_at: '2026-01-01T00:00:00Z' }, { boot_id: 'only' });
+  let compared = 0;
+  const compare = (lifecycle: Record<string, unknown>): void => {
+    const expected = WorkerProcessFields.parse(lifecycle);
+    const actual = readWorkerProcessFields({ worker_lifecycle: lifecycle } as JsonObject);
+    assert.ok(actual !== undefined);
+    for (const field of FIELDS) assert.deepEqual(actual[field], expected[field], `${field} of ${JSON.stringify(lifecycle)}`);
+    compared += 1;
+  };
+  for (const value of values) {
+    compare({ process_id: value, process_started_at: value, process_last_seen_at: value, process_group_id: value });
+  }
+  for (const identity of identities) {
+    compare({ process_identity: identity, monitor_identity: identity });
+    compare({ process_id: 1, process_identity: identity });
+  }
+  assert.ok(compared > 60);
 });
