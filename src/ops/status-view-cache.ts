@@ -66,6 +66,37 @@ const decodeUsage = (value: unknown): UsageContribution | null | undefined => {
 const NEWLINE = 0x0a;
 const HOLE = 0x01;
 
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+
+/**
+ * The comma-separated integers `encodeStatusView` wrote between `from` and `to` (`String` of safe
+ * integers: digits, maybe a leading minus), read straight from the bytes; null when they are not.
+ */
+const parseAnchors = (bytes: Buffer, from: number, to: number): number[] | null => {
+  const anchors: number[] = [];
+  if (from === to) return anchors;
+  let at = from;
+  for (;;) {
+    const negative = bytes[at] === MINUS;
+    if (negative) at += 1;
+    const start = at;
+    let value = 0;
+    while (at < to) {
+      const digit = (bytes[at] as number) - DIGIT_0;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+      at += 1;
+    }
+    if (at === start || at - start > 16 || !Number.isSafeInteger(value)) return null;
+    anchors.push(negative ? -value : value);
+    if (at === to) return anchors;
+    if (bytes[at] !== COMMA) return null;
+    at += 1;
+  }
+};
+
 /** The filed view (its bytes are kept, not copied), or null when they are not what `encodeStatusView` wrote (the record is then read). */
 export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
   const metaEnd = bytes.indexOf(NEWLINE);
@@ -83,9 +114,8 @@ export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
   if (typeof card !== 'string' || decodedUsage === undefined || !Array.isArray(facts) || facts.length !== 3) return null;
   const [state, status, reclaimNeeded] = facts as unknown[];
   if (!(state === null || typeof state === 'string') || !(status === null || typeof status === 'string') || typeof reclaimNeeded !== 'boolean') return null;
-  const anchorsText = bytes.toString('latin1', metaEnd + 1, anchorsEnd);
-  const anchors = anchorsText === '' ? [] : anchorsText.split(',').map(Number);
-  if (!anchors.every(Number.isSafeInteger)) return null;
+  const anchors = parseAnchors(bytes, metaEnd + 1, anchorsEnd);
+  if (anchors === null) return null;
   const template = bytes.subarray(anchorsEnd + 1);
   const holes: number[] = [];
   for (let at = template.indexOf(HOLE); at !== -1; at = template.indexOf(HOLE, at + 1)) holes.push(at);

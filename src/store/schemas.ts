@@ -101,8 +101,6 @@ export const readDelegationFields = (record: JsonObject): DelegationView => {
   }
   return view;
 };
-const processViews = new WeakMap<JsonObject, WorkerProcessView | null>();
-
 /** `unsigned` of the schemas above, by hand. */
 const unsignedValue = (value: unknown): number | undefined => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined);
 /** `text` of the schemas above, by hand. */
@@ -127,25 +125,19 @@ const identityValue = (value: unknown): ProcessIdentityView | undefined => {
  * when `worker_lifecycle` is not an object. Read by hand rather than by the schema: the refresh
  * reads them for every running worker of every status, where zod's generic parse cost about 14 µs a
  * record on a cold start; test/store/worker-process-fields.test.ts holds the two to the same answers.
- * Cached per record object, as readDelegationFields.
+ * Not cached: a handful of property reads cost less than a WeakMap entry per record.
  */
 export const readWorkerProcessFields = (record: JsonObject): WorkerProcessView | undefined => {
-  let view = processViews.get(record);
-  if (view === undefined) {
-    const lifecycle = record['worker_lifecycle'];
-    view = isJsonObject(lifecycle)
-      ? {
-          process_id: unsignedValue(lifecycle['process_id']),
-          process_started_at: textValue(lifecycle['process_started_at']),
-          process_last_seen_at: textValue(lifecycle['process_last_seen_at']),
-          process_group_id: unsignedValue(lifecycle['process_group_id']),
-          process_identity: identityValue(lifecycle['process_identity']),
-          monitor_identity: identityValue(lifecycle['monitor_identity']),
-        }
-      : null;
-    processViews.set(record, view);
-  }
-  return view ?? undefined;
+  const lifecycle = record['worker_lifecycle'];
+  if (!isJsonObject(lifecycle)) return undefined;
+  return {
+    process_id: unsignedValue(lifecycle['process_id']),
+    process_started_at: textValue(lifecycle['process_started_at']),
+    process_last_seen_at: textValue(lifecycle['process_last_seen_at']),
+    process_group_id: unsignedValue(lifecycle['process_group_id']),
+    process_identity: identityValue(lifecycle['process_identity']),
+    monitor_identity: identityValue(lifecycle['monitor_identity']),
+  };
 };
 
 /** The lenient typed view of run.json (never throws). */

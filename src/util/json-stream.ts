@@ -101,6 +101,14 @@ export function* documentPieces(value: unknown): Generator<string | Uint8Array> 
 export const materializeDocument = (document: unknown): unknown =>
   JSON.parse(JSON.stringify(document, (_key, value: unknown) => (value instanceof JsonText ? JSON.parse(value.text) : value)));
 
+/**
+ * Whether `stream` is done with a chunk when `write` returns with nothing left queued: on Linux,
+ * process.stdout and process.stderr write files, pipes and terminals synchronously, so a batch
+ * they took at once can be filled again (no new 256 KiB buffer, and no page faults, per batch).
+ * Any other stream may keep the chunk it was given (a PassThrough hands it on as is): never reused.
+ */
+const writesThrough = (stream: NodeJS.WritableStream): boolean => process.platform === 'linux' && (stream === process.stdout || stream === process.stderr);
+
 /** Bytes per batch written to the stream. */
 const BATCH_BYTES = 256 * 1024;
 
@@ -115,12 +123,16 @@ const writePieces = async (pieces: Iterable<DocumentPiece>, stream: NodeJS.Writa
   const send = async (bytes: Uint8Array): Promise<void> => {
     if (!stream.write(bytes)) await new Promise<void>((resolve) => stream.once('drain', resolve));
   };
+  const reusable = writesThrough(stream);
   const flush = async (): Promise<void> => {
     if (used === 0) return;
     const full = batch.subarray(0, used);
-    batch = Buffer.allocUnsafe(BATCH_BYTES);
     used = 0;
-    await send(full);
+    if (reusable && stream.write(full) && (stream as { writableLength?: number }).writableLength === 0) return; // written out: the batch is free again
+    // The stream may still hold the batch: the next one is a new buffer.
+    batch = Buffer.allocUnsafe(BATCH_BYTES);
+    if (!reusable) await send(full);
+    else if ((stream as { writableNeedDrain?: boolean }).writableNeedDrain === true) await new Promise<void>((resolve) => stream.once('drain', resolve));
   };
   /** A piece that may not fit: after the batch, or on its own when larger than a batch. */
   const put = async (piece: string | Uint8Array): Promise<void> => {

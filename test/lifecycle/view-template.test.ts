@@ -131,6 +131,20 @@ describe('view templates', () => {
     assert.equal(buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, NOW, text, { ...workerFacts(now), state: 'failed' }), null, 'facts that are not the entry\'s');
   });
 
+  it('a filed view decodes only as written: anchors of any sign, and anything else refused', () => {
+    const usage = null;
+    const view = (anchors: string, holes: number): Buffer =>
+      Buffer.from(`${JSON.stringify({ card: 'c', usage, facts: ['returned', 'completed', false] })}\n${anchors}\n${'{"a":\u0001,'.repeat(holes)}"z":1}`, 'utf8');
+    assert.deepEqual(decodeStatusView(view('', 0))?.anchors, []);
+    assert.deepEqual(decodeStatusView(view('1764782263003,-62135596800000,0', 3))?.anchors, [1764782263003, -62135596800000, 0]);
+    assert.deepEqual(fillStatusView(decodeStatusView(view('1000,-5', 2)) as NonNullable<ReturnType<typeof decodeStatusView>>, 1500).toString('utf8'), '{"a":500,{"a":1505,"z":1}');
+    for (const bad of ['1,,2', ',1', '1,', '-', '1 2', '1.5', '1e3', '99999999999999999', '9007199254740993', 'x']) {
+      assert.equal(decodeStatusView(view(bad, bad.split(',').length)), null, JSON.stringify(bad));
+    }
+    assert.equal(decodeStatusView(view('1,2', 3)), null, 'more holes than anchors');
+    assert.equal(decodeStatusView(view('1,2,3', 2)), null, 'more anchors than holes');
+  });
+
   it(`VIEW_TEMPLATE_VERSION (${VIEW_TEMPLATE_VERSION}) matches what the derivation writes`, () => {
     // The entries and usage of the whole corpus under every config at three instants. When this
     // fingerprint changes, caches filed by earlier builds hold templates of the old output:
