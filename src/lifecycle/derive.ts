@@ -68,6 +68,36 @@ const judge = (childStatus: ChildStatusText, lifecycle: Json, elapsed: number | 
   }
 };
 
+export interface DeriveOptions {
+  /**
+   * The instant the state is judged at (thresholds against the progress age then); ages are still
+   * shown at `nowMs`. Default: `nowMs`. Only for making view templates (view-template.ts): the state
+   * a running worker has now, with every age at a probe instant.
+   */
+  judgedAtMs?: number;
+}
+
+/**
+ * Until when the state derived at `nowMs` holds: the first instant at which the progress age
+ * reaches a threshold it has not reached at `nowMs` (the quiet, stale or timeout threshold; each
+ * only ever goes from unreached to reached as time passes, and nothing else of a derived entry
+ * depends on `now` but the ages). Infinity for a child that is not running (no threshold is judged)
+ * or a record without a progress time.
+ */
+export const derivedStateHoldsUntil = (delegation: JsonObject, config: RuntimeConfig, nowMs: number): number => {
+  const lifecycle = orNull(getKey(delegation, 'worker_lifecycle'));
+  if (lifecycle === null || childStatusOf(delegation) !== 'running') return Infinity;
+  const progressAt = parseRfc3339Millis(getKey(lifecycle, 'last_progress_at'));
+  if (progressAt === undefined) return Infinity;
+  const elapsed = Math.max(nowMs - progressAt, 0);
+  const t = effectiveThresholds(lifecycle, config);
+  let next = Infinity;
+  for (const threshold of [t.quiet_after_ms, t.stale_after_ms, t.timeout_after_ms]) {
+    if (threshold > elapsed) next = Math.min(next, progressAt + threshold);
+  }
+  return next;
+};
+
 /**
  * The seed's `create_worker_lifecycle_view`: pure, from the record, the resolved config and `now`.
  * Returns null when the record has no `worker_lifecycle`.
@@ -76,11 +106,14 @@ export const deriveWorkerLifecycleView = (
   delegation: JsonObject,
   config: RuntimeConfig,
   nowMs: number,
+  opts: DeriveOptions = {},
 ): WorkerLifecycleView | null => {
   const lifecycle = orNull(getKey(delegation, 'worker_lifecycle'));
   if (lifecycle === null) return null;
   const progressAt = parseRfc3339Millis(getKey(lifecycle, 'last_progress_at'));
   const elapsed = progressAt === undefined ? null : Math.max(nowMs - progressAt, 0);
+  const judgedAtMs = opts.judgedAtMs ?? nowMs;
+  const judgedElapsed = progressAt === undefined ? null : Math.max(judgedAtMs - progressAt, 0);
   const thresholds = effectiveThresholds(lifecycle, config);
   const storedState = parseWorkerState(asString(getKey(lifecycle, 'state')) ?? 'queued');
   const storedReclaim = asString(getKey(lifecycle, 'reclaim_state'));
@@ -90,7 +123,7 @@ export const deriveWorkerLifecycleView = (
     staleAt: orNull(getKey(lifecycle, 'stale_at')),
     timedOutAt: orNull(getKey(lifecycle, 'timed_out_at')),
   };
-  const verdict = judge(childStatusOf(delegation), lifecycle, elapsed, thresholds, stored);
+  const verdict = judge(childStatusOf(delegation), lifecycle, judgedElapsed, thresholds, stored);
   const field = (key: string): Json => orNull(getKey(lifecycle, key));
   return {
     state: verdict.state,

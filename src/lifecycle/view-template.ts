@@ -5,7 +5,10 @@
  * taken from the record. Thresholds are only judged for a running child: for every other child
  * status (queued, completed, failed, cancelled, unknown) nothing of the entry but those ages
  * depends on `now`, so the record cache can keep the template and `status` fill it in instead of
- * parsing and deriving the record again.
+ * parsing and deriving the record again. A running child's entry also depends on `now` through
+ * its state (active, quiet, stale, timed out as its progress age crosses each threshold): its
+ * template holds until the next crossing (`ViewTemplate.until`), and a worker that needs reclaim
+ * (stale, timed out) gets none.
  *
  * The holes are not named here by hand: the entry is derived at a probe instant far beyond any
  * time a record can hold, where every age is a 16-digit number, and each such number becomes a
@@ -15,7 +18,7 @@
  */
 import type { RuntimeConfig } from '../config/defaults.js';
 import type { JsonObject } from '../util/json.js';
-import { childStatusOf } from './derive.js';
+import { childStatusOf, derivedStateHoldsUntil } from './derive.js';
 import { reclaimTargetOf } from './reclaim-plan.js';
 import { createVisibleWorker, workerFacts, type WorkerFacts } from './visibility.js';
 
@@ -24,7 +27,7 @@ import { createVisibleWorker, workerFacts, type WorkerFacts } from './visibility
  * templates of another version are not used. test/lifecycle/view-template.test.ts fails, naming
  * this constant, when the derivation's output changes and it was not bumped.
  */
-export const VIEW_TEMPLATE_VERSION = 1;
+export const VIEW_TEMPLATE_VERSION = 2;
 
 /** Where a hole stands in a template's text (JSON.stringify never writes a raw U+0001: it escapes it). */
 export const VIEW_TEMPLATE_HOLE = '\u0001';
@@ -34,8 +37,16 @@ export interface ViewTemplate {
   text: string;
   /** Per hole, the instant (epoch ms) its age counts from. */
   anchors: number[];
-  /** The entry's facts (state, child status, reclaim needed): the same at every `now`. */
+  /** The entry's facts (state, child status, reclaim needed): the same at every `now` before `until`. */
   facts: WorkerFacts;
+  /**
+   * Until when (epoch ms, exclusive) the template gives the entry: Infinity for a child that is not
+   * running; for a running one, the first instant its progress age reaches another threshold
+   * (`derivedStateHoldsUntil`).
+   */
+  until: number;
+  /** From when (epoch ms) it gives the entry: -Infinity for a child that is not running; for a running one, the instant it was made at (its state was judged then). */
+  from: number;
 }
 
 /**
@@ -44,7 +55,7 @@ export interface ViewTemplate {
  */
 const PROBE = 4_000_000_000_000_000;
 
-/** Whether the record's entry depends on `now` only through ages: its child is not running (derive.ts judges thresholds for a running child only). */
+/** Whether the record's entry depends on `now` only through ages, at every instant: its child is not running (derive.ts judges thresholds for a running child only). */
 export const hasAgeOnlyEntry = (record: JsonObject): boolean => childStatusOf(record) !== 'running';
 
 /** The entry's text at `nowMs`. */
@@ -89,14 +100,19 @@ const sameFacts = (a: WorkerFacts, b: WorkerFacts): boolean => a.state === b.sta
 /**
  * The template of a record's entry, checked against `text` and `facts` (its entry derived at
  * `nowMs` as status printed it, and that entry's facts; it must be no reclaim target); null when
- * the child is running or the template does not give back every derivation it was checked against.
+ * the template does not give back every derivation it was checked against. A running child's
+ * template holds the state judged at `nowMs` (the probe shows its ages only) and is good until the
+ * next threshold its progress age reaches; there it is checked again, one millisecond before.
  */
 export const buildViewTemplate = (record: JsonObject, config: RuntimeConfig, nowMs: number, text: string, facts: WorkerFacts): ViewTemplate | null => {
-  if (!hasAgeOnlyEntry(record)) return null;
-  const probed = createVisibleWorker(record, config, PROBE);
+  const until = derivedStateHoldsUntil(record, config, nowMs);
+  if (!(until > nowMs)) return null;
+  const probed = createVisibleWorker(record, config, PROBE, hasAgeOnlyEntry(record) ? {} : { judgedAtMs: nowMs });
   if (reclaimTargetOf(probed) !== null || !sameFacts(workerFacts(probed), facts)) return null;
   const holes = holesAt(JSON.stringify(probed));
   // At the probe it gives back its own digits by construction; `now` is the test.
   if (holes === null || fillViewTemplate(holes, nowMs) !== text) return null;
-  return { ...holes, facts };
+  // A running child: the last instant it is used at gives back the derivation there too.
+  if (until !== Infinity && fillViewTemplate(holes, until - 1) !== JSON.stringify(createVisibleWorker(record, config, until - 1))) return null;
+  return { ...holes, facts, until, from: until === Infinity ? -Infinity : nowMs };
 };

@@ -1,6 +1,6 @@
 import type { RuntimeConfig } from '../config/defaults.js';
 import { asString, getKey, orNull, type Json, type JsonObject } from '../util/json.js';
-import { deriveWorkerLifecycleView } from './derive.js';
+import { deriveWorkerLifecycleView, type DeriveOptions } from './derive.js';
 import { isActiveVisibleState, parseChildStatus, parseWorkerState, type ChildStatusText, type WorkerStateText } from './states.js';
 import { delegationWorkKind } from './work-kind.js';
 
@@ -15,12 +15,12 @@ export interface VisibleWorker extends JsonObject {
 }
 
 /** The seed's per-worker visibility entry. */
-export const createVisibleWorker = (delegation: JsonObject, config: RuntimeConfig, nowMs: number): VisibleWorker => ({
+export const createVisibleWorker = (delegation: JsonObject, config: RuntimeConfig, nowMs: number, opts: DeriveOptions = {}): VisibleWorker => ({
   delegation_id: orNull(getKey(delegation, 'delegation_id')),
   work_kind: delegationWorkKind(delegation),
   child_agent: orNull(getKey(delegation, 'child_agent')),
   summary: orNull(getKey(delegation, 'summary')),
-  worker_lifecycle: deriveWorkerLifecycleView(delegation, config, nowMs),
+  worker_lifecycle: deriveWorkerLifecycleView(delegation, config, nowMs, opts),
   status: orNull(getKey(getKey(delegation, 'child_agent'), 'status')),
 });
 

@@ -8,7 +8,7 @@ import { describeError } from '../errors.js';
 import { reclaimTargetOf } from '../lifecycle/reclaim-plan.js';
 import { buildViewTemplate, hasAgeOnlyEntry } from '../lifecycle/view-template.js';
 import { createVisibleWorker, workerFacts, type FactualWorker, type VisibleWorker } from '../lifecycle/visibility.js';
-import { createReadScratch } from '../store/json-file.js';
+import { createReadScratch, parseCheckedRecordText } from '../store/json-file.js';
 import type { RecordCache } from '../store/record-cache.js';
 import { readRecordFile } from '../store/records.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
@@ -103,18 +103,36 @@ export const statusItem = <K extends StatusEncoding>(
   };
 };
 
-/** A worker's item from its cached view, filled in at `derivedAt`. */
-const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, shown: ReadonlySet<string> | null, derivedAt: number, encoding: K): StatusItem<Encoded<K>> => {
+/**
+ * A worker's item from its cached view, filled in at `derivedAt`; null when the view no longer
+ * holds then (a running worker's, past its next threshold: derive its record instead).
+ */
+const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, shown: ReadonlySet<string> | null, derivedAt: number, encoding: K): StatusItem<Encoded<K>> | null => {
   if (shown !== null && !shown.has(view.cardId)) return { cardId: null, worker: null, target: null, usage: view.usage };
+  if (!(view.from <= derivedAt && derivedAt < view.until)) return null;
   const bytes = fillStatusView(view, derivedAt);
   const entry = (encoding === 'json' ? bytes : (JSON.parse(bytes.toString('utf8')) as JsonObject)) as Encoded<K>;
   return { cardId: view.cardId, worker: { entry, facts: view.facts }, target: null, usage: view.usage };
 };
 
-/** One delegation file of a slice on its way to an item. */
+/**
+ * One delegation file of a slice on its way to an item: a record (with the view it was filed
+ * under, when that was a running worker's), or a view alone (a worker that is not running, or a
+ * running one shown as persisted, `--snapshot`; its record is parsed only if the view has run out).
+ */
 type PendingItem =
-  | { record: JsonObject; cardId: string | null; path: string; asRead: JsonObject }
-  | { view: CachedStatusView };
+  | { record: JsonObject; cardId: string | null; path: string; asRead: JsonObject; view?: CachedStatusView }
+  | { view: CachedStatusView; path: string };
+
+/** The record a running worker's view carries (null when its text no longer parses). */
+const recordOfView = (view: CachedStatusView): JsonObject | null => {
+  if (view.record === undefined) return null;
+  try {
+    return parseCheckedRecordText(view.record.text, view.record.floatLiteral);
+  } catch {
+    return null;
+  }
+};
 
 /**
  * Reads, refreshes and derives the delegations in `paths` (in order). With `deferWrites` (refresh
@@ -143,13 +161,20 @@ export const processStatusSlice = <K extends StatusEncoding>(
   const pending: PendingItem[] = [];
   for (const path of paths) {
     let read = cache === undefined ? readRecordFile(path, scratch) : cache.read(path, scratch);
+    let runningView: CachedStatusView | undefined;
     if (read !== null && 'view' in read) {
       const view = decodeStatusView(read.view);
-      if (view !== null) {
-        pending.push({ view });
+      // A view alone: nothing to observe (not running, or nothing observed at all).
+      if (view !== null && (view.record === undefined || job.refresh === 'none')) {
+        pending.push({ view, path });
         continue;
       }
-      read = readRecordFile(path, scratch);
+      // A running worker's view: its record is observed first (below), the view used if nothing changed.
+      const record = view === null ? null : recordOfView(view);
+      if (record !== null) {
+        read = { record };
+        runningView = view ?? undefined;
+      } else read = readRecordFile(path, scratch);
     }
     if (read === null) continue;
     if ('error' in read) {
@@ -178,26 +203,56 @@ export const processStatusSlice = <K extends StatusEncoding>(
         refreshErrors.push({ path, reason: describeError(error) });
       }
     }
-    pending.push({ record, cardId: cardId ?? null, path, asRead: read.record });
+    // The running worker's view stands for the record only while observing it changed nothing.
+    pending.push({ record, cardId: cardId ?? null, path, asRead: read.record, ...(runningView !== undefined && record === read.record ? { view: runningView } : {}) });
   }
   // Derived after the whole slice is refreshed, at one instant.
   const derivedAt = ctx.now();
-  const items = pending.map((p) => ('view' in p ? cachedStatusItem(p.view, shown, derivedAt, encoding) : statusItem(p.record, p.cardId, ctx.config, derivedAt, encoding)));
+  const items = pending.map((p, i) => {
+    const fromView = p.view === undefined ? null : cachedStatusItem(p.view, shown, derivedAt, encoding);
+    if (fromView !== null) return fromView;
+    if ('record' in p) return statusItem(p.record, p.cardId, ctx.config, derivedAt, encoding);
+    // A view alone that has run out: its record, as persisted (read again if its text no longer
+    // parses). Derived from the view's record, it is filed anew below like any record.
+    const fromText = recordOfView(p.view);
+    let record = fromText;
+    if (record === null) {
+      const again = readRecordFile(p.path, scratch);
+      if (again === null || 'error' in again) {
+        if (again !== null) readErrors.push({ path: again.error.path, reason: again.error.reason });
+        return { cardId: null, worker: null, target: null, usage: null };
+      }
+      record = again.record;
+    }
+    const found = asString(getKey(record, 'task_card_id'));
+    const cardId = shown !== null && (found === undefined || !shown.has(found)) ? null : (found ?? null);
+    if (fromText !== null) pending[i] = { record, cardId, path: p.path, asRead: record, view: p.view };
+    return statusItem(record, cardId, ctx.config, derivedAt, encoding);
+  });
   if (cache !== undefined && encoding === 'json') fileAgeOnlyViews(ctx.config, pending, items as StatusItem<Buffer>[], derivedAt, cache);
   cache?.endSlice();
   return { items, readErrors, refreshErrors, deferred, derivedAt };
 };
 
-/** Files the items of this slice's shown, not running, unchanged-by-refresh records as views in the cache (it keeps those of its misses). */
+/**
+ * Files the items of this slice's shown records that refreshing left unchanged as views in the
+ * cache (it keeps those of its misses and texts): a worker that is not running for good, a running
+ * one (with its record's text, to observe it by) until its next threshold. A running worker whose
+ * view ran out gets a new one, or is marked as having none (a worker that needs reclaim).
+ */
 const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[], items: readonly StatusItem<Buffer>[], derivedAt: number, cache: RecordCache): void => {
   pending.forEach((p, i) => {
     const item = items[i];
-    if ('view' in p || item === undefined || item.worker === null || item.cardId === null || p.record !== p.asRead || !hasAgeOnlyEntry(p.record)) return;
+    if (!('record' in p) || item === undefined || item.worker === null || item.cardId === null || p.record !== p.asRead) return;
+    // A view that still holds stays as it is.
+    if (p.view !== undefined && p.view.from <= derivedAt && derivedAt < p.view.until) return;
     if (!cache.wantsView(p.path)) return;
+    const running = !hasAgeOnlyEntry(p.record);
+    const recordText = running ? (p.view?.record ?? cache.recordText(p.path)) : undefined;
     // A reclaim target is derived every time (the plan lists it): no view.
-    const template = item.target === null ? buildViewTemplate(p.record, config, derivedAt, item.worker.entry.toString('utf8'), item.worker.facts) : null;
-    if (template === null) cache.declineView(p.path);
-    else cache.offerView(p.path, encodeStatusView({ cardId: item.cardId, usage: item.usage, template }));
+    const template = item.target === null && (!running || recordText !== undefined) ? buildViewTemplate(p.record, config, derivedAt, item.worker.entry.toString('utf8'), item.worker.facts) : null;
+    if (template === null) cache.declineView(p.path, p.view?.record);
+    else cache.offerView(p.path, encodeStatusView({ cardId: item.cardId, usage: item.usage, template, ...(running && recordText !== undefined ? { record: recordText } : {}) }));
   });
 };
 

@@ -6,7 +6,8 @@
  * item depends on besides the record: the template version, the price table and the config.
  *
  * The filed text: `<meta JSON>\n<anchors, comma-separated>\n<the template's text>` (its holes are
- * U+0001, which JSON text never holds raw).
+ * U+0001, which JSON text never holds raw), and for a running worker the record's text right after
+ * the template (the meta gives the template's length in bytes, and until when it holds).
  */
 import { hash } from 'node:crypto';
 import type { RuntimeConfig } from '../config/defaults.js';
@@ -25,6 +26,16 @@ export interface CachedStatusView {
   anchors: number[];
   /** Where each hole is in `template` (found once, when decoded). */
   holes: number[];
+  /** Until when (epoch ms, exclusive) the template gives the entry (Infinity: for good; see ViewTemplate.until). */
+  until: number;
+  /** From when (epoch ms) it does (-Infinity: always; see ViewTemplate.from). */
+  from: number;
+  /**
+   * A running worker's record, as the text a read checked (status observes the worker before it
+   * uses the template, and derives from the record once the template has run out), and whether
+   * that text may hold a float literal (`mayHoldFloatLiteral`).
+   */
+  record?: { text: string; floatLiteral: boolean };
 }
 
 /** What `status` files for such a worker. */
@@ -32,6 +43,8 @@ export interface StatusViewToFile {
   cardId: string;
   usage: UsageContribution | null;
   template: ViewTemplate;
+  /** A running worker's record text (see CachedStatusView.record). */
+  record?: { text: string; floatLiteral: boolean };
 }
 
 /** The view key of status items derived under `config` (see record-cache.ts). */
@@ -47,9 +60,17 @@ export const statusViewKey = (config: RuntimeConfig): string =>
   );
 
 export const encodeStatusView = (view: StatusViewToFile): string => {
-  const { facts, text, anchors } = view.template;
-  const meta = JSON.stringify({ card: view.cardId, usage: view.usage, facts: [facts.state ?? null, facts.status ?? null, facts.reclaimNeeded] });
-  return `${meta}\n${anchors.join(',')}\n${text}`;
+  const { facts, text, anchors, until, from } = view.template;
+  const { record } = view;
+  const meta = JSON.stringify({
+    card: view.cardId,
+    usage: view.usage,
+    facts: [facts.state ?? null, facts.status ?? null, facts.reclaimNeeded],
+    // A running worker's: until when the template holds, the template's UTF-8 length, and the record text after it.
+    ...(until === Infinity ? {} : { from, until }),
+    ...(record === undefined ? {} : { template_bytes: Buffer.byteLength(text, 'utf8'), float: record.floatLiteral }),
+  });
+  return `${meta}\n${anchors.join(',')}\n${text}${record === undefined ? '' : record.text}`;
 };
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
@@ -109,14 +130,21 @@ export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
     return null;
   }
   if (typeof meta !== 'object' || meta === null) return null;
-  const { card, usage, facts } = meta as Record<string, unknown>;
+  const { card, usage, facts, from, until, template_bytes: templateBytes, float } = meta as Record<string, unknown>;
   const decodedUsage = decodeUsage(usage);
   if (typeof card !== 'string' || decodedUsage === undefined || !Array.isArray(facts) || facts.length !== 3) return null;
+  if (!(until === undefined || Number.isSafeInteger(until)) || (from === undefined) !== (until === undefined) || !(from === undefined || Number.isSafeInteger(from))) return null;
+  const withRecord = templateBytes !== undefined;
+  // A view that runs out carries the record to derive instead (a running worker's may also hold for good: no progress time to judge).
+  if (until !== undefined && !withRecord) return null;
+  if (withRecord && (!Number.isSafeInteger(templateBytes) || (templateBytes as number) < 0 || typeof float !== 'boolean')) return null;
   const [state, status, reclaimNeeded] = facts as unknown[];
   if (!(state === null || typeof state === 'string') || !(status === null || typeof status === 'string') || typeof reclaimNeeded !== 'boolean') return null;
   const anchors = parseAnchors(bytes, metaEnd + 1, anchorsEnd);
   if (anchors === null) return null;
-  const template = bytes.subarray(anchorsEnd + 1);
+  const templateEnd = withRecord ? anchorsEnd + 1 + (templateBytes as number) : bytes.length;
+  if (templateEnd > bytes.length) return null;
+  const template = bytes.subarray(anchorsEnd + 1, templateEnd);
   const holes: number[] = [];
   for (let at = template.indexOf(HOLE); at !== -1; at = template.indexOf(HOLE, at + 1)) holes.push(at);
   if (holes.length !== anchors.length) return null;
@@ -127,6 +155,9 @@ export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
     template,
     anchors,
     holes,
+    until: until === undefined ? Infinity : (until as number),
+    from: from === undefined ? -Infinity : (from as number),
+    ...(withRecord ? { record: { text: bytes.toString('utf8', templateEnd), floatLiteral: float as boolean } } : {}),
   };
 };
 

@@ -1,7 +1,7 @@
 /**
- * The record cache's file (format v2), read and written in bounded memory:
+ * The record cache's file (format v3), read and written in bounded memory:
  *
- *   `captain-record-cache v2\n`
+ *   `captain-record-cache v3\n`
  *   the entries' contents, one after the other (UTF-8)
  *   the index: `limits\t<max bytes>\t<max depth>\t<view key, 44 characters>\t<entries, 12 digits>\n`, then one line per entry, in file-name order:
  *     `<file name>\t<key>\t<offset>\t<length>\t<CRC-32 of the content, 8 hex digits>\t<flags>\n`
@@ -22,7 +22,7 @@ import { crc32 } from 'node:zlib';
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants as fsConstants } from 'node:fs';
 import { RECORD_CACHE_MAX_BYTES, RECORD_MAX_BYTES, RECORD_MAX_DEPTH } from '../config/defaults.js';
 
-const MAGIC = 'captain-record-cache v2\n';
+const MAGIC = 'captain-record-cache v3\n';
 const TRAILER_BYTES = 32;
 const WINDOW_BYTES = 1024 * 1024;
 const NEWLINE = 10;
@@ -144,7 +144,7 @@ export interface CacheFileReader {
 
 /**
  * Opens the cache file when it is one this user can trust: a regular file (not a symlink) owned
- * by this user, writable by nobody else, of format v2 under the current record limits. Null otherwise.
+ * by this user, writable by nobody else, of format v3 under the current record limits. Null otherwise.
  */
 export const openCacheFile = (file: string): CacheFileReader | null => {
   let fd: number;

@@ -1,5 +1,5 @@
 /**
- * The record cache of `captain status`: `<run>/.captain-cache/records.v2.bin` holds the text of
+ * The record cache of `captain status`: `<run>/.captain-cache/records.v3.bin` holds the text of
  * each delegation file as last read, keyed by what proves the file unchanged since (device, inode,
  * size, mtime and ctime, the times as the milliseconds a plain stat gives, to a fraction of a
  * microsecond: an entry is only kept for a file whose times are RECORD_CACHE_RACY_MARGIN_MS old, so
@@ -33,7 +33,7 @@ import { runLayout } from './paths.js';
 import { createCacheFile, ENTRY_FLOAT_LITERAL, ENTRY_NO_VIEW, ENTRY_VIEW, isIndexableName, openCacheFile, type CacheFileReader, type CacheFileWriter } from './record-cache-file.js';
 import { readRecordFile, type RecordFileRead } from './records.js';
 
-export const recordCacheFile = (runDir: string): string => join(runDir, '.captain-cache', 'records.v2.bin');
+export const recordCacheFile = (runDir: string): string => join(runDir, '.captain-cache', 'records.v3.bin');
 
 export interface RecordCacheOptions {
   /** Wall clock for the racy check (tests). @default Date.now */
@@ -84,9 +84,19 @@ export interface RecordCache {
   read(path: string, scratch: ReadScratch): RecordCacheRead;
   /** Whether a view offered for `path` (read this slice) would be kept: ask before making one. */
   wantsView(path: string): boolean;
-  /** Notes that the record read from `path` this slice has no view: its text is kept marked so, and not offered again while unchanged. */
-  declineView(path: string): void;
-  /** Files `view` for the record just read from `path` (a miss this slice), in place of its text. */
+  /** The text of the record read from `path` this slice, when the cache would keep it (a miss it can store, or a text it served), with its float-literal mark. */
+  recordText(path: string): { text: string; floatLiteral: boolean } | undefined;
+  /**
+   * Notes that the record read from `path` this slice has no view: its text is kept marked so, and
+   * not offered again while unchanged. For a view it served that no longer does, pass the record's
+   * text (it then takes the view's place).
+   */
+  declineView(path: string, record?: { text: string; floatLiteral: boolean }): void;
+  /**
+   * Files `view` for the record just read from `path` (a miss this slice, a text or a view it
+   * served), in place of what it held. Offer one for a view it served only when that one no longer
+   * does (e.g. a running worker's, past its time): the new one counts as a change.
+   */
   offerView(path: string, view: string): void;
   /** Ends a slice: what its misses left to keep is written out (a new cache file is written a slice at a time). */
   endSlice(): void;
@@ -132,6 +142,8 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
   const sliceMisses = new Map<string, PendingText>();
   /** This slice's text hits not marked ENTRY_NO_VIEW, by name, when views are on: a view offered (or declined) for one replaces the entry. */
   const sliceTextHits = new Map<string, PendingText>();
+  /** This slice's view hits (name → key), when views are on: a view offered for one replaces it. */
+  const sliceViewHits = new Map<string, string>();
   let viewsUsable = false;
   let seen = 0;
 
@@ -170,6 +182,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     if (isView) {
       hitNames.add(name);
       counts.viewHits += 1;
+      if (opts.readOnly !== true) sliceViewHits.set(name, stored.key);
       return { view: Buffer.from(bytes) };
     }
     try {
@@ -217,7 +230,15 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
   const wantsView = (path: string): boolean => {
     if (viewKey === undefined || opts.readOnly === true || !path.startsWith(prefix)) return false;
     const name = path.slice(prefix.length);
-    return sliceMisses.has(name) || sliceTextHits.has(name);
+    return sliceMisses.has(name) || sliceTextHits.has(name) || sliceViewHits.has(name);
+  };
+
+  const recordText = (path: string): { text: string; floatLiteral: boolean } | undefined => {
+    if (!path.startsWith(prefix)) return undefined;
+    const name = path.slice(prefix.length);
+    const kept = sliceMisses.get(name) ?? sliceTextHits.get(name);
+    if (kept === undefined || (kept.flags & ENTRY_VIEW) !== 0) return undefined;
+    return { text: kept.text, floatLiteral: (kept.flags & ENTRY_FLOAT_LITERAL) !== 0 };
   };
 
   const offerView = (path: string, view: string): void => {
@@ -231,12 +252,20 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     }
     // A text served from the file (e.g. one a texts-only status kept): its view takes its place, and counts as a change.
     const hit = sliceTextHits.get(name);
-    if (hit === undefined || !hitNames.delete(name)) return;
-    sliceTextHits.delete(name);
-    pending.push({ ...hit, text: view, flags: ENTRY_VIEW });
+    if (hit !== undefined) {
+      if (!hitNames.delete(name)) return;
+      sliceTextHits.delete(name);
+      pending.push({ ...hit, text: view, flags: ENTRY_VIEW });
+      return;
+    }
+    // A view served from the file that no longer does: the new one takes its place.
+    const viewHitKey = sliceViewHits.get(name);
+    if (viewHitKey === undefined || !hitNames.delete(name)) return;
+    sliceViewHits.delete(name);
+    pending.push({ name, key: viewHitKey, text: view, flags: ENTRY_VIEW });
   };
 
-  const declineView = (path: string): void => {
+  const declineView = (path: string, record?: { text: string; floatLiteral: boolean }): void => {
     if (viewKey === undefined || !path.startsWith(prefix)) return;
     const name = path.slice(prefix.length);
     const kept = sliceMisses.get(name);
@@ -245,14 +274,22 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       return;
     }
     const hit = sliceTextHits.get(name);
-    if (hit === undefined || !hitNames.delete(name)) return;
-    sliceTextHits.delete(name);
-    pending.push({ ...hit, flags: hit.flags | ENTRY_NO_VIEW });
+    if (hit !== undefined) {
+      if (!hitNames.delete(name)) return;
+      sliceTextHits.delete(name);
+      pending.push({ ...hit, flags: hit.flags | ENTRY_NO_VIEW });
+      return;
+    }
+    const viewHitKey = sliceViewHits.get(name);
+    if (record === undefined || viewHitKey === undefined || !hitNames.delete(name)) return;
+    sliceViewHits.delete(name);
+    pending.push({ name, key: viewHitKey, text: record.text, flags: ENTRY_NO_VIEW | (record.floatLiteral ? ENTRY_FLOAT_LITERAL : 0) });
   };
 
   const endSlice = (): void => {
     sliceMisses.clear();
     sliceTextHits.clear();
+    sliceViewHits.clear();
     if (writer === null) return;
     try {
       for (const kept of pending) writer.append(kept.name, kept.key, kept.text, kept.flags);
@@ -331,5 +368,5 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     writer = null;
   };
 
-  return { file, read, wantsView, offerView, declineView, endSlice, save, discard, counts: () => ({ ...counts }) };
+  return { file, read, wantsView, recordText, offerView, declineView, endSlice, save, discard, counts: () => ({ ...counts }) };
 };

@@ -2,7 +2,8 @@
  * A worker's entry as a template over `now` (src/lifecycle/view-template.ts), also as the record
  * cache files it (src/ops/status-view-cache.ts), gives back, byte for byte, what deriving the
  * record gives at every instant, for every record of the seed-golden runs
- * and of test/helpers' shapes whose child is not running; a running child gets no template. The
+ * and of test/helpers' shapes whose child is not running; a running child's template holds from
+ * when it was made until its progress age reaches the next threshold (derivedStateHoldsUntil). The
  * last test guards VIEW_TEMPLATE_VERSION: record caches keep templates across captain versions,
  * so any change to what the derivation writes must bump it.
  */
@@ -15,6 +16,7 @@ import { DEFAULT_RUNTIME_CONFIG, type RuntimeConfig } from '../../src/config/def
 import { reclaimTargetOf } from '../../src/lifecycle/reclaim-plan.js';
 import { buildViewTemplate, fillViewTemplate, hasAgeOnlyEntry, VIEW_TEMPLATE_VERSION } from '../../src/lifecycle/view-template.js';
 import { createVisibleWorker, workerFacts } from '../../src/lifecycle/visibility.js';
+import { derivedStateHoldsUntil } from '../../src/lifecycle/derive.js';
 import { decodeStatusView, encodeStatusView, fillStatusView } from '../../src/ops/status-view-cache.js';
 import { usageOf } from '../../src/ops/usage.js';
 import { createReadScratch } from '../../src/store/json-file.js';
@@ -87,10 +89,7 @@ describe('view templates', () => {
       for (const { name, record } of records) {
         const text = entryAt(record, config, NOW);
         const template = buildViewTemplate(record, config, NOW, text, workerFacts(createVisibleWorker(record, config, NOW)));
-        if (!hasAgeOnlyEntry(record)) {
-          assert.equal(template, null, `${name}: a running child gets no template`);
-          continue;
-        }
+        if (!hasAgeOnlyEntry(record)) continue; // the next test
         if (reclaimTargetOf(createVisibleWorker(record, config, NOW)) !== null) {
           // Stored as reclaim_needed: a target of the reclaim plan (its probes are targets too), derived as usual.
           assert.equal(template, null, `${name}: a reclaim target gets no template`);
@@ -110,6 +109,58 @@ describe('view templates', () => {
       }
     }
     assert.ok(templated >= 3 * 20, `templated ${templated}`);
+  });
+
+  it('give back a running worker\'s entry from when it was made until its progress age reaches the next threshold, and no further', () => {
+    let templated = 0;
+    let cutAtChange = 0;
+    const running = records.filter(({ record }) => !hasAgeOnlyEntry(record));
+    assert.ok(running.length >= 10, `${running.length} running records in the corpus`);
+    for (const config of CONFIGS) {
+      for (const { name, record } of running) {
+        // Made at several instants of the record's life: active, quiet, and past every threshold.
+        for (const madeAt of [NOW, T0, T0 + 1, T0 + 30 * 60_000, T0 + 3 * 3_600_000, NOW + 86_400_000]) {
+          const worker = createVisibleWorker(record, config, madeAt);
+          const template = buildViewTemplate(record, config, madeAt, JSON.stringify(worker), workerFacts(worker));
+          const until = derivedStateHoldsUntil(record, config, madeAt);
+          if (reclaimTargetOf(worker) !== null) {
+            assert.equal(template, null, `${name} at ${madeAt}: a worker that needs reclaim gets no template`);
+            continue;
+          }
+          assert.ok(template !== null, `${name} at ${madeAt}: no template`);
+          assert.equal(template.until, until);
+          assert.equal(template.from, until === Infinity ? -Infinity : madeAt);
+          templated += 1;
+          const filed = decodeStatusView(Buffer.from(encodeStatusView({ cardId: 'card-1', usage: usageOf(record), template, record: { text: JSON.stringify(record), floatLiteral: false } }), 'utf8'));
+          assert.ok(filed !== null && filed.until === until && filed.from === template.from, `${name}: the filed view decodes`);
+          assert.equal(filed.record?.text, JSON.stringify(record));
+          const last = Number.isFinite(until) ? until - 1 : madeAt + 86_400_000 * 3650;
+          const checks = [madeAt, madeAt + 1, last, Math.floor((madeAt + last) / 2)];
+          for (let i = 1; i < 12; i += 1) checks.push(madeAt + Math.floor(((last - madeAt) * i) / 12));
+          for (const nowMs of checks.filter((t) => t <= last)) {
+            assert.equal(fillViewTemplate(template, nowMs), entryAt(record, config, nowMs), `${name} made at ${madeAt}, at ${nowMs}`);
+            assert.equal(fillStatusView(filed, nowMs).toString('utf8'), entryAt(record, config, nowMs), `${name} filed, at ${nowMs}`);
+            assert.deepEqual(template.facts, workerFacts(createVisibleWorker(record, config, nowMs)), `${name} facts at ${nowMs}`);
+          }
+          // At `until` the state moves on (or, for a launching worker, may not yet): a template used there would be wrong.
+          if (Number.isFinite(until) && fillViewTemplate(template, until) !== entryAt(record, config, until)) cutAtChange += 1;
+        }
+      }
+    }
+    assert.ok(templated >= 20, `templated ${templated}`);
+    assert.ok(cutAtChange >= 10, `the state changed right at until for ${cutAtChange} templates`);
+  });
+
+  it('a running worker\'s template holds the state judged when it was made, even where the probe would judge another', () => {
+    const record = runningDelegation('r', {});
+    const worker = createVisibleWorker(record, DEFAULT_RUNTIME_CONFIG, T0 + 1);
+    assert.equal((worker.worker_lifecycle as JsonObject).state, 'running_active');
+    const template = buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, T0 + 1, JSON.stringify(worker), workerFacts(worker));
+    assert.ok(template !== null);
+    assert.equal(template.facts.state, 'running_active');
+    // Checked against another instant's text, or another state's facts: refused.
+    assert.equal(buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, T0 + 2, JSON.stringify(worker), workerFacts(worker)), null);
+    assert.equal(buildViewTemplate(record, DEFAULT_RUNTIME_CONFIG, T0 + 1, JSON.stringify(worker), { ...workerFacts(worker), state: 'running_quiet' }), null);
   });
 
   it('holes stand where ages stand, inside strings too', () => {
@@ -156,7 +207,8 @@ describe('view templates', () => {
         digest.update(JSON.stringify(usageOf(record))).update('\n');
       }
     }
-    const known: Record<number, string> = { 1: 'kyoP7THTf8RfUUHwLXE7hFPUvl2cg9W57i8EID9fULU=' };
+    // 2: the same output; views may carry a running worker's record now (a new view key keeps older builds off them).
+    const known: Record<number, string> = { 1: 'kyoP7THTf8RfUUHwLXE7hFPUvl2cg9W57i8EID9fULU=', 2: 'kyoP7THTf8RfUUHwLXE7hFPUvl2cg9W57i8EID9fULU=' };
     assert.equal(
       `${VIEW_TEMPLATE_VERSION}:${digest.digest('base64')}`,
       `${VIEW_TEMPLATE_VERSION}:${known[VIEW_TEMPLATE_VERSION] ?? '(none recorded)'}`,

@@ -176,7 +176,7 @@ describe('status with the record cache prints what a full read prints', () => {
     const variants: [string, Buffer][] = [
       ['truncated', good.subarray(0, Math.floor(good.length / 2))],
       ['cut by one byte', good.subarray(0, good.length - 1)],
-      ['another version', Buffer.concat([Buffer.from('captain-record-cache v3\n'), good.subarray('captain-record-cache v2\n'.length)])],
+      ['another version', Buffer.concat([Buffer.from('captain-record-cache v2\n'), good.subarray('captain-record-cache v3\n'.length)])],
       ['garbage', Buffer.from('x'.repeat(4096))],
       ['empty', Buffer.alloc(0)],
       ['an index under other record limits', Buffer.from(good.toString('latin1').replace('limits\t16777216\t512\t', 'limits\t16777216\t513\t'), 'latin1')],
