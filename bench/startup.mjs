@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Start-up cost of the bundled CLI: `captain status --json` on an empty run as a fresh process,
 // beside bare node (`node -e 0`) and, with --baseline <other build>/dist/bin/captain.js, another
-// build; the processes alternate, --runs times each (default 15), and the medians are printed.
+// build (and this build without its code cache); the processes alternate, --runs times each (default 15), and the medians are printed.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,13 +21,14 @@ const status = ['status', '--run-dir', runDir, '--json'];
 const variants = [
   { label: 'node -e 0', args: ['-e', '0'] },
   { label: 'captain status --json (this build)', args: [cli, ...status] },
+  { label: 'captain status --json (this build, CAPTAIN_NO_CODE_CACHE=1: the ES module bundle)', args: [cli, ...status], env: { CAPTAIN_NO_CODE_CACHE: '1' } },
   ...(baseline === undefined ? [] : [{ label: `captain status --json (${baseline})`, args: [baseline, ...status] }]),
 ];
 const times = variants.map(() => []);
 for (let round = 0; round < runs; round++) {
   variants.forEach((variant, i) => {
     const t = process.hrtime.bigint();
-    const child = spawnSync(process.execPath, variant.args, { stdio: 'ignore', env: { ...process.env, HOME: root } });
+    const child = spawnSync(process.execPath, variant.args, { stdio: 'ignore', env: { ...process.env, HOME: root, ...variant.env } });
     if (child.status !== 0) throw new Error(`${variant.label} exited ${child.status}`);
     times[i].push(Number(process.hrtime.bigint() - t) / 1e6);
   });

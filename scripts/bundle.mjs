@@ -4,7 +4,10 @@
 // small ES modules), one with every command (dist/bin/all/), the MCP SDK and full zod apart
 // (dist/bin/vendor/), and the bin dist/bin/captain.js that picks a bundle from its first argument.
 // The library API (dist/index.js) stays unbundled.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 // Chunk names carry content hashes: clear the old ones.
@@ -105,14 +108,103 @@ const bundleCli = (folder, plugins) =>
   });
 await Promise.all([bundleCli('all', []), ...[...new Set(Object.values(commandModule))].map((module) => bundleCli(module, [onlyCommand(module)]))]);
 
+/**
+ * Command modules that are also built as one CommonJS file (dist/bin/<module>/captain.cjs) with a
+ * V8 code cache beside it (captain.cjs.cache): `captain status` is run in loops by people and
+ * scripts, and compiling its ~300 KB at every start costs ~15 ms of its ~75 ms on an empty run
+ * (Node 20 has no compile cache for ES modules; `vm.Script` takes one for a script). The cache is
+ * made here by running the bundle (so it also holds the functions status compiles while it runs);
+ * V8 checks it against the source, its version and its flags and compiles as usual when it does
+ * not fit (another Node), so a stale or foreign cache costs time, never correctness.
+ */
+const CODE_CACHED = ['status'];
+const withoutTopLevelAwait = {
+  name: 'without-top-level-await',
+  setup(build) {
+    build.onLoad({ filter: /\/dist\/cli\/main\.js$/ }, () => {
+      const main = readFileSync('dist/cli/main.js', 'utf8');
+      const awaited = 'process.exitCode = await runCli(process.argv.slice(2));';
+      if (!main.includes(awaited)) throw new Error(`dist/cli/main.js no longer ends with \`${awaited}\`: update scripts/bundle.mjs`);
+      return { contents: main.replace(awaited, 'runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });'), loader: 'js', resolveDir: 'dist/cli' };
+    });
+  },
+};
+await Promise.all(
+  CODE_CACHED.map(async (module) => {
+    const outfile = `dist/bin/${module}/captain.cjs`;
+    await build({
+      ...common,
+      splitting: false,
+      format: 'cjs',
+      entryPoints: ['dist/cli/main.js'],
+      outfile,
+      banner: { js: "const __captainImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+      define: { 'import.meta.url': '__captainImportMetaUrl' },
+      external: ['react-devtools-core'],
+      plugins: [vendored, onlyCommand(module), withoutTopLevelAwait],
+    });
+    // Run inside a function by the bin (vm.Script), where a #! line is a syntax error.
+    const source = readFileSync(outfile, 'utf8').replace(/^#!.*\n/, '');
+    // A dynamic import() needs the ES module loader, which vm.Script does not give (vendor/ is ES modules).
+    if (/\bimport\(|\.\.\/vendor\//.test(source)) throw new Error(`${outfile} imports a module at run time: it cannot be code-cached`);
+    writeFileSync(outfile, source);
+  }),
+);
+
 // The bin: picks the bundle from the first argument.
 writeFileSync(
   'dist/bin/captain.js',
   `#!/usr/bin/env node
 // Written by scripts/bundle.mjs: each command module has its own bundle; anything else loads them all.
+// The modules in CODE_CACHED run from their CommonJS bundle with V8's code cache (see scripts/bundle.mjs).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
 const BUNDLE = ${JSON.stringify(commandModule)};
+const CODE_CACHED = ${JSON.stringify(CODE_CACHED)};
 const name = process.argv[2];
-await import(\`./\${name !== undefined && Object.hasOwn(BUNDLE, name) ? BUNDLE[name] : 'all'}/captain.js\`);
+const module = name !== undefined && Object.hasOwn(BUNDLE, name) ? BUNDLE[name] : 'all';
+if (CODE_CACHED.includes(module) && process.env.CAPTAIN_NO_CODE_CACHE !== '1') {
+  const file = fileURLToPath(new URL(\`./\${module}/captain.cjs\`, import.meta.url));
+  let cachedData;
+  try {
+    cachedData = readFileSync(\`\${file}.cache\`);
+  } catch {
+    // none (yet): compiled as usual
+  }
+  const source = \`(function (exports, require, module, __filename, __dirname) {\${readFileSync(file, 'utf8')}\n})\`;
+  const script = new Script(source, { filename: file, cachedData });
+  if (process.env.CAPTAIN_WRITE_CODE_CACHE === '1') process.once('exit', () => writeFileSync(\`\${file}.cache\`, script.createCachedData()));
+  const commonJs = { exports: {} };
+  script.runInThisContext().call(commonJs.exports, commonJs.exports, createRequire(file), commonJs, file, file.slice(0, file.lastIndexOf('/')));
+} else {
+  await import(\`./\${module}/captain.js\`);
+}
 `,
   { mode: 0o755 },
 );
+
+// The code caches: each bundle run as a refresh over a copy of a seed-golden test run (37 records
+// in many shapes), so the cache also holds what status compiles while it reads (from its record
+// cache too), observes, derives and prints. Without that run (a copy of dist/ elsewhere) the cache holds start-up only.
+const cacheRoot = mkdtempSync(join(tmpdir(), 'captain-code-cache-'));
+try {
+  const golden = 'test/fixtures/golden/runs/timestamps';
+  for (const module of CODE_CACHED) {
+    const runDir = join(cacheRoot, module);
+    if (existsSync(golden)) cpSync(golden, runDir, { recursive: true });
+    else mkdirSync(runDir);
+    const args = module === 'status' ? ['status', '--run-dir', runDir, '--json'] : [module, '--help'];
+    if (module === 'status') {
+      // A first status files the records in its record cache (only files 2 s old are cached), so
+      // the second, which makes the code cache, also compiles the cache's paths.
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      spawnSync(process.execPath, ['dist/bin/captain.js', ...args], { stdio: 'ignore' });
+    }
+    const made = spawnSync(process.execPath, ['dist/bin/captain.js', ...args], { env: { ...process.env, CAPTAIN_WRITE_CODE_CACHE: '1' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (made.status !== 0 || !existsSync(`dist/bin/${module}/captain.cjs.cache`)) throw new Error(`making dist/bin/${module}/captain.cjs.cache failed (exit ${made.status}): ${made.stderr}`);
+  }
+} finally {
+  rmSync(cacheRoot, { recursive: true, force: true });
+}

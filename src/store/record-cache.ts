@@ -56,6 +56,8 @@ export type RecordCacheRead = RecordFileRead | { view: Buffer };
 
 /** The key texts-only caches are written under. */
 const NO_VIEWS_KEY = 'A'.repeat(43) + '=';
+/** The size of the arenas views are copied into (see copyOut). */
+const VIEW_ARENA_BYTES = 256 * 1024;
 
 /** What a {@link RecordCache} did so far. */
 export interface RecordCacheCounts {
@@ -80,7 +82,11 @@ export interface RecordCacheSave {
 
 export interface RecordCache {
   readonly file: string;
-  /** `readRecordFile` for a delegation file, from the cache when it proves the file unchanged (its view, when one is filed and views are on). */
+  /**
+   * `readRecordFile` for a delegation file, from the cache when it proves the file unchanged (its
+   * view, when one is filed and views are on). A view's bytes are the cache's own memory, valid
+   * until `endSlice` (the next slice's views take their place): copy what must outlive the slice.
+   */
   read(path: string, scratch: ReadScratch): RecordCacheRead;
   /** Whether a view offered for `path` (read this slice) would be kept: ask before making one. */
   wantsView(path: string): boolean;
@@ -162,6 +168,26 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     }
   };
 
+  /**
+   * A view's bytes, copied out of the file's read window (the next read reuses it) into arenas
+   * that every slice reuses (see `read`): no allocation, and no fresh memory to fault in, per view.
+   */
+  const arenas: Buffer[] = [];
+  let arenaIndex = 0;
+  let arenaUsed = 0;
+  const copyOut = (bytes: Buffer): Buffer => {
+    if (bytes.length > VIEW_ARENA_BYTES / 8) return Buffer.from(bytes);
+    if (arenaIndex < arenas.length && arenaUsed + bytes.length > VIEW_ARENA_BYTES) {
+      arenaIndex += 1;
+      arenaUsed = 0;
+    }
+    if (arenaIndex === arenas.length) arenas.push(Buffer.allocUnsafeSlow(VIEW_ARENA_BYTES));
+    const arena = arenas[arenaIndex] as Buffer;
+    const copy = arena.subarray(arenaUsed, arenaUsed + bytes.copy(arena, arenaUsed));
+    arenaUsed += copy.length;
+    return copy;
+  };
+
   const fromCache = (path: string, name: string, cache: CacheFileReader): RecordCacheRead | undefined => {
     const stored = cache.lookup(name);
     if (stored === undefined) return undefined;
@@ -183,7 +209,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       hitNames.add(name);
       counts.viewHits += 1;
       if (opts.readOnly !== true) sliceViewHits.set(name, stored.key);
-      return { view: Buffer.from(bytes) };
+      return { view: copyOut(bytes) };
     }
     try {
       const text = bytes.toString('utf8');
@@ -287,6 +313,8 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
   };
 
   const endSlice = (): void => {
+    arenaIndex = 0;
+    arenaUsed = 0;
     sliceMisses.clear();
     sliceTextHits.clear();
     sliceViewHits.clear();

@@ -1,12 +1,18 @@
 /**
  * The bundled bin's layout (scripts/bundle.mjs): `dist/bin/captain.js` sends every command to its
  * own bundle, and a command's bundle stays small: `status` loads its own folder's files only (no MCP
- * SDK, no full zod from dist/bin/vendor/), a few hundred KB.
+ * SDK, no full zod from dist/bin/vendor/), a few hundred KB. `status` runs from its CommonJS bundle
+ * with the V8 code cache made at build time; without the cache, or with a damaged or foreign one,
+ * it prints the same.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { Script } from 'node:vm';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildProgram } from '../../src/cli/program.js';
 import { CLI, runCaptain } from '../helpers/cli.js';
 
@@ -65,5 +71,51 @@ describe('bundle layout', () => {
     const server = readFileSync(join(mcp, /import\("\.\/(server-[\w-]+\.js)"\)/.exec(texts)?.[1] ?? 'missing'), 'utf8');
     assert.match(server, /"\.\.\/vendor\/mcp-server\.js"/);
     assert.ok(existsSync(join(BIN, 'vendor', 'mcp-server.js')));
+  });
+
+  it('status runs from its code-cached CommonJS bundle; a missing, damaged or foreign cache prints the same', () => {
+    const cjs = join(BIN, 'status', 'captain.cjs');
+    const cache = `${cjs}.cache`;
+    assert.ok(existsSync(cjs) && existsSync(cache), 'dist/bin/status/captain.cjs and its .cache');
+    // The cache fits this Node and the bundle as the bin wraps it (a stale cache would be rejected).
+    const wrapped = `(function (exports, require, module, __filename, __dirname) {${readFileSync(cjs, 'utf8')}\n})`;
+    assert.ok(readFileSync(CLI, 'utf8').includes('`(function (exports, require, module, __filename, __dirname) {${readFileSync(file, \'utf8\')}\n})`'), 'the bin wraps the bundle as this test does');
+    assert.equal(new Script(wrapped, { filename: cjs, cachedData: readFileSync(cache) }).cachedDataRejected, false);
+    // A copy of the package's bins, to damage its cache without touching dist/.
+    const root = mkdtempSync(join(tmpdir(), 'captain-code-cache-'));
+    try {
+      cpSync(BIN, join(root, 'dist', 'bin'), { recursive: true });
+      mkdirSync(join(root, 'dist', 'cli'));
+      writeFileSync(join(root, 'package.json'), '{"type": "module"}');
+      const bin = join(root, 'dist', 'bin', 'captain.js');
+      const copy = join(root, 'dist', 'bin', 'status', 'captain.cjs.cache');
+      const run = fileURLToPath(new URL('../fixtures/golden/runs/timestamps', import.meta.url));
+      const status = (env: Record<string, string> = {}, args = ['--run-dir', run]): { code: number | null; stdout: string; stderr: string } => {
+        const result = spawnSync(process.execPath, [bin, 'status', ...args, '--json', '--snapshot'], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+        // Ages move between runs: compare the rest.
+        return { code: result.status, stdout: result.stdout.replace(/\d+/g, '#'), stderr: result.stderr };
+      };
+      const expected = status({ CAPTAIN_NO_CODE_CACHE: '1' });
+      assert.equal(expected.code, 0, expected.stderr);
+      assert.match(expected.stdout, /"worker_visibility"/);
+      assert.deepEqual(status(), expected, 'with the cache');
+      writeFileSync(copy, Buffer.alloc(4096, 7));
+      assert.deepEqual(status(), expected, 'a damaged cache');
+      cpSync(cache, copy);
+      truncateSync(copy, 1000);
+      assert.deepEqual(status(), expected, 'a cache cut short');
+      rmSync(copy);
+      assert.deepEqual(status(), expected, 'no cache');
+      // The ES module bundle, as every other command runs, prints the same too.
+      const esm = spawnSync(process.execPath, [join(root, 'dist', 'bin', 'status', 'captain.js'), 'status', '--run-dir', run, '--json', '--snapshot'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      assert.deepEqual({ code: esm.status, stdout: esm.stdout.replace(/\d+/g, '#'), stderr: esm.stderr }, expected);
+      // Errors and exit codes are the same.
+      const missing = join(root, 'no-such-run');
+      const failed = status({}, ['--run-dir', missing]);
+      assert.notEqual(failed.code, 0);
+      assert.deepEqual(status({ CAPTAIN_NO_CODE_CACHE: '1' }, ['--run-dir', missing]), failed);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
