@@ -59,9 +59,14 @@ export const processLiveness = (ref: WorkerProcessRef, read: ProcStatReader = re
   return verdict === 'alive' || verdict === 'unproven' ? 'alive' : 'dead';
 };
 
-/** The liveness of captain's worker monitor for this delegation ('unknown' for upstream records). */
-export const monitorLiveness = (delegation: JsonObject, read: ProcStatReader = readProcStat): Liveness => {
-  const identity = completeIdentity(readWorkerProcessFields(delegation)?.monitor_identity);
+/** The identity of captain's worker monitor the record holds (null: none, as in upstream records). */
+export const monitorIdentityOf = (delegation: JsonObject): ProcessIdentity | null => completeIdentity(readWorkerProcessFields(delegation)?.monitor_identity);
+
+/** The liveness of the monitor with this identity ('unknown' without one). */
+export const monitorIdentityLiveness = (identity: ProcessIdentity | null, read: ProcStatReader = readProcStat): Liveness => {
   if (identity === null) return 'unknown';
   return verifyProcessIdentity({ pid: identity.pid, identity }, read) === 'alive' ? 'alive' : 'dead';
 };
+
+/** The liveness of captain's worker monitor for this delegation ('unknown' for upstream records). */
+export const monitorLiveness = (delegation: JsonObject, read: ProcStatReader = readProcStat): Liveness => monitorIdentityLiveness(monitorIdentityOf(delegation), read);

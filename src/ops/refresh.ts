@@ -15,7 +15,8 @@ import { updateJsonRecordSync } from '../store/update-record.js';
 import { asString, asUnsigned, getKey, isJsonObject, type JsonObject } from '../util/json.js';
 import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
 import type { RunContext } from './context.js';
-import { monitorLiveness, processLiveness, workerProcessRef } from './liveness.js';
+import { monitorIdentityLiveness, monitorIdentityOf, processLiveness, workerProcessRef, type WorkerProcessRef } from './liveness.js';
+import { fileWitnessKey, isAbsent, type ObservationWitness } from './observation-witness.js';
 import { FRESH_LOOKS, type ObservationPass } from './observation-pass.js';
 import { workerKindOf } from './worker-kind.js';
 import { exitRecordedAtMs, finalizeFromWrapperExit, killProvenLeftovers } from '../monitor/finalize.js';
@@ -28,6 +29,8 @@ export interface Observation {
   change: RefreshChange;
   /** Set when the result came from the wrapper's exit record: when the worker ended. */
   endedAtMs?: number;
+  /** For a change of `none` at one of the simple points: what proves a later look would change nothing (observation-witness.ts). */
+  witness?: ObservationWitness;
 }
 
 /**
@@ -55,23 +58,27 @@ const finalize = (record: JsonObject, rawPath: string, stat: Stats, strict: bool
  * record lock and the running status, so it happens once.
  */
 const finalizeFromExitRecord = (ctx: RunContext, path: string, record: JsonObject): { record: JsonObject; endedAtMs: number } | undefined => {
-  const lifecycle = getKey(record, 'worker_lifecycle');
-  const generation = asString(getKey(lifecycle, 'generation'));
-  const id = asString(getKey(record, 'delegation_id'));
-  if (generation === undefined || id === undefined || !/^[0-9a-f]+$/.test(generation)) return undefined;
-  let exitFile: string;
-  try {
-    exitFile = wrapperExitFile(ctx.runDir, assertSafeId(id, { field: 'delegation_id', recordPath: path }), generation);
-  } catch {
-    return undefined;
-  }
+  const exitFile = exitRecordFileOf(ctx, path, record);
+  if (exitFile === undefined) return undefined;
   const exit = readWrapperExit(exitFile);
   if (exit === null) return undefined;
   // The exit record names the worker it was written for: a record relaunched under a new pid is not finalized by an old one.
-  const pid = asUnsigned(getKey(lifecycle, 'process_id'));
+  const pid = asUnsigned(getKey(getKey(record, 'worker_lifecycle'), 'process_id'));
   if (pid !== undefined && pid !== exit.worker_pid) return undefined;
   const endedAtMs = exitRecordedAtMs(exitFile) ?? ctx.now();
   return { record: finalizeFromWrapperExit(ctx, path, record, exit, endedAtMs), endedAtMs };
+};
+
+/** Where the wrapper of captain's launch writes the worker's exit (undefined: not captain's launch, or no usable id). */
+const exitRecordFileOf = (ctx: RunContext, path: string, record: JsonObject): string | undefined => {
+  const generation = asString(getKey(getKey(record, 'worker_lifecycle'), 'generation'));
+  const id = asString(getKey(record, 'delegation_id'));
+  if (generation === undefined || id === undefined || !/^[0-9a-f]+$/.test(generation)) return undefined;
+  try {
+    return wrapperExitFile(ctx.runDir, assertSafeId(id, { field: 'delegation_id', recordPath: path }), generation);
+  } catch {
+    return undefined;
+  }
 };
 
 /**
@@ -81,18 +88,24 @@ const finalizeFromExitRecord = (ctx: RunContext, path: string, record: JsonObjec
  */
 export const observeDelegation = (ctx: RunContext, path: string, record: JsonObject, pass: ObservationPass = FRESH_LOOKS): Observation => {
   if (childStatusOf(record) !== 'running') return { record, change: 'none' };
-  const { path: rawPath, stat } = locateRawEventsFile(ctx.runDir, record, { allowOutside: ctx.allowOutsidePaths, recordPath: path, folders: pass.folders });
-  if (stat === undefined) return { record, change: 'none' };
+  const { path: rawPath, stat, looked } = locateRawEventsFile(ctx.runDir, record, { allowOutside: ctx.allowOutsidePaths, recordPath: path, folders: pass.folders });
+  if (stat === undefined) {
+    const witness: ObservationWitness | undefined = looked === undefined ? undefined : { looked, raw: rawPath, file: null, exit: null, monitor: null, worker: null };
+    return { record, change: 'none', ...(witness === undefined ? {} : { witness }) };
+  }
   if (!stat.isFile()) {
     // A FIFO would block the reader, /dev/zero never ends: report it and show the record as persisted.
     throw new CaptainError('INVALID_RECORD', `${rawPath}: the raw events file is ${describeFileType(stat)}; expected a regular file`, { data: { path: rawPath, reason: `raw events file is ${describeFileType(stat)}; expected a regular file` } });
   }
   const exitFinal = finalizeFromExitRecord(ctx, path, record);
   if (exitFinal !== undefined) return { record: exitFinal.record, change: 'finalized', endedAtMs: exitFinal.endedAtMs };
-  const monitor = monitorLiveness(record, pass.procStat);
+  const monitorIdentity = monitorIdentityOf(record);
+  const monitor = monitorIdentityLiveness(monitorIdentity, pass.procStat);
+  let decidedBy: WorkerProcessRef | null = null;
   if (monitor !== 'alive') {
     // A live monitor finalizes with the real exit status itself; never race it.
-    const liveness = processLiveness(workerProcessRef(record), pass.procStat);
+    const ref = workerProcessRef(record);
+    const liveness = processLiveness(ref, pass.procStat);
     const captainLaunched = monitor === 'dead';
     if (liveness !== 'alive' && captainLaunched) {
       // The wrapper writes the exit record before it exits: one that exited since the first look left it.
@@ -102,19 +115,35 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
     if (liveness !== 'alive') {
       const hasTerminal = findTerminalEventSync(rawPath, workerKindOf(record)) !== null;
       if (hasTerminal || liveness === 'dead') return finalize(record, rawPath, stat, captainLaunched, hasTerminal);
-    }
+    } else decidedBy = ref;
   }
   const lifecycle = getKey(record, 'worker_lifecycle');
   const lastProgressMs = parseRfc3339Millis(getKey(lifecycle, 'last_progress_at')) ?? 0;
   const mtimeMs = Math.floor(stat.mtimeMs);
   const storedSize = asUnsigned(getKey(lifecycle, 'raw_events_size'));
   const grew = storedSize !== undefined && stat.size > storedSize;
-  if (mtimeMs <= lastProgressMs && !grew) return { record, change: 'none' };
+  if (mtimeMs <= lastProgressMs && !grew) {
+    const witness = looked === undefined || (monitor !== 'alive' && decidedBy === null) ? undefined : witnessOf(ctx, path, record, { looked, raw: rawPath, stat, monitor: { identity: monitorIdentity, liveness: monitor }, worker: decidedBy });
+    return { record, change: 'none', ...(witness === undefined ? {} : { witness }) };
+  }
   // Progress is dated by the file's mtime, never by the time of looking: output written in the
   // worker's first milliseconds (a coarse mtime at or before `last_progress_at`) is not fresh
   // progress when first seen much later; only the size is recorded then.
   const updated = mtimeMs > lastProgressMs ? applyProgress(record, formatRfc3339(mtimeMs), stat.size) : applyObservedSize(record, stat.size);
   return updated === undefined ? { record, change: 'none' } : { record: updated, change: 'progress' };
+};
+
+/** The witness of an observation that found a live worker (or monitor) and no progress; undefined when an exit record is there. */
+const witnessOf = (
+  ctx: RunContext,
+  path: string,
+  record: JsonObject,
+  seen: { looked: string; raw: string; stat: Stats; monitor: NonNullable<ObservationWitness['monitor']>; worker: WorkerProcessRef | null },
+): ObservationWitness | undefined => {
+  const exit = exitRecordFileOf(ctx, path, record) ?? null;
+  // One that is there but was not this worker's (or not readable) is looked at every time.
+  if (exit !== null && !isAbsent(exit)) return undefined;
+  return { looked: seen.looked, raw: seen.raw, file: fileWitnessKey(seen.stat), exit, monitor: seen.monitor, worker: seen.worker };
 };
 
 /**

@@ -14,6 +14,7 @@ import { readRecordFile } from '../store/records.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import type { RunContext } from './context.js';
 import { startObservationPass, type ObservationPass } from './observation-pass.js';
+import { witnessHolds, type ObservationWitness } from './observation-witness.js';
 import { observeDelegation, refreshDelegationSync } from './refresh.js';
 import type { RefreshWrite } from './refresh-writer.js';
 import { decodeStatusView, encodeStatusView, fillStatusView, type CachedStatusView } from './status-view-cache.js';
@@ -121,8 +122,8 @@ const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, show
  * running one shown as persisted, `--snapshot`; its record is parsed only if the view has run out).
  */
 type PendingItem =
-  | { record: JsonObject; cardId: string | null; path: string; asRead: JsonObject; view?: CachedStatusView }
-  | { view: CachedStatusView; path: string };
+  | { record: JsonObject; cardId: string | null; path: string; asRead: JsonObject; view?: CachedStatusView; witness?: ObservationWitness }
+  | { view: CachedStatusView; path: string; witness?: ObservationWitness };
 
 /** The record a running worker's view carries (null when its text no longer parses). */
 const recordOfView = (view: CachedStatusView): JsonObject | null => {
@@ -164,9 +165,14 @@ export const processStatusSlice = <K extends StatusEncoding>(
     let runningView: CachedStatusView | undefined;
     if (read !== null && 'view' in read) {
       const view = decodeStatusView(read.view);
-      // A view alone: nothing to observe (not running, or nothing observed at all).
-      if (view !== null && (view.record === undefined || job.refresh === 'none')) {
+      // A view alone: nothing to observe (not running, nothing observed at all, a card not shown),
+      // or observing would change nothing (its witness holds: the record is not even parsed).
+      if (view !== null && (view.record === undefined || job.refresh === 'none' || (shown !== null && !shown.has(view.cardId)))) {
         pending.push({ view, path });
+        continue;
+      }
+      if (view?.witness !== undefined && witnessHolds(ctx.runDir, view.witness, pass)) {
+        pending.push({ view, path, witness: view.witness });
         continue;
       }
       // A running worker's view: its record is observed first (below), the view used if nothing changed.
@@ -187,6 +193,7 @@ export const processStatusSlice = <K extends StatusEncoding>(
       continue;
     }
     let record = read.record;
+    let witness: ObservationWitness | undefined;
     if (job.refresh !== 'none') {
       try {
         if (defer) {
@@ -196,15 +203,25 @@ export const processStatusSlice = <K extends StatusEncoding>(
             deferred.push({ index: pending.length, original: read.record, cardId: cardId ?? null, write });
           }
           record = observed.record;
+          witness = observed.witness;
         } else {
-          record = refreshDelegationSync(ctx, path, read.record, { write: job.refresh === 'write', pass }).record;
+          const observed = refreshDelegationSync(ctx, path, read.record, { write: job.refresh === 'write', pass });
+          record = observed.record;
+          witness = observed.witness;
         }
       } catch (error) {
         refreshErrors.push({ path, reason: describeError(error) });
       }
     }
     // The running worker's view stands for the record only while observing it changed nothing.
-    pending.push({ record, cardId: cardId ?? null, path, asRead: read.record, ...(runningView !== undefined && record === read.record ? { view: runningView } : {}) });
+    pending.push({
+      record,
+      cardId: cardId ?? null,
+      path,
+      asRead: read.record,
+      ...(runningView !== undefined && record === read.record ? { view: runningView } : {}),
+      ...(witness !== undefined && record === read.record ? { witness } : {}),
+    });
   }
   // Derived after the whole slice is refreshed, at one instant.
   const derivedAt = ctx.now();
@@ -226,7 +243,7 @@ export const processStatusSlice = <K extends StatusEncoding>(
     }
     const found = asString(getKey(record, 'task_card_id'));
     const cardId = shown !== null && (found === undefined || !shown.has(found)) ? null : (found ?? null);
-    if (fromText !== null) pending[i] = { record, cardId, path: p.path, asRead: record, view: p.view };
+    if (fromText !== null) pending[i] = { record, cardId, path: p.path, asRead: record, view: p.view, ...(p.witness === undefined ? {} : { witness: p.witness }) };
     return statusItem(record, cardId, ctx.config, derivedAt, encoding);
   });
   if (cache !== undefined && encoding === 'json') fileAgeOnlyViews(ctx.config, pending, items as StatusItem<Buffer>[], derivedAt, cache);
@@ -244,15 +261,18 @@ const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[]
   pending.forEach((p, i) => {
     const item = items[i];
     if (!('record' in p) || item === undefined || item.worker === null || item.cardId === null || p.record !== p.asRead) return;
-    // A view that still holds stays as it is.
-    if (p.view !== undefined && p.view.from <= derivedAt && derivedAt < p.view.until) return;
+    // A view that still holds stays as it is (unless it gains a witness: then the record need not be parsed next time).
+    if (p.view !== undefined && p.view.from <= derivedAt && derivedAt < p.view.until && (p.view.witness !== undefined || p.witness === undefined)) return;
     if (!cache.wantsView(p.path)) return;
     const running = !hasAgeOnlyEntry(p.record);
     const recordText = running ? (p.view?.record ?? cache.recordText(p.path)) : undefined;
     // A reclaim target is derived every time (the plan lists it): no view.
     const template = item.target === null && (!running || recordText !== undefined) ? buildViewTemplate(p.record, config, derivedAt, item.worker.entry.toString('utf8'), item.worker.facts) : null;
     if (template === null) cache.declineView(p.path, p.view?.record);
-    else cache.offerView(p.path, encodeStatusView({ cardId: item.cardId, usage: item.usage, template, ...(running && recordText !== undefined ? { record: recordText } : {}) }));
+    else {
+      const withRecord = running && recordText !== undefined ? { record: recordText, ...(p.witness === undefined ? {} : { witness: p.witness }) } : {};
+      cache.offerView(p.path, encodeStatusView({ cardId: item.cardId, usage: item.usage, template, ...withRecord }));
+    }
   });
 };
 

@@ -9,6 +9,7 @@
  * U+0001, which JSON text never holds raw), and for a running worker the record's text right after
  * the template (the meta gives the template's length in bytes, and until when it holds).
  */
+import { decodeWitness, type ObservationWitness } from './observation-witness.js';
 import { hash } from 'node:crypto';
 import type { RuntimeConfig } from '../config/defaults.js';
 import { MODEL_PRICES, PRICES_AS_OF } from '../kinds/prices.js';
@@ -36,6 +37,8 @@ export interface CachedStatusView {
    * that text may hold a float literal (`mayHoldFloatLiteral`).
    */
   record?: { text: string; floatLiteral: boolean };
+  /** For a running worker's: what proves observing its record again would change nothing (then it is not parsed). */
+  witness?: ObservationWitness;
 }
 
 /** What `status` files for such a worker. */
@@ -45,6 +48,8 @@ export interface StatusViewToFile {
   template: ViewTemplate;
   /** A running worker's record text (see CachedStatusView.record). */
   record?: { text: string; floatLiteral: boolean };
+  /** And the witness of its last observation (see CachedStatusView.witness). */
+  witness?: ObservationWitness;
 }
 
 /** The view key of status items derived under `config` (see record-cache.ts). */
@@ -69,6 +74,7 @@ export const encodeStatusView = (view: StatusViewToFile): string => {
     // A running worker's: until when the template holds, the template's UTF-8 length, and the record text after it.
     ...(until === Infinity ? {} : { from, until }),
     ...(record === undefined ? {} : { template_bytes: Buffer.byteLength(text, 'utf8'), float: record.floatLiteral }),
+    ...(record === undefined || view.witness === undefined ? {} : { witness: view.witness }),
   });
   return `${meta}\n${anchors.join(',')}\n${text}${record === undefined ? '' : record.text}`;
 };
@@ -118,6 +124,20 @@ const parseAnchors = (bytes: Buffer, from: number, to: number): number[] | null 
   }
 };
 
+/** The record text after the template, decoded when first asked for (a witnessed worker's never is). */
+const recordAfter = (bytes: Buffer, start: number, floatLiteral: boolean): { text: string; floatLiteral: boolean } => {
+  let text: string | undefined;
+  return {
+    get text() {
+      text ??= bytes.toString('utf8', start);
+      return text;
+    },
+    floatLiteral,
+  };
+};
+
+const optionalWitness = (witness: ObservationWitness | undefined): { witness?: ObservationWitness } => (witness === undefined ? {} : { witness });
+
 /** The filed view (its bytes are kept, not copied), or null when they are not what `encodeStatusView` wrote (the record is then read). */
 export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
   const metaEnd = bytes.indexOf(NEWLINE);
@@ -130,7 +150,7 @@ export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
     return null;
   }
   if (typeof meta !== 'object' || meta === null) return null;
-  const { card, usage, facts, from, until, template_bytes: templateBytes, float } = meta as Record<string, unknown>;
+  const { card, usage, facts, from, until, template_bytes: templateBytes, float, witness } = meta as Record<string, unknown>;
   const decodedUsage = decodeUsage(usage);
   if (typeof card !== 'string' || decodedUsage === undefined || !Array.isArray(facts) || facts.length !== 3) return null;
   if (!(until === undefined || Number.isSafeInteger(until)) || (from === undefined) !== (until === undefined) || !(from === undefined || Number.isSafeInteger(from))) return null;
@@ -157,7 +177,9 @@ export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
     holes,
     until: until === undefined ? Infinity : (until as number),
     from: from === undefined ? -Infinity : (from as number),
-    ...(withRecord ? { record: { text: bytes.toString('utf8', templateEnd), floatLiteral: float as boolean } } : {}),
+    ...(withRecord ? { record: recordAfter(bytes, templateEnd, float as boolean) } : {}),
+    // A witness that does not decode is no witness: the record is observed.
+    ...(withRecord && witness !== undefined ? optionalWitness(decodeWitness(witness)) : {}),
   };
 };
 

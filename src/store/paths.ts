@@ -148,6 +148,8 @@ export const passFolderResolver = (): FolderResolver => {
 /** Where a path resolved to, and the lstat of its leaf when that proves what `stat` would say. */
 interface Resolved {
   real: string;
+  /** The absolute path as written (relative ones joined to the run directory), before resolving. */
+  written: string;
   /**
    * The leaf's lstat when it is not a symlink (then it is what `stat` of the path says: only the
    * last component is not followed), undefined when the leaf does not exist, null when unknown
@@ -167,15 +169,14 @@ const realpathOrNearest = (path: string, folders: FolderResolver): Resolved => {
     try {
       stat = lstatSync(path, { throwIfNoEntry: false });
     } catch {
-      return { real: realpathWalk(path), leaf: null }; // e.g. a component that is a file (ENOTDIR): let the walk decide
+      return { real: realpathWalk(path), written: path, leaf: null }; // e.g. a component that is a file (ENOTDIR): let the walk decide
     }
-    if (stat === undefined || !stat.isSymbolicLink()) {
-      const folder = folders(dirname(path));
-      return { real: folder.endsWith(sep) ? `${folder}${leaf}` : `${folder}${sep}${leaf}`, leaf: stat };
-    }
+    if (stat === undefined || !stat.isSymbolicLink()) return { real: inFolder(folders(dirname(path)), leaf), written: path, leaf: stat };
   }
-  return { real: realpathWalk(path), leaf: null };
+  return { real: realpathWalk(path), written: path, leaf: null };
 };
+
+const inFolder = (folder: string, leaf: string): string => (folder.endsWith(sep) ? `${folder}${leaf}` : `${folder}${sep}${leaf}`);
 
 /** Both are normalized absolute paths (real paths), so being inside is a prefix up to a separator. */
 const isInside = (root: string, candidate: string): boolean =>
@@ -233,6 +234,11 @@ export const resolveRawEventsFile = (
 export interface LocatedFile {
   path: string;
   stat: Stats | undefined;
+  /**
+   * The path as the record names it (absolute), when `stat` is its leaf's own lstat (not a
+   * symlink, or absent): {@link lookAgain} tells from it alone whether it still leads to `path`.
+   */
+  looked?: string;
 }
 
 /**
@@ -247,8 +253,26 @@ export const locateRawEventsFile = (
   opts: { allowOutside?: boolean; recordPath?: string; folders?: FolderResolver } = {},
 ): LocatedFile => {
   const found = rawEventsInsideRun(runDir, delegation, opts, opts.folders ?? realFolder);
-  if (found.leaf !== null) return { path: found.real, stat: found.leaf };
+  if (found.leaf !== null) return { path: found.real, stat: found.leaf, looked: found.written };
   return { path: found.real, stat: statSync(found.real, { throwIfNoEntry: false }) };
+};
+
+/**
+ * A second look at a file {@link locateRawEventsFile} found through `looked` (its `looked`) at
+ * `real` (its `path`), without the record: the leaf's lstat (undefined: no such file) when
+ * `looked` still leads to `real` inside the run directory and is not a symlink, else null (look
+ * again the long way).
+ */
+export const lookAgain = (runDir: string, looked: string, real: string, folders: FolderResolver): Stats | undefined | null => {
+  const leaf = basename(looked);
+  if (leaf === '' || leaf === '.' || leaf === '..') return null;
+  try {
+    if (inFolder(folders(dirname(looked)), leaf) !== real || !isInside(folders(resolve(runDir)), real)) return null;
+    const stat = lstatSync(looked, { throwIfNoEntry: false });
+    return stat !== undefined && stat.isSymbolicLink() ? null : stat;
+  } catch {
+    return null;
+  }
 };
 
 const rawEventsInsideRun = (

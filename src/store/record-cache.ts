@@ -313,6 +313,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
   };
 
   const endSlice = (): void => {
+    // The slice's views are done with (see read); what it keeps is held as strings.
     arenaIndex = 0;
     arenaUsed = 0;
     sliceMisses.clear();
