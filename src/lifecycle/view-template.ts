@@ -7,8 +7,9 @@
  * depends on `now`, so the record cache can keep the template and `status` fill it in instead of
  * parsing and deriving the record again. A running child's entry also depends on `now` through
  * its state (active, quiet, stale, timed out as its progress age crosses each threshold): its
- * template holds until the next crossing (`ViewTemplate.until`), and a worker that needs reclaim
- * (stale, timed out) gets none.
+ * template holds from when it was made until the next crossing (`ViewTemplate.from`, `until`). A
+ * worker that needs reclaim (stale, timed out) also has its `reclaim_plan.targets` entry as a
+ * template (`ViewTemplate.target`), made and checked the same way.
  *
  * The holes are not named here by hand: the entry is derived at a probe instant far beyond any
  * time a record can hold, where every age is a 16-digit number, and each such number becomes a
@@ -27,7 +28,7 @@ import { createVisibleWorker, workerFacts, type WorkerFacts } from './visibility
  * templates of another version are not used. test/lifecycle/view-template.test.ts fails, naming
  * this constant, when the derivation's output changes and it was not bumped.
  */
-export const VIEW_TEMPLATE_VERSION = 2;
+export const VIEW_TEMPLATE_VERSION = 3;
 
 /** Where a hole stands in a template's text (JSON.stringify never writes a raw U+0001: it escapes it). */
 export const VIEW_TEMPLATE_HOLE = '\u0001';
@@ -47,6 +48,8 @@ export interface ViewTemplate {
   until: number;
   /** From when (epoch ms) it gives the entry: -Infinity for a child that is not running; for a running one, the instant it was made at (its state was judged then). */
   from: number;
+  /** The worker's `reclaim_plan.targets` entry as a template over the same `now` (null: it needs no reclaim). */
+  target: { text: string; anchors: number[] } | null;
 }
 
 /**
@@ -99,20 +102,31 @@ const sameFacts = (a: WorkerFacts, b: WorkerFacts): boolean => a.state === b.sta
 
 /**
  * The template of a record's entry, checked against `text` and `facts` (its entry derived at
- * `nowMs` as status printed it, and that entry's facts; it must be no reclaim target); null when
- * the template does not give back every derivation it was checked against. A running child's
- * template holds the state judged at `nowMs` (the probe shows its ages only) and is good until the
- * next threshold its progress age reaches; there it is checked again, one millisecond before.
+ * `nowMs` as status printed it, and that entry's facts) and `targetText` (its reclaim target as
+ * status printed it, null when none); null when the template does not give back every derivation
+ * it was checked against. A running child's template holds the state judged at `nowMs` (the probe
+ * shows its ages only) and is good until the next threshold its progress age reaches; there it is
+ * checked again, one millisecond before.
  */
-export const buildViewTemplate = (record: JsonObject, config: RuntimeConfig, nowMs: number, text: string, facts: WorkerFacts): ViewTemplate | null => {
+export const buildViewTemplate = (record: JsonObject, config: RuntimeConfig, nowMs: number, text: string, facts: WorkerFacts, targetText: string | null = null): ViewTemplate | null => {
   const until = derivedStateHoldsUntil(record, config, nowMs);
   if (!(until > nowMs)) return null;
-  const probed = createVisibleWorker(record, config, PROBE, hasAgeOnlyEntry(record) ? {} : { judgedAtMs: nowMs });
-  if (reclaimTargetOf(probed) !== null || !sameFacts(workerFacts(probed), facts)) return null;
+  const ageOnly = hasAgeOnlyEntry(record);
+  const probed = createVisibleWorker(record, config, PROBE, ageOnly ? {} : { judgedAtMs: nowMs });
+  const probedTarget = reclaimTargetOf(probed);
+  if ((probedTarget === null) !== (targetText === null) || !sameFacts(workerFacts(probed), facts)) return null;
   const holes = holesAt(JSON.stringify(probed));
-  // At the probe it gives back its own digits by construction; `now` is the test.
+  const targetHoles = probedTarget === null ? null : holesAt(JSON.stringify(probedTarget));
+  // At the probe they give back their own digits by construction; `now` is the test.
   if (holes === null || fillViewTemplate(holes, nowMs) !== text) return null;
+  if (targetText !== null && (targetHoles === null || fillViewTemplate(targetHoles, nowMs) !== targetText)) return null;
   // A running child: the last instant it is used at gives back the derivation there too.
-  if (until !== Infinity && fillViewTemplate(holes, until - 1) !== JSON.stringify(createVisibleWorker(record, config, until - 1))) return null;
-  return { ...holes, facts, until, from: until === Infinity ? -Infinity : nowMs };
+  if (until !== Infinity) {
+    const last = createVisibleWorker(record, config, until - 1);
+    if (fillViewTemplate(holes, until - 1) !== JSON.stringify(last)) return null;
+    const lastTarget = reclaimTargetOf(last);
+    if ((lastTarget === null) !== (targetHoles === null)) return null;
+    if (targetHoles !== null && fillViewTemplate(targetHoles, until - 1) !== JSON.stringify(lastTarget)) return null;
+  }
+  return { ...holes, facts, until, from: ageOnly ? -Infinity : nowMs, target: targetHoles };
 };

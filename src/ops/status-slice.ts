@@ -6,7 +6,7 @@
 import type { RuntimeConfig } from '../config/defaults.js';
 import { describeError } from '../errors.js';
 import { reclaimTargetOf } from '../lifecycle/reclaim-plan.js';
-import { buildViewTemplate, hasAgeOnlyEntry } from '../lifecycle/view-template.js';
+import { buildViewTemplate, fillViewTemplate, hasAgeOnlyEntry } from '../lifecycle/view-template.js';
 import { createVisibleWorker, workerFacts, type FactualWorker, type VisibleWorker } from '../lifecycle/visibility.js';
 import { createReadScratch, parseCheckedRecordText } from '../store/json-file.js';
 import type { RecordCache } from '../store/record-cache.js';
@@ -113,7 +113,12 @@ const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, show
   if (!(view.from <= derivedAt && derivedAt < view.until)) return null;
   const bytes = fillStatusView(view, derivedAt);
   const entry = (encoding === 'json' ? bytes : (JSON.parse(bytes.toString('utf8')) as JsonObject)) as Encoded<K>;
-  return { cardId: view.cardId, worker: { entry, facts: view.facts }, target: null, usage: view.usage };
+  let target: Encoded<K> | null = null;
+  if (view.target !== null) {
+    const text = fillViewTemplate(view.target, derivedAt);
+    target = (encoding === 'json' ? Buffer.from(text, 'utf8') : (JSON.parse(text) as JsonObject)) as Encoded<K>;
+  }
+  return { cardId: view.cardId, worker: { entry, facts: view.facts }, target, usage: view.usage };
 };
 
 /**
@@ -266,8 +271,7 @@ const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[]
     if (!cache.wantsView(p.path)) return;
     const running = !hasAgeOnlyEntry(p.record);
     const recordText = running ? (p.view?.record ?? cache.recordText(p.path)) : undefined;
-    // A reclaim target is derived every time (the plan lists it): no view.
-    const template = item.target === null && (!running || recordText !== undefined) ? buildViewTemplate(p.record, config, derivedAt, item.worker.entry.toString('utf8'), item.worker.facts) : null;
+    const template = !running || recordText !== undefined ? buildViewTemplate(p.record, config, derivedAt, item.worker.entry.toString('utf8'), item.worker.facts, item.target === null ? null : item.target.toString('utf8')) : null;
     if (template === null) cache.declineView(p.path, p.view?.record);
     else {
       const withRecord = running && recordText !== undefined ? { record: recordText, ...(p.witness === undefined ? {} : { witness: p.witness }) } : {};

@@ -1,21 +1,23 @@
 /**
- * The status item of a worker whose child is not running (queued or ended), as `captain status`
- * files it in the record cache in place of the record's text: its task card, its usage
- * contribution and its entry as a template over `now` (lifecycle/view-template.ts). Such a record,
- * unchanged, then costs a `stat` and the template's filling: no read, no parse, no derivation. The view key names everything such an
- * item depends on besides the record: the template version, the price table and the config.
+ * A worker's status item as `captain status` files it in the record cache in place of the
+ * record's text: its task card, its usage contribution and its entry (and reclaim target, when it
+ * needs reclaim) as templates over `now` (lifecycle/view-template.ts). Such a record, unchanged,
+ * then costs a `stat` and the template's filling: no read, no parse, no derivation (a running
+ * worker's record is also observed first, or its witness checked). The view key names everything
+ * such an item depends on besides the record: the template version, the price table and the config.
  *
  * The filed text: `<meta JSON>\n<anchors, comma-separated>\n<the template's text>` (its holes are
  * U+0001, which JSON text never holds raw), and for a running worker the record's text right after
- * the template (the meta gives the template's length in bytes, and until when it holds).
+ * the template (the meta gives the template's length in bytes, and until when it holds). A reclaim
+ * target's template, short, is in the meta (`target`: its text and anchors).
  */
-import { decodeWitness, type ObservationWitness } from './observation-witness.js';
 import { hash } from 'node:crypto';
 import type { RuntimeConfig } from '../config/defaults.js';
 import { MODEL_PRICES, PRICES_AS_OF } from '../kinds/prices.js';
 import { parseChildStatus, parseWorkerState } from '../lifecycle/states.js';
-import { VIEW_TEMPLATE_VERSION, type ViewTemplate } from '../lifecycle/view-template.js';
+import { VIEW_TEMPLATE_HOLE, VIEW_TEMPLATE_VERSION, type ViewTemplate } from '../lifecycle/view-template.js';
 import type { WorkerFacts } from '../lifecycle/visibility.js';
+import { decodeWitness, type ObservationWitness } from './observation-witness.js';
 import type { UsageContribution } from './usage.js';
 
 export interface CachedStatusView {
@@ -39,6 +41,8 @@ export interface CachedStatusView {
   record?: { text: string; floatLiteral: boolean };
   /** For a running worker's: what proves observing its record again would change nothing (then it is not parsed). */
   witness?: ObservationWitness;
+  /** Its reclaim target's template (a worker that needs reclaim), or null. */
+  target: { text: string; anchors: number[] } | null;
 }
 
 /** What `status` files for such a worker. */
@@ -65,14 +69,16 @@ export const statusViewKey = (config: RuntimeConfig): string =>
   );
 
 export const encodeStatusView = (view: StatusViewToFile): string => {
-  const { facts, text, anchors, until, from } = view.template;
+  const { facts, text, anchors, until, from, target } = view.template;
   const { record } = view;
   const meta = JSON.stringify({
     card: view.cardId,
     usage: view.usage,
     facts: [facts.state ?? null, facts.status ?? null, facts.reclaimNeeded],
     // A running worker's: until when the template holds, the template's UTF-8 length, and the record text after it.
-    ...(until === Infinity ? {} : { from, until }),
+    ...(from === -Infinity ? {} : { from }),
+    ...(until === Infinity ? {} : { until }),
+    ...(target === null ? {} : { target: [target.text, target.anchors] }),
     ...(record === undefined ? {} : { template_bytes: Buffer.byteLength(text, 'utf8'), float: record.floatLiteral }),
     ...(record === undefined || view.witness === undefined ? {} : { witness: view.witness }),
   });
@@ -136,6 +142,15 @@ const recordAfter = (bytes: Buffer, start: number, floatLiteral: boolean): { tex
   };
 };
 
+/** A reclaim target's template as filed (`[text, anchors]`, one hole per anchor), or undefined when it is not one. */
+const decodeTarget = (value: unknown): { text: string; anchors: number[] } | undefined => {
+  if (!Array.isArray(value) || value.length !== 2) return undefined;
+  const [text, anchors] = value as unknown[];
+  if (typeof text !== 'string' || !Array.isArray(anchors) || !anchors.every((a) => Number.isSafeInteger(a))) return undefined;
+  if (text.split(VIEW_TEMPLATE_HOLE).length - 1 !== anchors.length) return undefined;
+  return { text, anchors: anchors as number[] };
+};
+
 const optionalWitness = (witness: ObservationWitness | undefined): { witness?: ObservationWitness } => (witness === undefined ? {} : { witness });
 
 /** The filed view (its bytes are kept, not copied), or null when they are not what `encodeStatusView` wrote (the record is then read). */
@@ -150,13 +165,15 @@ export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
     return null;
   }
   if (typeof meta !== 'object' || meta === null) return null;
-  const { card, usage, facts, from, until, template_bytes: templateBytes, float, witness } = meta as Record<string, unknown>;
+  const { card, usage, facts, from, until, template_bytes: templateBytes, float, witness, target } = meta as Record<string, unknown>;
+  const decodedTarget = target === undefined ? null : decodeTarget(target);
+  if (decodedTarget === undefined) return null;
   const decodedUsage = decodeUsage(usage);
   if (typeof card !== 'string' || decodedUsage === undefined || !Array.isArray(facts) || facts.length !== 3) return null;
-  if (!(until === undefined || Number.isSafeInteger(until)) || (from === undefined) !== (until === undefined) || !(from === undefined || Number.isSafeInteger(from))) return null;
+  if (!(until === undefined || Number.isSafeInteger(until)) || !(from === undefined || Number.isSafeInteger(from))) return null;
   const withRecord = templateBytes !== undefined;
-  // A view that runs out carries the record to derive instead (a running worker's may also hold for good: no progress time to judge).
-  if (until !== undefined && !withRecord) return null;
+  // A view that runs out, or starts, carries the record to derive instead (a running worker's: it may also hold for good, with no progress time to judge).
+  if ((until !== undefined || from !== undefined) && !withRecord) return null;
   if (withRecord && (!Number.isSafeInteger(templateBytes) || (templateBytes as number) < 0 || typeof float !== 'boolean')) return null;
   const [state, status, reclaimNeeded] = facts as unknown[];
   if (!(state === null || typeof state === 'string') || !(status === null || typeof status === 'string') || typeof reclaimNeeded !== 'boolean') return null;
@@ -177,6 +194,7 @@ export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
     holes,
     until: until === undefined ? Infinity : (until as number),
     from: from === undefined ? -Infinity : (from as number),
+    target: decodedTarget,
     ...(withRecord ? { record: recordAfter(bytes, templateEnd, float as boolean) } : {}),
     // A witness that does not decode is no witness: the record is observed.
     ...(withRecord && witness !== undefined ? optionalWitness(decodeWitness(witness)) : {}),

@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { CLOCK_TICKS_PER_SECOND } from '../config/defaults.js';
+import { remembering } from '../util/remember.js';
 
 /** The fields of `/proc/<pid>/stat` captain uses (see proc(5)). */
 export interface ProcStat {
@@ -96,17 +97,7 @@ export const readProcStat = (pid: number): ProcStat | null => {
  * many records (a status), where several records may name the same process. Never for deciding
  * to signal: that reads afresh.
  */
-export const rememberingProcStat = (): ((pid: number) => ProcStat | null) => {
-  const known = new Map<number, ProcStat | null>();
-  return (pid) => {
-    let stat = known.get(pid);
-    if (stat === undefined) {
-      stat = readProcStat(pid);
-      known.set(pid, stat);
-    }
-    return stat;
-  };
-};
+export const rememberingProcStat = (): ((pid: number) => ProcStat | null) => remembering(readProcStat);
 
 /** Whether `/proc` is mounted and readable, i.e. whether the readers here can be trusted. */
 export const procAvailable = (): boolean => readProcStat(process.pid) !== null;

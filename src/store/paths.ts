@@ -6,6 +6,7 @@ import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { CaptainError } from '../errors.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
+import { remembering } from '../util/remember.js';
 
 /** The run directory's fixed entries (upstream names). */
 export interface RunLayout {
@@ -133,17 +134,7 @@ export type FolderResolver = (folder: string) => string;
  * path check is a policy check on what records name, not a guard against a writer racing the
  * reader (the file is opened after the check in any case).
  */
-export const passFolderResolver = (): FolderResolver => {
-  const known = new Map<string, string>();
-  return (folder) => {
-    let real = known.get(folder);
-    if (real === undefined) {
-      real = realFolder(folder);
-      known.set(folder, real);
-    }
-    return real;
-  };
-};
+export const passFolderResolver = (): FolderResolver => remembering(realFolder);
 
 /** Where a path resolved to, and the lstat of its leaf when that proves what `stat` would say. */
 interface Resolved {
@@ -257,6 +248,15 @@ export const locateRawEventsFile = (
   return { path: found.real, stat: statSync(found.real, { throwIfNoEntry: false }) };
 };
 
+/** `resolve(runDir)`, remembered for the last absolute one (a pass asks for the same run thousands of times). */
+let lastRunDir: { dir: string; absolute: string } | undefined;
+const absoluteRunDir = (runDir: string): string => {
+  if (lastRunDir?.dir === runDir) return lastRunDir.absolute;
+  const absolute = resolve(runDir);
+  if (isAbsolute(runDir)) lastRunDir = { dir: runDir, absolute };
+  return absolute;
+};
+
 /**
  * A second look at a file {@link locateRawEventsFile} found through `looked` (its `looked`) at
  * `real` (its `path`), without the record: the leaf's lstat (undefined: no such file) when
@@ -267,7 +267,7 @@ export const lookAgain = (runDir: string, looked: string, real: string, folders:
   const leaf = basename(looked);
   if (leaf === '' || leaf === '.' || leaf === '..') return null;
   try {
-    if (inFolder(folders(dirname(looked)), leaf) !== real || !isInside(folders(resolve(runDir)), real)) return null;
+    if (inFolder(folders(dirname(looked)), leaf) !== real || !isInside(folders(absoluteRunDir(runDir)), real)) return null;
     const stat = lstatSync(looked, { throwIfNoEntry: false });
     return stat !== undefined && stat.isSymbolicLink() ? null : stat;
   } catch {

@@ -68,6 +68,11 @@ const corpus = (): { name: string; record: JsonObject }[] => {
 };
 
 const entryAt = (record: JsonObject, config: RuntimeConfig, nowMs: number): string => JSON.stringify(createVisibleWorker(record, config, nowMs));
+/** Its reclaim target's text at `nowMs` (null: none). */
+const targetAt = (record: JsonObject, config: RuntimeConfig, nowMs: number): string | null => {
+  const target = reclaimTargetOf(createVisibleWorker(record, config, nowMs));
+  return target === null ? null : JSON.stringify(target);
+};
 
 /** Instants around the records' times: long before (ages clamp at 0), around, and far after. */
 const instants = (): number[] => {
@@ -83,20 +88,22 @@ const instants = (): number[] => {
 describe('view templates', () => {
   const records = corpus();
 
-  it('give back the derived entry at every instant, for every record whose child is not running', () => {
+  it('give back the derived entry (and reclaim target) at every instant, for every record whose child is not running', () => {
     let templated = 0;
+    let targets = 0;
     for (const config of CONFIGS) {
       for (const { name, record } of records) {
         const text = entryAt(record, config, NOW);
-        const template = buildViewTemplate(record, config, NOW, text, workerFacts(createVisibleWorker(record, config, NOW)));
+        const targetText = targetAt(record, config, NOW);
+        const template = buildViewTemplate(record, config, NOW, text, workerFacts(createVisibleWorker(record, config, NOW)), targetText);
         if (!hasAgeOnlyEntry(record)) continue; // the next test
-        if (reclaimTargetOf(createVisibleWorker(record, config, NOW)) !== null) {
-          // Stored as reclaim_needed: a target of the reclaim plan (its probes are targets too), derived as usual.
-          assert.equal(template, null, `${name}: a reclaim target gets no template`);
-          continue;
-        }
         assert.ok(template !== null, `${name}: no template`);
         templated += 1;
+        // Stored as reclaim_needed: a target of the reclaim plan, templated too.
+        if (targetText !== null) targets += 1;
+        assert.equal(template.target === null, targetText === null, `${name}: a target template exactly when a target`);
+        // Checked against another target text (or none where there is one): refused.
+        assert.equal(buildViewTemplate(record, config, NOW, text, template.facts, targetText === null ? '{}' : null), null, `${name}: checked against the wrong target`);
         // As the record cache files it and status reads it back: bytes filled in place.
         const filed = decodeStatusView(Buffer.from(encodeStatusView({ cardId: 'card-1', usage: usageOf(record), template }), 'utf8'));
         assert.ok(filed !== null, `${name}: the filed view decodes`);
@@ -105,14 +112,18 @@ describe('view templates', () => {
           assert.equal(fillViewTemplate(template, nowMs), entryAt(record, config, nowMs), `${name} at ${nowMs}`);
           assert.equal(fillStatusView(filed, nowMs).toString('utf8'), entryAt(record, config, nowMs), `${name} filed, at ${nowMs}`);
           assert.deepEqual(template.facts, workerFacts(createVisibleWorker(record, config, nowMs)), `${name} facts at ${nowMs}`);
+          assert.equal(template.target === null ? null : fillViewTemplate(template.target, nowMs), targetAt(record, config, nowMs), `${name} target at ${nowMs}`);
+          assert.equal(filed.target === null ? null : fillViewTemplate(filed.target, nowMs), targetAt(record, config, nowMs), `${name} filed target at ${nowMs}`);
         }
       }
     }
+    assert.ok(targets >= 3, `target templates ${targets}`);
     assert.ok(templated >= 3 * 20, `templated ${templated}`);
   });
 
-  it('give back a running worker\'s entry from when it was made until its progress age reaches the next threshold, and no further', () => {
+  it('give back a running worker\'s entry (and reclaim target) from when it was made until its progress age reaches the next threshold, and no further', () => {
     let templated = 0;
+    let targets = 0;
     let cutAtChange = 0;
     const running = records.filter(({ record }) => !hasAgeOnlyEntry(record));
     assert.ok(running.length >= 10, `${running.length} running records in the corpus`);
@@ -121,16 +132,15 @@ describe('view templates', () => {
         // Made at several instants of the record's life: active, quiet, and past every threshold.
         for (const madeAt of [NOW, T0, T0 + 1, T0 + 30 * 60_000, T0 + 3 * 3_600_000, NOW + 86_400_000]) {
           const worker = createVisibleWorker(record, config, madeAt);
-          const template = buildViewTemplate(record, config, madeAt, JSON.stringify(worker), workerFacts(worker));
+          const targetText = targetAt(record, config, madeAt);
+          const template = buildViewTemplate(record, config, madeAt, JSON.stringify(worker), workerFacts(worker), targetText);
           const until = derivedStateHoldsUntil(record, config, madeAt);
-          if (reclaimTargetOf(worker) !== null) {
-            assert.equal(template, null, `${name} at ${madeAt}: a worker that needs reclaim gets no template`);
-            continue;
-          }
           assert.ok(template !== null, `${name} at ${madeAt}: no template`);
           assert.equal(template.until, until);
-          assert.equal(template.from, until === Infinity ? -Infinity : madeAt);
+          assert.equal(template.from, madeAt, 'a running worker\'s template never holds before it was made (its state was judged then)');
+          assert.equal(template.target === null, targetText === null);
           templated += 1;
+          if (targetText !== null) targets += 1;
           const filed = decodeStatusView(Buffer.from(encodeStatusView({ cardId: 'card-1', usage: usageOf(record), template, record: { text: JSON.stringify(record), floatLiteral: false } }), 'utf8'));
           assert.ok(filed !== null && filed.until === until && filed.from === template.from, `${name}: the filed view decodes`);
           assert.equal(filed.record?.text, JSON.stringify(record));
@@ -141,6 +151,7 @@ describe('view templates', () => {
             assert.equal(fillViewTemplate(template, nowMs), entryAt(record, config, nowMs), `${name} made at ${madeAt}, at ${nowMs}`);
             assert.equal(fillStatusView(filed, nowMs).toString('utf8'), entryAt(record, config, nowMs), `${name} filed, at ${nowMs}`);
             assert.deepEqual(template.facts, workerFacts(createVisibleWorker(record, config, nowMs)), `${name} facts at ${nowMs}`);
+            assert.equal(template.target === null ? null : fillViewTemplate(template.target, nowMs), targetAt(record, config, nowMs), `${name} target at ${nowMs}`);
           }
           // At `until` the state moves on (or, for a launching worker, may not yet): a template used there would be wrong.
           if (Number.isFinite(until) && fillViewTemplate(template, until) !== entryAt(record, config, until)) cutAtChange += 1;
@@ -148,6 +159,7 @@ describe('view templates', () => {
       }
     }
     assert.ok(templated >= 20, `templated ${templated}`);
+    assert.ok(targets >= 10, `target templates ${targets}`);
     assert.ok(cutAtChange >= 10, `the state changed right at until for ${cutAtChange} templates`);
   });
 
@@ -208,7 +220,12 @@ describe('view templates', () => {
       }
     }
     // 2: the same output; views may carry a running worker's record now (a new view key keeps older builds off them).
-    const known: Record<number, string> = { 1: 'kyoP7THTf8RfUUHwLXE7hFPUvl2cg9W57i8EID9fULU=', 2: 'kyoP7THTf8RfUUHwLXE7hFPUvl2cg9W57i8EID9fULU=' };
+    // 3: the same output; views may carry a reclaim target's template now (an older build would drop the target).
+    const known: Record<number, string> = {
+      1: 'kyoP7THTf8RfUUHwLXE7hFPUvl2cg9W57i8EID9fULU=',
+      2: 'kyoP7THTf8RfUUHwLXE7hFPUvl2cg9W57i8EID9fULU=',
+      3: 'kyoP7THTf8RfUUHwLXE7hFPUvl2cg9W57i8EID9fULU=',
+    };
     assert.equal(
       `${VIEW_TEMPLATE_VERSION}:${digest.digest('base64')}`,
       `${VIEW_TEMPLATE_VERSION}:${known[VIEW_TEMPLATE_VERSION] ?? '(none recorded)'}`,
