@@ -12,10 +12,16 @@ import { passFolderResolver, realFolder, type FolderResolver } from '../store/pa
 export interface ObservationPass {
   procStat: ProcStatReader;
   folders: FolderResolver;
+  /** Whether observations that change nothing keep their witness (observation-witness.ts: one more lstat for captain's launches); a status with a record cache wants them. */
+  witnesses?: boolean;
 }
 
 /** A new pass: nothing remembered yet. */
-export const startObservationPass = (): ObservationPass => ({ procStat: rememberingProcStat(), folders: passFolderResolver() });
+export const startObservationPass = (opts: { witnesses?: boolean } = {}): ObservationPass => ({
+  procStat: rememberingProcStat(),
+  folders: passFolderResolver(),
+  ...(opts.witnesses === true ? { witnesses: true } : {}),
+});
 
 /** No pass: every look is fresh (one record observed on its own, or under its lock). */
 export const FRESH_LOOKS: ObservationPass = { procStat: readProcStat, folders: realFolder };

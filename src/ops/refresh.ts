@@ -90,7 +90,7 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
   if (childStatusOf(record) !== 'running') return { record, change: 'none' };
   const { path: rawPath, stat, looked } = locateRawEventsFile(ctx.runDir, record, { allowOutside: ctx.allowOutsidePaths, recordPath: path, folders: pass.folders });
   if (stat === undefined) {
-    const witness: ObservationWitness | undefined = looked === undefined ? undefined : { looked, raw: rawPath, file: null, exit: null, monitor: null, worker: null };
+    const witness: ObservationWitness | undefined = looked === undefined || pass.witnesses !== true ? undefined : { looked, raw: rawPath, file: null, exit: null, monitor: null, worker: null };
     return { record, change: 'none', ...(witness === undefined ? {} : { witness }) };
   }
   if (!stat.isFile()) {
@@ -123,7 +123,7 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
   const storedSize = asUnsigned(getKey(lifecycle, 'raw_events_size'));
   const grew = storedSize !== undefined && stat.size > storedSize;
   if (mtimeMs <= lastProgressMs && !grew) {
-    const witness = looked === undefined || (monitor !== 'alive' && decidedBy === null) ? undefined : witnessOf(ctx, path, record, { looked, raw: rawPath, stat, monitor: { identity: monitorIdentity, liveness: monitor }, worker: decidedBy });
+    const witness = looked === undefined || pass.witnesses !== true || (monitor !== 'alive' && decidedBy === null) ? undefined : witnessOf(ctx, path, record, { looked, raw: rawPath, stat, monitor: { identity: monitorIdentity, liveness: monitor }, worker: decidedBy });
     return { record, change: 'none', ...(witness === undefined ? {} : { witness }) };
   }
   // Progress is dated by the file's mtime, never by the time of looking: output written in the

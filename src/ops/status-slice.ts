@@ -156,7 +156,7 @@ export const processStatusSlice = <K extends StatusEncoding>(
   encoding: K,
   opts: { deferWrites?: boolean; recordCache?: RecordCache | undefined; pass?: ObservationPass } = {},
 ): StatusSlice<Encoded<K>> => {
-  const pass = opts.pass ?? startObservationPass();
+  const pass = opts.pass ?? startObservationPass({ witnesses: opts.recordCache !== undefined });
   const defer = opts.deferWrites === true && job.refresh === 'write';
   const shown = job.taskCardIds;
   const scratch = createReadScratch();

@@ -251,7 +251,7 @@ const statusSlices = async <K extends StatusEncoding>(
   // Inline refresh writes come in bursts too (see holdExitHandlers).
   const releaseExitHandlers = plan.job.refresh === 'write' ? holdExitHandlers() : undefined;
   // One look at each process and folder for the whole status (see observation-pass.ts).
-  const pass = startObservationPass();
+  const pass = startObservationPass({ witnesses: opts.recordCache !== undefined });
   try {
     for (let i = 0; i < paths.length; i += size) {
       const slice = processStatusSlice(ctx, plan.job, paths.slice(i, i + size), encoding, { deferWrites: writer !== undefined, recordCache: opts.recordCache, pass });

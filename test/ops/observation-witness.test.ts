@@ -81,7 +81,7 @@ const setUp = async (kind: Kind): Promise<Setup> => {
   return { runDir, path, record, raw, worker, monitor };
 };
 
-const observe = (s: Setup) => observeDelegation(openRunContext(s.runDir, DEFAULT_RUNTIME_CONFIG), s.path, s.record, startObservationPass());
+const observe = (s: Setup) => observeDelegation(openRunContext(s.runDir, DEFAULT_RUNTIME_CONFIG), s.path, s.record, startObservationPass({ witnesses: true }));
 const holds = (s: Setup, witness: ObservationWitness): boolean => witnessHolds(s.runDir, witness, startObservationPass());
 
 /** Witnessed at first; after `change`, the witness is turned down, and (when it would not be) observing changes nothing. */
@@ -145,7 +145,10 @@ describe('observation witnesses', () => {
     await check('no-raw', (s) => symlinkSync(join(temp, 'nowhere'), s.raw), false);
   });
 
-  it('no witness where observing did more than look (a dead worker finalized, progress found)', async () => {
+  it('no witness where observing did more than look (a dead worker finalized, progress found), or where none was asked for', async () => {
+    const plain = await setUp('upstream');
+    const unasked = observeDelegation(openRunContext(plain.runDir, DEFAULT_RUNTIME_CONFIG), plain.path, plain.record, startObservationPass());
+    assert.deepEqual({ change: unasked.change, witness: unasked.witness }, { change: 'none', witness: undefined });
     const dead = await setUp('upstream');
     await kill(dead.worker);
     assert.equal(observe(dead).witness, undefined);
