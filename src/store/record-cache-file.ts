@@ -43,13 +43,40 @@ export interface CacheEntry {
   key: string;
   offset: number;
   length: number;
-  /** CRC-32 of the content, 8 hex digits. */
-  crc: string;
+  /** CRC-32 of the content (8 hex digits in the file). */
+  crc: number;
   /** ENTRY_FLOAT_LITERAL, ENTRY_VIEW. */
   flags: number;
 }
 
 const digest = (bytes: Uint8Array): string => crc32(bytes).toString(16).padStart(8, '0');
+
+const TAB = 0x09;
+
+/** The decimal integer written in `bytes[from, to)` (at most 15 digits, nothing else), or -1. */
+const decimalAt = (bytes: Uint8Array, from: number, to: number): number => {
+  if (from >= to || to - from > 15) return -1;
+  let value = 0;
+  for (let i = from; i < to; i += 1) {
+    const digit = (bytes[i] as number) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+};
+
+/** The CRC-32 written in `bytes[from, to)` as `digest` writes it (8 lowercase hex digits), or -1. */
+const crc32At = (bytes: Uint8Array, from: number, to: number): number => {
+  if (to - from !== 8) return -1;
+  let value = 0;
+  for (let i = from; i < to; i += 1) {
+    const c = bytes[i] as number;
+    const nibble = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (nibble < 0) return -1;
+    value = value * 16 + nibble;
+  }
+  return value;
+};
 
 /** Whether `name` can be written as an index field (no tab, no newline). */
 export const isIndexableName = (name: string): boolean => !name.includes('\t') && !name.includes('\n');
@@ -109,18 +136,22 @@ const indexCursor = (fd: number, start: number, end: number, bodyEnd: number) =>
     if (position >= end) return null;
     const lineEnd = window.newline(position);
     if (lineEnd === -1) return null;
-    const line = window.at(position, lineEnd - position)?.toString('utf8');
+    const line = window.at(position, lineEnd - position);
     position = lineEnd + 1;
-    const fields = line?.split('\t');
-    if (fields?.length !== 6) return null;
-    const [name, key, offsetText, lengthText, crc, flagsText] = fields as [string, string, string, string, string, string];
-    const offset = Number(offsetText);
-    const length = Number(lengthText);
-    const flags = Number(flagsText);
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < MAGIC.length || length < 0 || offset + length > bodyEnd) return null;
+    if (line === null) return null;
+    // name \t key \t offset \t length \t crc \t flags, read from the bytes (no line string, no split).
+    const tabs: number[] = [];
+    for (let at = line.indexOf(TAB); at !== -1 && tabs.length < 6; at = line.indexOf(TAB, at + 1)) tabs.push(at);
+    if (tabs.length !== 5) return null;
+    const [t1, t2, t3, t4, t5] = tabs as [number, number, number, number, number];
+    const offset = decimalAt(line, t2 + 1, t3);
+    const length = decimalAt(line, t3 + 1, t4);
+    const crc = crc32At(line, t4 + 1, t5);
+    const flags = decimalAt(line, t5 + 1, line.length);
+    if (offset < MAGIC.length || length < 0 || offset + length > bodyEnd || crc < 0 || flags < 0) return null;
     const textFlags = flags & ~ENTRY_NO_VIEW;
-    if ((flags !== ENTRY_VIEW && textFlags !== 0 && textFlags !== ENTRY_FLOAT_LITERAL) || name === '' || key === '' || crc.length !== 8) return null;
-    return { name, key, offset, length, crc, flags };
+    if ((flags !== ENTRY_VIEW && textFlags !== 0 && textFlags !== ENTRY_FLOAT_LITERAL) || t1 === 0 || t2 === t1 + 1) return null;
+    return { name: line.toString('utf8', 0, t1), key: line.toString('latin1', t1 + 1, t2), offset, length, crc, flags };
   };
 };
 
@@ -192,7 +223,7 @@ export const openCacheFile = (file: string): CacheFileReader | null => {
       bytes: (entry) => {
         if (!open) return null;
         const bytes = body.at(entry.offset, entry.length);
-        return bytes !== null && digest(bytes) === entry.crc ? bytes : null;
+        return bytes !== null && crc32(bytes) === entry.crc ? bytes : null;
       },
       entries: function* () {
         const walk = indexCursor(fd, indexStart, indexEnd, indexOffset);
