@@ -192,8 +192,17 @@ export interface InsideRunOptions {
  */
 export const resolveInsideRun = (runDir: string, candidate: string, opts: InsideRunOptions): string => checkInsideRun(runDir, candidate, opts, realFolder).real;
 
+/** `resolve(runDir)`, remembered for the last absolute one (a pass asks for the same run thousands of times). */
+let lastRunDir: { dir: string; absolute: string } | undefined;
+const absoluteRunDir = (runDir: string): string => {
+  if (lastRunDir?.dir === runDir) return lastRunDir.absolute;
+  const absolute = resolve(runDir);
+  if (isAbsolute(runDir)) lastRunDir = { dir: runDir, absolute };
+  return absolute;
+};
+
 const checkInsideRun = (runDir: string, candidate: string, opts: InsideRunOptions, folders: FolderResolver): Resolved => {
-  const absoluteRun = resolve(runDir);
+  const absoluteRun = absoluteRunDir(runDir);
   const written = isAbsolute(candidate) ? candidate : `${absoluteRun}${sep}${candidate}`;
   const found = realpathOrNearest(written, folders);
   const resolved = found.real;
@@ -248,14 +257,6 @@ export const locateRawEventsFile = (
   return { path: found.real, stat: statSync(found.real, { throwIfNoEntry: false }) };
 };
 
-/** `resolve(runDir)`, remembered for the last absolute one (a pass asks for the same run thousands of times). */
-let lastRunDir: { dir: string; absolute: string } | undefined;
-const absoluteRunDir = (runDir: string): string => {
-  if (lastRunDir?.dir === runDir) return lastRunDir.absolute;
-  const absolute = resolve(runDir);
-  if (isAbsolute(runDir)) lastRunDir = { dir: runDir, absolute };
-  return absolute;
-};
 
 /**
  * A second look at a file {@link locateRawEventsFile} found through `looked` (its `looked`) at
