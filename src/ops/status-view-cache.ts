@@ -151,8 +151,6 @@ const decodeTarget = (value: unknown): { text: string; anchors: number[] } | und
   return { text, anchors: anchors as number[] };
 };
 
-const optionalWitness = (witness: ObservationWitness | undefined): { witness?: ObservationWitness } => (witness === undefined ? {} : { witness });
-
 /** The filed view (its bytes are kept, not copied), or null when they are not what `encodeStatusView` wrote (the record is then read). */
 export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
   const metaEnd = bytes.indexOf(NEWLINE);
@@ -195,9 +193,10 @@ export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
     until: until === undefined ? Infinity : (until as number),
     from: from === undefined ? -Infinity : (from as number),
     target: decodedTarget,
-    ...(withRecord ? { record: recordAfter(bytes, templateEnd, float as boolean) } : {}),
+    // Every view has the same keys (one object shape for V8), undefined where there is nothing.
+    record: withRecord ? recordAfter(bytes, templateEnd, float as boolean) : undefined,
     // A witness that does not decode is no witness: the record is observed.
-    ...(withRecord && witness !== undefined ? optionalWitness(decodeWitness(witness)) : {}),
+    witness: withRecord && witness !== undefined ? decodeWitness(witness) : undefined,
   };
 };
 
