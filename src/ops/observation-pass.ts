@@ -20,7 +20,7 @@ export interface ObservationPass {
 export const startObservationPass = (opts: { witnesses?: boolean } = {}): ObservationPass => ({
   procStat: rememberingProcStat(),
   folders: passFolderResolver(),
-  ...(opts.witnesses === true ? { witnesses: true } : {}),
+  witnesses: opts.witnesses === true,
 });
 
 /** No pass: every look is fresh (one record observed on its own, or under its lock). */

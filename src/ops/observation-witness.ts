@@ -12,9 +12,9 @@
  * Anything else (a symlinked raw events file, a dead worker, an exit record that is there but not
  * this worker's) is observed the long way every time.
  */
-import type { Stats } from 'node:fs';
 import { lstatSync } from 'node:fs';
 import type { ProcessIdentity } from '../process/identity.js';
+import { fileKey } from '../store/file-key.js';
 import { lookAgain } from '../store/paths.js';
 import { monitorIdentityLiveness, processLiveness, type Liveness, type WorkerProcessRef } from './liveness.js';
 import type { ObservationPass } from './observation-pass.js';
@@ -33,9 +33,6 @@ export interface ObservationWitness {
   worker: WorkerProcessRef | null;
 }
 
-/** The key a file's stat is witnessed by (what the record cache keys records by). */
-export const fileWitnessKey = (stat: Stats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
-
 /** Whether there is nothing at `path` (not even a dangling symlink); false when unsure. */
 export const isAbsent = (path: string): boolean => {
   try {
@@ -50,7 +47,7 @@ export const witnessHolds = (runDir: string, witness: ObservationWitness, pass: 
   const stat = lookAgain(runDir, witness.looked, witness.raw, pass.folders);
   if (stat === null) return false;
   if (witness.file === null) return stat === undefined;
-  if (stat === undefined || !stat.isFile() || fileWitnessKey(stat) !== witness.file) return false;
+  if (stat === undefined || !stat.isFile() || fileKey(stat) !== witness.file) return false;
   if (witness.exit !== null && !isAbsent(witness.exit)) return false;
   if (witness.monitor === null || monitorIdentityLiveness(witness.monitor.identity, pass.procStat) !== witness.monitor.liveness) return false;
   if (witness.monitor.liveness === 'alive') return true;

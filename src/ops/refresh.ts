@@ -16,7 +16,8 @@ import { asString, asUnsigned, getKey, isJsonObject, type JsonObject } from '../
 import { formatRfc3339, parseRfc3339Millis } from '../util/time.js';
 import type { RunContext } from './context.js';
 import { monitorIdentityLiveness, monitorIdentityOf, processLiveness, workerProcessRef, type WorkerProcessRef } from './liveness.js';
-import { fileWitnessKey, isAbsent, type ObservationWitness } from './observation-witness.js';
+import { isAbsent, type ObservationWitness } from './observation-witness.js';
+import { fileKey } from '../store/file-key.js';
 import { FRESH_LOOKS, type ObservationPass } from './observation-pass.js';
 import { workerKindOf } from './worker-kind.js';
 import { exitRecordedAtMs, finalizeFromWrapperExit, killProvenLeftovers } from '../monitor/finalize.js';
@@ -143,7 +144,7 @@ const witnessOf = (
   const exit = exitRecordFileOf(ctx, path, record) ?? null;
   // One that is there but was not this worker's (or not readable) is looked at every time.
   if (exit !== null && !isAbsent(exit)) return undefined;
-  return { looked: seen.looked, raw: seen.raw, file: fileWitnessKey(seen.stat), exit, monitor: seen.monitor, worker: seen.worker };
+  return { looked: seen.looked, raw: seen.raw, file: fileKey(seen.stat), exit, monitor: seen.monitor, worker: seen.worker };
 };
 
 /**

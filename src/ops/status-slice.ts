@@ -259,8 +259,9 @@ export const processStatusSlice = <K extends StatusEncoding>(
 /**
  * Files the items of this slice's shown records that refreshing left unchanged as views in the
  * cache (it keeps those of its misses and texts): a worker that is not running for good, a running
- * one (with its record's text, to observe it by) until its next threshold. A running worker whose
- * view ran out gets a new one, or is marked as having none (a worker that needs reclaim).
+ * one (with its record's text, to observe it by, and the witness of that observation) until its
+ * next threshold; a worker that needs reclaim with its reclaim target. A running worker whose view
+ * ran out gets a new one; a record whose template does not check out is marked as having none.
  */
 const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[], items: readonly StatusItem<Buffer>[], derivedAt: number, cache: RecordCache): void => {
   pending.forEach((p, i) => {

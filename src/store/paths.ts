@@ -257,7 +257,6 @@ export const locateRawEventsFile = (
   return { path: found.real, stat: statSync(found.real, { throwIfNoEntry: false }) };
 };
 
-
 /**
  * A second look at a file {@link locateRawEventsFile} found through `looked` (its `looked`) at
  * `real` (its `path`), without the record: the leaf's lstat (undefined: no such file) when

@@ -31,6 +31,7 @@ import { guardWrite, parseCheckedRecordText, type ReadScratch, type RecordSource
 import { mayHoldFloatLiteral } from '../util/json.js';
 import { runLayout } from './paths.js';
 import { createCacheFile, ENTRY_FLOAT_LITERAL, ENTRY_NO_VIEW, ENTRY_VIEW, isIndexableName, openCacheFile, type CacheFileReader, type CacheFileWriter } from './record-cache-file.js';
+import { fileKey } from './file-key.js';
 import { readRecordFile, type RecordFileRead } from './records.js';
 
 export const recordCacheFile = (runDir: string): string => join(runDir, '.captain-cache', 'records.v3.bin');
@@ -121,9 +122,6 @@ interface PendingText {
   flags: number;
 }
 
-
-const keyOf = (stat: Stats): string => `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
-
 /**
  * The record cache of the run at `runDir` (see the module comment). Loaded on the first read;
  * `save` after the answer is out.
@@ -200,7 +198,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       return undefined;
     }
     if (stat === undefined || !stat.isFile() || stat.size > RECORD_MAX_BYTES) return undefined;
-    const key = keyOf(stat);
+    const key = fileKey(stat);
     if (key !== stored.key) return undefined;
     // The bytes match their CRC: they are the text a read checked when it was stored.
     const bytes = cache.bytes(stored);
@@ -245,7 +243,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       // Old enough to be sure of, and read whole (the text is as long as the file was).
       if (stat.mtimeMs < limitMs && stat.ctimeMs < limitMs && Buffer.byteLength(text, 'utf8') === stat.size) {
         counts.storable += 1;
-        const kept: PendingText = { name, key: keyOf(stat), text, flags: mayHoldFloatLiteral(text) ? ENTRY_FLOAT_LITERAL : 0 };
+        const kept: PendingText = { name, key: fileKey(stat), text, flags: mayHoldFloatLiteral(text) ? ENTRY_FLOAT_LITERAL : 0 };
         pending.push(kept);
         sliceMisses.set(name, kept);
       }
