@@ -15,10 +15,11 @@ import { join } from 'node:path';
 import { DEFAULT_RUNTIME_CONFIG } from '../../src/config/defaults.js';
 import { wrapperExitFile } from '../../src/monitor/wrapper.js';
 import { openRunContext } from '../../src/ops/context.js';
-import { startObservationPass } from '../../src/ops/observation-pass.js';
+import { startObservationPass, type ObservationPass } from '../../src/ops/observation-pass.js';
 import { decodeWitness, witnessHolds, type ObservationWitness } from '../../src/ops/observation-witness.js';
 import { observeDelegation } from '../../src/ops/refresh.js';
 import { captureProcessIdentity } from '../../src/process/identity.js';
+import { readProcStat } from '../../src/process/proc-stat.js';
 import type { JsonObject } from '../../src/util/json.js';
 import { formatRfc3339 } from '../../src/util/time.js';
 import { runningDelegation } from '../helpers/records.js';
@@ -137,6 +138,20 @@ describe('observation witnesses', () => {
       }
     });
   }
+
+  it('a reused pid (same number, a process started later) turns a captain witness down, as it turns observing to dead', async () => {
+    const s = await setUp('captain');
+    const witness = observe(s).witness as ObservationWitness;
+    // The monitor's and the worker's pids now name younger processes (start ticks moved on).
+    const reused = new Set([s.monitor.pid, s.worker.pid]);
+    const younger: ObservationPass = { ...startObservationPass({ witnesses: true }), procStat: (pid) => {
+      const stat = readProcStat(pid);
+      return stat !== null && reused.has(pid) ? { ...stat, startTicks: stat.startTicks + 100 } : stat;
+    } };
+    assert.equal(witnessHolds(s.runDir, witness, startObservationPass()), true);
+    assert.equal(witnessHolds(s.runDir, witness, younger), false);
+    assert.notEqual(observeDelegation(openRunContext(s.runDir, DEFAULT_RUNTIME_CONFIG), s.path, s.record, younger).change, 'none');
+  });
 
   it('no raw events file yet: holds until one appears', async () => {
     await check('no-raw', () => undefined, true);
