@@ -102,10 +102,12 @@ export const materializeDocument = (document: unknown): unknown =>
   JSON.parse(JSON.stringify(document, (_key, value: unknown) => (value instanceof JsonText ? JSON.parse(value.text) : value)));
 
 /**
- * Whether `stream` is done with a chunk when `write` returns with nothing left queued: on Linux,
- * process.stdout and process.stderr write files, pipes and terminals synchronously, so a batch
- * they took at once can be filled again (no new 256 KiB buffer, and no page faults, per batch).
- * Any other stream may keep the chunk it was given (a PassThrough hands it on as is): never reused.
+ * Whether `stream` is done with a chunk when `write` returns with nothing left queued, or once it
+ * has drained: on Linux, process.stdout and process.stderr write files and terminals synchronously,
+ * and a pipe (which takes what fits and queues the rest) releases what it queued when it drains.
+ * A batch can then be filled again (no new 256 KiB buffer, and no page faults, per batch: 23 MB of
+ * them for a 10k status piped to a slow reader). Any other stream may keep the chunk it was given (a
+ * PassThrough hands it on as is): never reused.
  */
 const writesThrough = (stream: NodeJS.WritableStream): boolean => process.platform === 'linux' && (stream === process.stdout || stream === process.stderr);
 
@@ -115,7 +117,8 @@ const BATCH_BYTES = 256 * 1024;
 /**
  * Writes `pieces` plus a newline to `stream`, in ~256 KiB batches, honouring back-pressure. Each
  * piece is encoded straight into the batch's buffer (no joined string of the batch: at 20 MB of
- * output that is 20 MB less garbage); a batch is a new buffer, as the stream may still hold the last.
+ * output that is 20 MB less garbage); a batch is filled again once the stream is done with it (see
+ * writesThrough), else a new buffer, as the stream may still hold the last.
  */
 const writePieces = async (pieces: Iterable<DocumentPiece>, stream: NodeJS.WritableStream): Promise<void> => {
   let batch = Buffer.allocUnsafe(BATCH_BYTES);
@@ -128,11 +131,22 @@ const writePieces = async (pieces: Iterable<DocumentPiece>, stream: NodeJS.Writa
     if (used === 0) return;
     const full = batch.subarray(0, used);
     used = 0;
-    if (reusable && stream.write(full) && (stream as { writableLength?: number }).writableLength === 0) return; // written out: the batch is free again
-    // The stream may still hold the batch: the next one is a new buffer.
+    if (reusable) {
+      const taken = stream.write(full);
+      if (taken && (stream as { writableLength?: number }).writableLength === 0) return; // written out: the batch is free again
+      if ((stream as { writableNeedDrain?: boolean }).writableNeedDrain === true) {
+        // A pipe the reader drains at its own pace: once the stream is drained, it holds nothing,
+        // so the batch is free again (no new 256 KiB per batch piling up while the reader catches up).
+        await new Promise<void>((resolve) => stream.once('drain', resolve));
+        return;
+      }
+      // Queued, but under the stream's high-water mark: it may still hold the batch.
+      batch = Buffer.allocUnsafe(BATCH_BYTES);
+      return;
+    }
+    // The stream may keep the batch: the next one is a new buffer.
     batch = Buffer.allocUnsafe(BATCH_BYTES);
-    if (!reusable) await send(full);
-    else if ((stream as { writableNeedDrain?: boolean }).writableNeedDrain === true) await new Promise<void>((resolve) => stream.once('drain', resolve));
+    await send(full);
   };
   /** A piece that may not fit: after the batch, or on its own when larger than a batch. */
   const put = async (piece: string | Uint8Array): Promise<void> => {

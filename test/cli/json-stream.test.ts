@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { documentPieces, jsonPieces, materializeDocument, writeJsonDocument, writeJsonStream } from '../../src/cli/json-stream.js';
 import { JsonText } from '../../src/util/json-text.js';
 
@@ -98,5 +100,40 @@ describe('streamed JSON output', () => {
     await new Promise((r) => sink.on('end', r));
     assert.ok(chunks.length > 10, `written in ${chunks.length} chunks`);
     assert.equal(Buffer.concat(chunks).toString('utf8'), `${expected}\n`);
+  });
+
+  it('on stdout through a pipe to a slow reader, each batch is filled again once drained and every byte arrives as written', async () => {
+    // A reused batch written over before the pipe took it would show as wrong bytes here.
+    const streamModule = fileURLToPath(new URL('../../src/util/json-stream.ts', import.meta.url));
+    const textModule = fileURLToPath(new URL('../../src/util/json-text.ts', import.meta.url));
+    const script = `
+      import { writeJsonDocument } from ${JSON.stringify(streamModule)};
+      import { JsonText } from ${JSON.stringify(textModule)};
+      const entry = (i) => JSON.stringify({ id: 'w' + i, text: String(i % 10).repeat(300 + (i % 700)) });
+      const workers = Array.from({ length: 12000 }, (_, i) => new JsonText(i % 2 === 0 ? entry(i) : Buffer.from(entry(i))));
+      const before = process.memoryUsage().arrayBuffers;
+      await writeJsonDocument({ n: 12000, workers }, process.stdout);
+      process.stderr.write(JSON.stringify({ grew: process.memoryUsage().arrayBuffers - before }));
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    // Slow: a pause after every chunk, so the pipe fills and the writer has to wait for it to drain.
+    child.stdout.on('data', (c: Buffer) => {
+      chunks.push(c);
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), chunks.length % 8 === 0 ? 2 : 0);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    const entry = (i: number): string => JSON.stringify({ id: `w${i}`, text: String(i % 10).repeat(300 + (i % 700)) });
+    const expected = `{"n":12000,"workers":[${Array.from({ length: 12000 }, (_, i) => entry(i)).join(',')}]}\n`;
+    const got = Buffer.concat(chunks).toString('utf8');
+    assert.ok(got.length > 8_000_000, `${got.length} bytes`);
+    assert.equal(got, expected);
+    // The batches were filled again, not one new 256 KiB buffer per batch (the document is ~8 MB: ~30 batches).
+    const { grew } = JSON.parse(stderr) as { grew: number };
+    assert.ok(grew < 4 * 1024 * 1024, `array buffers grew by ${grew} bytes while writing`);
   });
 });
