@@ -30,6 +30,29 @@ const toInteger = (text: string | undefined): number | undefined => {
   return Number.isSafeInteger(value) ? value : undefined;
 };
 
+/** Where starttime (field 22) is among the fields after `comm`. */
+const STARTTIME_FIELD = 19;
+
+const isSpace = (code: number): boolean => code === 0x20 || (code >= 0x09 && code <= 0x0d);
+
+/**
+ * The whitespace-separated fields of `text` from `from` on, as `text.slice(from).trim().split(/\s+/)`
+ * gives them (for the whitespace the kernel writes), cut out only up to index `last`: the others
+ * are left undefined.
+ */
+const fieldsAfter = (text: string, from: number, last: number): (string | undefined)[] => {
+  const fields: (string | undefined)[] = [];
+  let at = from;
+  for (let index = 0; index <= last; index += 1) {
+    while (at < text.length && isSpace(text.charCodeAt(at))) at += 1;
+    if (at >= text.length) break;
+    const start = at;
+    while (at < text.length && !isSpace(text.charCodeAt(at))) at += 1;
+    fields.push(index <= 3 || index === last ? text.slice(start, at) : undefined);
+  }
+  return fields;
+};
+
 /**
  * Parses the text of a `/proc/<pid>/stat` file. `comm` (field 2) is wrapped in parentheses and
  * may itself hold spaces and parentheses, so the fields after it are split after the LAST `)`.
@@ -42,13 +65,14 @@ export const parseProcStat = (text: string): ProcStat | null => {
   const pid = toInteger(text.slice(0, open));
   // After ") ": state(3) ppid(4) pgrp(5) session(6) tty_nr(7) tpgid(8) flags(9) minflt(10)
   // cminflt(11) majflt(12) cmajflt(13) utime(14) stime(15) cutime(16) cstime(17) priority(18)
-  // nice(19) num_threads(20) itrealvalue(21) starttime(22).
-  const rest = text.slice(close + 1).trim().split(/\s+/);
-  const state = rest[0];
-  const ppid = toInteger(rest[1]);
-  const pgrp = toInteger(rest[2]);
-  const session = toInteger(rest[3]);
-  const startTicks = toInteger(rest[19]);
+  // nice(19) num_threads(20) itrealvalue(21) starttime(22). Only those are cut out of the text (a
+  // status reads one stat line per running worker: no array of all 50 fields each time).
+  const fields = fieldsAfter(text, close + 1, STARTTIME_FIELD);
+  const state = fields[0];
+  const ppid = toInteger(fields[1]);
+  const pgrp = toInteger(fields[2]);
+  const session = toInteger(fields[3]);
+  const startTicks = toInteger(fields[STARTTIME_FIELD]);
   if (pid === undefined || state === undefined || !/^[A-Za-z]$/.test(state)) return null;
   if (ppid === undefined || pgrp === undefined || session === undefined || startTicks === undefined) return null;
   return { pid, state, ppid, pgrp, session, startTicks };

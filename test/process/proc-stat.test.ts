@@ -36,6 +36,42 @@ describe('parseProcStat', () => {
   });
 });
 
+/** The parse as it was written first (split every field): the reference the field scanner must match. */
+const referenceParse = (text: string): ReturnType<typeof parseProcStat> => {
+  const open = text.indexOf(' (');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return null;
+  const int = (t: string | undefined): number | undefined => (t !== undefined && /^-?\d+$/.test(t) && Number.isSafeInteger(Number(t)) ? Number(t) : undefined);
+  const pid = int(text.slice(0, open));
+  const rest = text.slice(close + 1).trim().split(/\s+/);
+  const [state, ppid, pgrp, session, startTicks] = [rest[0], int(rest[1]), int(rest[2]), int(rest[3]), int(rest[19])];
+  if (pid === undefined || state === undefined || !/^[A-Za-z]$/.test(state) || ppid === undefined || pgrp === undefined || session === undefined || startTicks === undefined) return null;
+  return { pid, state, ppid, pgrp, session, startTicks };
+};
+
+describe('parseProcStat against the split-every-field reference', () => {
+  it('gives the same for every process on this machine, for odd whitespace, and for lines cut anywhere', () => {
+    const lines = fs
+      .readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .flatMap((pid) => {
+        try {
+          return [fs.readFileSync(`/proc/${pid}/stat`, 'utf8')];
+        } catch {
+          return [];
+        }
+      });
+    assert.ok(lines.length > 3, `${lines.length} stat lines`);
+    const variants = lines.flatMap((line) => {
+      const close = line.lastIndexOf(')');
+      const head = line.slice(0, close + 1);
+      const tail = line.slice(close + 1);
+      return [line, head + tail.replace(/ /g, '  '), head + tail.replace(/ /g, '\t'), `${line}\n\n`, head + tail.trim(), ...Array.from({ length: 12 }, (_, i) => line.slice(0, Math.floor((line.length * i) / 12)))];
+    });
+    for (const text of variants) assert.deepEqual(parseProcStat(text), referenceParse(text), JSON.stringify(text));
+  });
+});
+
 describe('readProcStat', () => {
   it('reads this process: pid, parent, running or sleeping', () => {
     assert.equal(procAvailable(), true);
