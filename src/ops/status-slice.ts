@@ -17,7 +17,7 @@ import { startObservationPass, type ObservationPass } from './observation-pass.j
 import { witnessHolds, type ObservationWitness } from './observation-witness.js';
 import { observeDelegation, refreshDelegationSync } from './refresh.js';
 import type { RefreshWrite } from './refresh-writer.js';
-import { decodeStatusView, encodeStatusView, fillStatusView, type CachedStatusView } from './status-view-cache.js';
+import { decodeStatusView, encodeStatusView, fillStatusView, viewHoldsAt, type CachedStatusView } from './status-view-cache.js';
 import { usageOf, type UsageContribution } from './usage.js';
 
 export interface RecordError extends JsonObject {
@@ -110,7 +110,7 @@ export const statusItem = <K extends StatusEncoding>(
  */
 const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, shown: ReadonlySet<string> | null, derivedAt: number, encoding: K): StatusItem<Encoded<K>> | null => {
   if (shown !== null && !shown.has(view.cardId)) return { cardId: null, worker: null, target: null, usage: view.usage };
-  if (!(view.from <= derivedAt && derivedAt < view.until)) return null;
+  if (!viewHoldsAt(view, derivedAt)) return null;
   const bytes = fillStatusView(view, derivedAt);
   const entry = (encoding === 'json' ? bytes : (JSON.parse(bytes.toString('utf8')) as JsonObject)) as Encoded<K>;
   let target: Encoded<K> | null = null;
@@ -169,7 +169,7 @@ export const processStatusSlice = <K extends StatusEncoding>(
     let read = cache === undefined ? readRecordFile(path, scratch) : cache.read(path, scratch);
     let runningView: CachedStatusView | undefined;
     if (read !== null && 'view' in read) {
-      const view = decodeStatusView(read.view);
+      const view = decodeStatusView(read.view, { witnesses: job.refresh !== 'none' });
       // A view alone: nothing to observe (not running, nothing observed at all, a card not shown),
       // or observing would change nothing (its witness holds: the record is not even parsed).
       if (view !== null && (view.record === undefined || job.refresh === 'none' || (shown !== null && !shown.has(view.cardId)))) {
@@ -268,7 +268,7 @@ const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[]
     const item = items[i];
     if (!('record' in p) || item === undefined || item.worker === null || item.cardId === null || p.record !== p.asRead) return;
     // A view that still holds stays as it is (unless it gains a witness: then the record need not be parsed next time).
-    if (p.view !== undefined && p.view.from <= derivedAt && derivedAt < p.view.until && (p.view.witness !== undefined || p.witness === undefined)) return;
+    if (p.view !== undefined && viewHoldsAt(p.view, derivedAt) && (p.view.witness !== undefined || p.witness === undefined)) return;
     if (!cache.wantsView(p.path)) return;
     const running = !hasAgeOnlyEntry(p.record);
     const recordText = running ? (p.view?.record ?? cache.recordText(p.path)) : undefined;

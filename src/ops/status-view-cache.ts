@@ -151,8 +151,15 @@ const decodeTarget = (value: unknown): { text: string; anchors: number[] } | und
   return { text, anchors: anchors as number[] };
 };
 
-/** The filed view (its bytes are kept, not copied), or null when they are not what `encodeStatusView` wrote (the record is then read). */
-export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
+/** Whether the view gives the entry at `nowMs` (from its `from`, until before its `until`). */
+export const viewHoldsAt = (view: Pick<CachedStatusView, 'from' | 'until'>, nowMs: number): boolean => view.from <= nowMs && nowMs < view.until;
+
+/**
+ * The filed view (its bytes are kept, not copied), or null when they are not what `encodeStatusView`
+ * wrote (the record is then read). `witnesses: false` leaves a running worker's witness undecoded
+ * (a status that observes nothing, `--snapshot`, never checks one).
+ */
+export const decodeStatusView = (bytes: Buffer, opts: { witnesses?: boolean } = {}): CachedStatusView | null => {
   const metaEnd = bytes.indexOf(NEWLINE);
   const anchorsEnd = metaEnd === -1 ? -1 : bytes.indexOf(NEWLINE, metaEnd + 1);
   if (anchorsEnd === -1) return null;
@@ -196,7 +203,7 @@ export const decodeStatusView = (bytes: Buffer): CachedStatusView | null => {
     // Every view has the same keys (one object shape for V8), undefined where there is nothing.
     record: withRecord ? recordAfter(bytes, templateEnd, float as boolean) : undefined,
     // A witness that does not decode is no witness: the record is observed.
-    witness: withRecord && witness !== undefined ? decodeWitness(witness) : undefined,
+    witness: withRecord && witness !== undefined && opts.witnesses !== false ? decodeWitness(witness) : undefined,
   };
 };
 

@@ -37,18 +37,18 @@ const isSpace = (code: number): boolean => code === 0x20 || (code >= 0x09 && cod
 
 /**
  * The whitespace-separated fields of `text` from `from` on, as `text.slice(from).trim().split(/\s+/)`
- * gives them (for the whitespace the kernel writes), cut out only up to index `last`: the others
- * are left undefined.
+ * gives them (for the whitespace the kernel writes), up to starttime: only the ones captain uses
+ * (state, ppid, pgrp, session, starttime) are cut out, the others are left undefined.
  */
-const fieldsAfter = (text: string, from: number, last: number): (string | undefined)[] => {
+const statFields = (text: string, from: number): (string | undefined)[] => {
   const fields: (string | undefined)[] = [];
   let at = from;
-  for (let index = 0; index <= last; index += 1) {
+  for (let index = 0; index <= STARTTIME_FIELD; index += 1) {
     while (at < text.length && isSpace(text.charCodeAt(at))) at += 1;
     if (at >= text.length) break;
     const start = at;
     while (at < text.length && !isSpace(text.charCodeAt(at))) at += 1;
-    fields.push(index <= 3 || index === last ? text.slice(start, at) : undefined);
+    fields.push(index <= 3 || index === STARTTIME_FIELD ? text.slice(start, at) : undefined);
   }
   return fields;
 };
@@ -67,7 +67,7 @@ export const parseProcStat = (text: string): ProcStat | null => {
   // cminflt(11) majflt(12) cmajflt(13) utime(14) stime(15) cutime(16) cstime(17) priority(18)
   // nice(19) num_threads(20) itrealvalue(21) starttime(22). Only those are cut out of the text (a
   // status reads one stat line per running worker: no array of all 50 fields each time).
-  const fields = fieldsAfter(text, close + 1, STARTTIME_FIELD);
+  const fields = statFields(text, close + 1);
   const state = fields[0];
   const ppid = toInteger(fields[1]);
   const pgrp = toInteger(fields[2]);

@@ -123,8 +123,9 @@ const BATCH_BYTES = 256 * 1024;
 const writePieces = async (pieces: Iterable<DocumentPiece>, stream: NodeJS.WritableStream): Promise<void> => {
   let batch = Buffer.allocUnsafe(BATCH_BYTES);
   let used = 0;
+  const drained = (): Promise<void> => new Promise<void>((resolve) => stream.once('drain', resolve));
   const send = async (bytes: Uint8Array): Promise<void> => {
-    if (!stream.write(bytes)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+    if (!stream.write(bytes)) await drained();
   };
   const reusable = writesThrough(stream);
   const flush = async (): Promise<void> => {
@@ -132,14 +133,10 @@ const writePieces = async (pieces: Iterable<DocumentPiece>, stream: NodeJS.Writa
     const full = batch.subarray(0, used);
     used = 0;
     if (reusable) {
-      const taken = stream.write(full);
-      if (taken && (stream as { writableLength?: number }).writableLength === 0) return; // written out: the batch is free again
-      if ((stream as { writableNeedDrain?: boolean }).writableNeedDrain === true) {
-        // A pipe the reader drains at its own pace: once the stream is drained, it holds nothing,
-        // so the batch is free again (no new 256 KiB per batch piling up while the reader catches up).
-        await new Promise<void>((resolve) => stream.once('drain', resolve));
-        return;
-      }
+      if (stream.write(full) && (stream as { writableLength?: number }).writableLength === 0) return; // written out: the batch is free again
+      // A pipe the reader drains at its own pace: once drained, the stream holds nothing, so the
+      // batch is free again (no new 256 KiB per batch piling up while the reader catches up).
+      if ((stream as { writableNeedDrain?: boolean }).writableNeedDrain === true) return drained();
       // Queued, but under the stream's high-water mark: it may still hold the batch.
       batch = Buffer.allocUnsafe(BATCH_BYTES);
       return;
