@@ -49,12 +49,13 @@ export const workerProcessRef = (delegation: JsonObject): WorkerProcessRef => {
  * - Captain's launches (a recorded `process_identity`): a pid whose start ticks differ now belongs
  *   to another process and reads `dead` (pid reuse).
  * - Upstream records (only `process_id` / `process_started_at`): exactly upstream's `kill -0`
- *   answer, so captain never writes a verdict upstream would not reach. Whether such a process may
+ *   answer, so captain never writes a verdict upstream would not reach. `runs` (see isPidAlive)
+ *   may answer first for these. Whether such a process may
  *   be *signalled* is decided separately, by `verifyProcessIdentity`'s one-sided start-time rule.
  */
-export const processLiveness = (ref: WorkerProcessRef, read: ProcStatReader = readProcStat): Liveness => {
+export const processLiveness = (ref: WorkerProcessRef, read: ProcStatReader = readProcStat, runs?: (pid: number) => boolean): Liveness => {
   if (ref.pid === null) return 'unknown';
-  if (ref.identity === null) return isPidAlive(ref.pid, read) ? 'alive' : 'dead';
+  if (ref.identity === null) return isPidAlive(ref.pid, read, runs) ? 'alive' : 'dead';
   const verdict = verifyProcessIdentity({ pid: ref.pid, identity: ref.identity, processStartedAt: ref.processStartedAt }, read);
   return verdict === 'alive' || verdict === 'unproven' ? 'alive' : 'dead';
 };

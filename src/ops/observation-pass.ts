@@ -6,11 +6,14 @@
  * (they read `/proc` afresh right before the signal).
  */
 import type { ProcStatReader } from '../process/identity.js';
-import { readProcStat, rememberingProcStat } from '../process/proc-stat.js';
+import { readProcStat, rememberingProcStat, runsProgram } from '../process/proc-stat.js';
+import { remembering } from '../util/remember.js';
 import { passFolderResolver, realFolder, type FolderResolver } from '../store/paths.js';
 
 export interface ObservationPass {
   procStat: ProcStatReader;
+  /** Whether a pid runs a program (`runsProgram`, remembered): the cheaper first look of `isPidAlive`. */
+  runsProgram?: (pid: number) => boolean;
   folders: FolderResolver;
   /** Whether observations that change nothing keep their witness (observation-witness.ts: one more lstat for captain's launches); a status with a record cache wants them. */
   witnesses?: boolean;
@@ -19,6 +22,7 @@ export interface ObservationPass {
 /** A new pass: nothing remembered yet. */
 export const startObservationPass = (opts: { witnesses?: boolean } = {}): ObservationPass => ({
   procStat: rememberingProcStat(),
+  runsProgram: remembering(runsProgram),
   folders: passFolderResolver(),
   witnesses: opts.witnesses === true,
 });

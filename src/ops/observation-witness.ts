@@ -51,7 +51,7 @@ export const witnessHolds = (runDir: string, witness: ObservationWitness, pass: 
   if (witness.exit !== null && !isAbsent(witness.exit)) return false;
   if (witness.monitor === null || monitorIdentityLiveness(witness.monitor.identity, pass.procStat) !== witness.monitor.liveness) return false;
   if (witness.monitor.liveness === 'alive') return true;
-  return witness.worker !== null && processLiveness(witness.worker, pass.procStat) === 'alive';
+  return witness.worker !== null && processLiveness(witness.worker, pass.procStat, pass.runsProgram) === 'alive';
 };
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

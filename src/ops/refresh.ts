@@ -106,7 +106,7 @@ export const observeDelegation = (ctx: RunContext, path: string, record: JsonObj
   if (monitor !== 'alive') {
     // A live monitor finalizes with the real exit status itself; never race it.
     const ref = workerProcessRef(record);
-    const liveness = processLiveness(ref, pass.procStat);
+    const liveness = processLiveness(ref, pass.procStat, pass.runsProgram);
     const captainLaunched = monitor === 'dead';
     if (liveness !== 'alive' && captainLaunched) {
       // The wrapper writes the exit record before it exits: one that exited since the first look left it.

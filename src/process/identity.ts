@@ -48,10 +48,13 @@ export type ProcStatReader = (pid: number) => ProcStat | null;
  * Whether a process with this pid exists and has not exited: its `/proc/<pid>/stat` is there and
  * not a zombie's (an exited process whose parent has not reaped it; PID 1 in some containers never
  * reaps). Without `/proc`, `process.kill(pid, 0)` answers (EPERM still means it exists). No process
- * is forked. `read` reads the stat (one pass may remember each pid's, see observation-pass.ts).
+ * is forked. `read` reads the stat (one pass may remember each pid's, see observation-pass.ts);
+ * `runs`, when given, is asked first: a cheaper look whose `true` proves the same as a live stat
+ * line and whose `false` leaves it to the stat (see `runsProgram`).
  */
-export const isPidAlive = (pid: number, read: ProcStatReader = readProcStat): boolean => {
+export const isPidAlive = (pid: number, read: ProcStatReader = readProcStat, runs?: (pid: number) => boolean): boolean => {
   if (!isValidPid(pid)) return false;
+  if (runs?.(pid) === true) return true;
   const stat = read(pid);
   if (stat !== null) return !isGoneState(stat);
   if (procAvailable()) return false; // /proc answers, but not for this pid: it is gone

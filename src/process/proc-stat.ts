@@ -3,7 +3,7 @@
  * boot time and the boot id. Nothing here forks a process (upstream forked `kill -0` per check).
  * On a system without `/proc` every reader returns null.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { CLOCK_TICKS_PER_SECOND } from '../config/defaults.js';
 import { remembering } from '../util/remember.js';
 
@@ -114,6 +114,24 @@ export const readProcStat = (pid: number): ProcStat | null => {
   }
   const stat = parseProcStat(text);
   return stat !== null && stat.pid === pid ? stat : null;
+};
+
+/**
+ * Whether `pid` is a process that runs a program now: its `/proc/<pid>/exe` link reads. One
+ * readlink, against open + read + close for the stat line, which the kernel formats anew on every
+ * read (~4 µs against ~10 µs). True proves what a live stat line would: the process exists and
+ * still has its memory, which it gives up on exit before it turns zombie (Z) or dead (X). False
+ * proves nothing: no such process, a zombie, a kernel thread, or a process this user may not
+ * inspect (EACCES): read its stat line to tell.
+ */
+export const runsProgram = (pid: number): boolean => {
+  if (!isValidPid(pid)) return false;
+  try {
+    readlinkSync(`/proc/${pid}/exe`, 'buffer');
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 /**

@@ -153,6 +153,29 @@ describe('observation witnesses', () => {
     assert.notEqual(observeDelegation(openRunContext(s.runDir, DEFAULT_RUNTIME_CONFIG), s.path, s.record, younger).change, 'none');
   });
 
+  it('an upstream worker that exits but lingers as a zombie (its parent never reaps it) turns the witness down, as observing finds it dead', async () => {
+    const s = await setUp('upstream');
+    // sh starts the worker in the background, then execs a sleep that never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 600 & echo $!; exec sleep 600'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    sleepers.push(parent);
+    const workerPid = await new Promise<number>((resolve) => {
+      parent.stdout?.setEncoding('utf8');
+      parent.stdout?.once('data', (text: string) => resolve(Number(text.trim())));
+    });
+    const lifecycle = { ...(s.record['worker_lifecycle'] as JsonObject), process_id: workerPid };
+    const zombieSetup: Setup = { ...s, record: { ...s.record, worker_lifecycle: lifecycle } };
+    writeFileSync(s.path, JSON.stringify(zombieSetup.record, null, 2));
+    const first = observe(zombieSetup);
+    assert.equal(first.change, 'none');
+    assert.ok(first.witness !== undefined);
+    assert.equal(holds(zombieSetup, first.witness), true);
+    process.kill(workerPid, 'SIGKILL');
+    for (let i = 0; i < 200 && readProcStat(workerPid)?.state !== 'Z'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(readProcStat(workerPid)?.state, 'Z', 'the worker lingers as a zombie');
+    assert.equal(holds(zombieSetup, first.witness), false);
+    assert.equal(observe(zombieSetup).change, 'finalized');
+  });
+
   it('no raw events file yet: holds until one appears', async () => {
     await check('no-raw', () => undefined, true);
     await check('no-raw', (s) => kill(s.worker), true);

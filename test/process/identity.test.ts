@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PROCESS_START_TOLERANCE_MS } from '../../src/config/defaults.js';
 import { captureProcessIdentity, isPidAlive, verifyProcessIdentity } from '../../src/process/identity.js';
-import { bootId, readProcStat } from '../../src/process/proc-stat.js';
+import { bootId, readProcStat, runsProgram } from '../../src/process/proc-stat.js';
 import { formatRfc3339, parseRfc3339Millis } from '../../src/util/time.js';
 import { killAllSpawned, spawnReady, trackPid, waitFor } from '../helpers/worker-harness.js';
 
@@ -84,9 +84,13 @@ describe('captureProcessIdentity and verifyProcessIdentity', () => {
     });
     const identity = captureProcessIdentity(zombiePid);
     assert.ok(identity, 'captured while the background sleep runs');
+    assert.equal(runsProgram(zombiePid), true, 'the background sleep runs a program');
     await waitFor(() => readProcStat(zombiePid)?.state === 'Z', `pid ${zombiePid} to become a zombie`);
     assert.doesNotThrow(() => process.kill(zombiePid, 0), 'the zombie still answers kill(pid, 0)');
     assert.equal(isPidAlive(zombiePid), false);
+    // The cheaper first look (a pass's) proves nothing for a zombie: the stat line decides.
+    assert.equal(runsProgram(zombiePid), false, 'a zombie has no program image');
+    assert.equal(isPidAlive(zombiePid, readProcStat, runsProgram), false);
     assert.equal(captureProcessIdentity(zombiePid), null);
     assert.equal(verifyProcessIdentity({ pid: zombiePid, identity }), 'dead');
     assert.equal(verifyProcessIdentity({ pid: zombiePid }), 'dead');
@@ -94,6 +98,20 @@ describe('captureProcessIdentity and verifyProcessIdentity', () => {
 });
 
 describe('isPidAlive', () => {
+  it('asks `runs` first: its true answers without the stat line, its false leaves the stat line to decide', () => {
+    const unread = (): never => assert.fail('the stat line must not be read when `runs` proves the process runs');
+    assert.equal(isPidAlive(process.pid, unread, () => true), true);
+    let reads = 0;
+    const counted = (pid: number) => {
+      reads += 1;
+      return readProcStat(pid);
+    };
+    assert.equal(isPidAlive(process.pid, counted, () => false), true, 'false proves nothing: the stat line says alive');
+    assert.equal(reads, 1);
+    assert.equal(isPidAlive(4_194_000, counted, () => false), false);
+    assert.equal(isPidAlive(0, unread, () => true), false, 'never for a pid that cannot name a process');
+  });
+
   it('is false for pids that cannot name a process (0 would mean our own group to kill())', () => {
     for (const pid of [0, -1, -process.pid, 2.5, Number.NaN]) assert.equal(isPidAlive(pid), false, String(pid));
     assert.equal(isPidAlive(process.pid), true);
@@ -105,13 +123,16 @@ describe('isPidAlive', () => {
       return;
     }
     const identityModule = fileURLToPath(new URL('../../src/process/identity.ts', import.meta.url));
+    const procStatModule = fileURLToPath(new URL('../../src/process/proc-stat.ts', import.meta.url));
     const script = `
       const { isPidAlive } = await import(${JSON.stringify(identityModule)});
+      const { readProcStat, runsProgram } = await import(${JSON.stringify(procStatModule)});
       let code = 'none';
       try { process.kill(1, 0); } catch (error) { code = error.code; }
-      console.log(JSON.stringify({ code, alive: isPidAlive(1) }));`;
+      console.log(JSON.stringify({ code, alive: isPidAlive(1), runs: runsProgram(1), alivePass: isPidAlive(1, readProcStat, runsProgram) }));`;
     const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout.trim()), { code: 'EPERM', alive: true });
+    // Another user's process: its exe link is not ours to read (EACCES), so the stat line decides.
+    assert.deepEqual(JSON.parse(result.stdout.trim()), { code: 'EPERM', alive: true, runs: false, alivePass: true });
   });
 });

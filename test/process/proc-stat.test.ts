@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLOCK_TICKS_PER_SECOND } from '../../src/config/defaults.js';
-import { bootId, bootTimeMs, parseProcStat, procAvailable, readProcStat, rememberingProcStat, startTimeMs } from '../../src/process/proc-stat.js';
+import { bootId, bootTimeMs, parseProcStat, procAvailable, readProcStat, rememberingProcStat, runsProgram, startTimeMs } from '../../src/process/proc-stat.js';
 import { isPidAlive } from '../../src/process/identity.js';
 import { killAllSpawned, spawnReady, waitFor } from '../helpers/worker-harness.js';
 
@@ -133,6 +133,31 @@ describe('boot time, boot id and start times', () => {
     assert.ok(Math.abs(started - expected) < 1_500, `started ${started} vs ${expected}`);
     assert.equal(CLOCK_TICKS_PER_SECOND, 100);
     assert.equal(startTimeMs(250), (bootTimeMs() ?? 0) + 2_500);
+  });
+});
+
+describe('runsProgram (the cheaper first look of a pass)', () => {
+  it('where it says a process runs, that process has a live stat line (neither zombie nor dead), on every process of the machine', () => {
+    let running = 0;
+    for (const name of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const pid = Number(name);
+      if (!runsProgram(pid)) continue;
+      const stat = readProcStat(pid);
+      // A process may exit between the two looks; one that is still there must not be Z or X.
+      if (stat === null) continue;
+      running += 1;
+      assert.ok(stat.state !== 'Z' && stat.state !== 'X', `pid ${pid}: runsProgram says it runs, its stat line says ${stat.state}`);
+    }
+    assert.ok(running > 0, 'at least this process runs a program');
+    assert.equal(runsProgram(process.pid), true);
+  });
+
+  it('is false for a pid with no process and for values that cannot name one, and for kernel threads (no program image)', () => {
+    assert.equal(runsProgram(4_194_000), false);
+    for (const pid of [0, -1, 1.5, Number.NaN]) assert.equal(runsProgram(pid), false, String(pid));
+    const kthreadd = readProcStat(2);
+    if (kthreadd !== null && kthreadd.ppid === 0) assert.equal(runsProgram(2), false, 'kthreadd has no exe link');
   });
 });
 
