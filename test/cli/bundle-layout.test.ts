@@ -7,7 +7,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { Script } from 'node:vm';
@@ -63,6 +63,23 @@ describe('bundle layout', () => {
     assert.ok(bytes < 450_000, `status loads ${bytes} bytes`);
     // The dispatcher itself loads nothing before it picks a bundle.
     assert.deepEqual([...staticGraph(CLI).keys()], [CLI]);
+  });
+
+  it('the dispatcher is CommonJS (no ES module loader at start); every bundle folder is ES modules again', () => {
+    assert.deepEqual(JSON.parse(readFileSync(join(BIN, 'package.json'), 'utf8')), { type: 'commonjs' });
+    const folders = readdirSync(BIN, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    assert.ok(folders.length > 5);
+    for (const folder of folders) assert.deepEqual(JSON.parse(readFileSync(join(BIN, folder.name, 'package.json'), 'utf8')), { type: 'module' }, folder.name);
+    // Node would refuse `require` in an ES module and `import` statements in CommonJS: the bin has only the former.
+    const bin = readFileSync(CLI, 'utf8');
+    assert.match(bin, /require\('node:fs'\)/);
+    assert.doesNotMatch(bin, /^import\s/m);
+    // A status builds no ES module graph (an ES module entry has Node translate it, and build node:fs's module facade).
+    const probe = spawnSync(process.execPath, ['--require', fileURLToPath(new URL('../fixtures/report-module-loads.cjs', import.meta.url)), CLI, 'status', '--run-dir', fileURLToPath(new URL('../fixtures/golden/runs/timestamps', import.meta.url)), '--json', '--snapshot'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(probe.status, 0, probe.stderr);
+    const loaded = JSON.parse(/MODULE_LOADS (.*)/.exec(probe.stderr)?.[1] ?? '[]') as string[];
+    assert.ok(loaded.includes('NativeModule fs'), 'the probe sees the module list');
+    assert.ok(!loaded.some((name) => /internal\/modules\/esm\/(translators|module_map)$/.test(name)), 'no ES module graph was built');
   });
 
   it('the MCP bundle reaches the vendored SDK', () => {
