@@ -12,7 +12,11 @@ import { passFolderResolver, realFolder, type FolderResolver } from '../store/pa
 
 export interface ObservationPass {
   procStat: ProcStatReader;
-  /** Whether a pid runs a program (`runsProgram`, remembered): the cheaper first look of `isPidAlive`. */
+  /**
+   * Whether a pid runs a program (`runsProgram`, remembered): the cheaper first look of `isPidAlive`,
+   * whose `true` settles liveness without `procStat`. A pass made with a `procStat` of its own (a
+   * test double) should bring its own here too, or leave it out.
+   */
   runsProgram?: (pid: number) => boolean;
   folders: FolderResolver;
   /** Whether observations that change nothing keep their witness (observation-witness.ts: one more lstat for captain's launches); a status with a record cache wants them. */
