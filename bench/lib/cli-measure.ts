@@ -1,15 +1,18 @@
 /**
  * Runs the built CLI as a fresh process and measures it: wall time from spawn to exit (node
  * start-up included), peak RSS, and, from inside, the time spent in JSON.stringify and in writing
- * stdout. The CLI runs in-process under a tiny wrapper (written next to the run) that reports
- * `process.resourceUsage().maxRSS` on exit over fd 3, so nothing outside node is needed.
+ * stdout. The CLI runs in-process under a tiny CommonJS wrapper (written next to the run) that
+ * reports `process.resourceUsage().maxRSS` on exit over fd 3, so nothing outside node is needed.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const WRAPPER = `import { writeSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+// CommonJS, so that the wrapper adds no ES module loader of its own to what is measured: a CommonJS
+// entry (captain's bin) is required and runs as it does on its own; an ES module one (the floor
+// script, an older bin) is imported and builds the loader it builds on its own too.
+const WRAPPER = `'use strict';
+const { writeSync } = require('node:fs');
 const started = performance.now();
 const [cli, ...args] = process.argv.slice(2);
 let writeMs = 0;
@@ -35,12 +38,26 @@ process.on('exit', (code) => {
   const usage = process.resourceUsage();
   writeSync(3, stringify({ maxRssKb: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, inProcessMs: performance.now() - started, writeMs: firstWriteAt === undefined ? writeMs : performance.now() - firstWriteAt, stringifyMs, code }));
 });
-await import(pathToFileURL(cli).href);
+// CommonJS or an ES module, as Node decides for a file: its extension, else the nearest package.json's "type".
+const isCommonJs = (file) => {
+  if (file.endsWith('.cjs')) return true;
+  if (file.endsWith('.mjs')) return false;
+  const { dirname, join } = require('node:path');
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    try {
+      return JSON.parse(require('node:fs').readFileSync(join(dir, 'package.json'), 'utf8')).type !== 'module';
+    } catch (error) {
+      if (error.code !== 'ENOENT' || dirname(dir) === dir) return true;
+    }
+  }
+};
+if (isCommonJs(cli)) require(cli);
+else import(require('node:url').pathToFileURL(cli).href);
 `;
 
 /** Writes the wrapper into `dir`; returns its path. */
 export const writeWrapper = (dir: string): string => {
-  const path = join(dir, 'measure-cli.mjs');
+  const path = join(dir, 'measure-cli.cjs');
   writeFileSync(path, WRAPPER);
   return path;
 };
