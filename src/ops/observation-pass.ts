@@ -12,21 +12,19 @@ import { passFolderResolver, realFolder, type FolderResolver } from '../store/pa
 
 export interface ObservationPass {
   procStat: ProcStatReader;
-  /**
-   * Whether a pid runs a program (`runsProgram`, remembered): the cheaper first look of `isPidAlive`,
-   * whose `true` settles liveness without `procStat`. A pass made with a `procStat` of its own (a
-   * test double) should bring its own here too, or leave it out.
-   */
+  /** Whether a pid runs a program (`runsProgram`, remembered): the cheaper first look of `isPidAlive`, whose `true` settles liveness without `procStat`. */
   runsProgram?: (pid: number) => boolean;
   folders: FolderResolver;
   /** Whether observations that change nothing keep their witness (observation-witness.ts: one more lstat for captain's launches); a status with a record cache wants them. */
   witnesses?: boolean;
 }
 
-/** A new pass: nothing remembered yet. */
-export const startObservationPass = (opts: { witnesses?: boolean } = {}): ObservationPass => ({
-  procStat: rememberingProcStat(),
-  runsProgram: remembering(runsProgram),
+/**
+ * A new pass: nothing remembered yet. `procStat`: a reader of its own (a test double), which then
+ * decides every look at a process alone (no `runsProgram` look before it).
+ */
+export const startObservationPass = (opts: { witnesses?: boolean; procStat?: ProcStatReader } = {}): ObservationPass => ({
+  ...(opts.procStat === undefined ? { procStat: rememberingProcStat(), runsProgram: remembering(runsProgram) } : { procStat: opts.procStat }),
   folders: passFolderResolver(),
   witnesses: opts.witnesses === true,
 });

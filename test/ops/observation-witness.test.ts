@@ -144,10 +144,10 @@ describe('observation witnesses', () => {
     const witness = observe(s).witness as ObservationWitness;
     // The monitor's and the worker's pids now name younger processes (start ticks moved on).
     const reused = new Set([s.monitor.pid, s.worker.pid]);
-    const younger: ObservationPass = { ...startObservationPass({ witnesses: true }), procStat: (pid) => {
+    const younger: ObservationPass = startObservationPass({ witnesses: true, procStat: (pid) => {
       const stat = readProcStat(pid);
       return stat !== null && reused.has(pid) ? { ...stat, startTicks: stat.startTicks + 100 } : stat;
-    } };
+    } });
     assert.equal(witnessHolds(s.runDir, witness, startObservationPass()), true);
     assert.equal(witnessHolds(s.runDir, witness, younger), false);
     assert.notEqual(observeDelegation(openRunContext(s.runDir, DEFAULT_RUNTIME_CONFIG), s.path, s.record, younger).change, 'none');
