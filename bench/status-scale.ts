@@ -25,7 +25,8 @@
  * cold cache (deleted before the run, written at its end) and a warm one, and `--snapshot` without
  * a cache and on the one status wrote (snapshot never writes it), with each one's ratio to the floor (and, with `--baseline`, that build's status and
  * `--snapshot`). Target: ≤ 1.5x the floor, ≤ 150 MB. `--cold-page-cache` evicts the run's files from the
- * page cache before each process (needs python3).
+ * page cache before each process (needs python3). `--stdout pipe|file` (default file): where each
+ * measured process writes (see STDOUT below).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -61,6 +62,18 @@ for (const cli of [CLI, ...(BASELINE === undefined ? [] : [BASELINE])]) {
   }
 }
 const UPSTREAM_SHAPED = process.argv.includes('--upstream-shaped');
+/**
+ * `--stdout pipe`: each measured process writes into a pipe this bench reads (as before
+ * 2026-12-04). Default `file`: into a file beside the run, as `> out.json` (see measureCli): the
+ * floor prints nothing, and a Node reader draining 20 MB from a pipe made captain wait ~60–90 ms for
+ * the bench itself.
+ */
+const STDOUT = argValue('--stdout') ?? 'file';
+if (STDOUT !== 'file' && STDOUT !== 'pipe') {
+  console.error('--stdout is file or pipe');
+  process.exit(2);
+}
+const stdoutFileIn = (root: string): { stdoutFile?: string } => (STDOUT === 'file' ? { stdoutFile: join(root, 'stdout.json') } : {});
 const FLOOR_SCRIPT = fileURLToPath(new URL('./status-floor.mjs', import.meta.url));
 /** The builds measured, this one first. */
 const FLOOR = process.argv.includes('--floor') ? fileURLToPath(new URL('./status-floor.mjs', import.meta.url)) : undefined;
@@ -148,7 +161,7 @@ const benchSize = async (size: number, liveProcesses: LiveProcess[], deadPid: nu
   const base = ['status', '--run-dir', run.runDir, '--json', '--worker-stuck-after-ms', String(BENCH_STUCK_AFTER_MS)];
   const env = { HOME: root }; // no user ~/.config/ccc/ccc-config.toml
   const measure = (args: string[], what: string, nodeArgs: string[] = [], cli = CLI): Promise<CliMeasurement> =>
-    measureCli(wrapper, cli, args, { env, nodeArgs }).then((m) => checked(m, what));
+    measureCli(wrapper, cli, args, { env, nodeArgs, ...stdoutFileIn(root) }).then((m) => checked(m, what));
 
   // Each mode: `runs` rounds, each build once per round (alternating, so both see the same load).
   const cells: Cell[] = [];
@@ -205,7 +218,7 @@ const benchEmptyRun = async (): Promise<Cell> => {
   const wrapper = writeWrapper(root);
   const samples: CliMeasurement[] = [];
   for (let i = 0; i < runs; i += 1) {
-    samples.push(checked(await measureCli(wrapper, CLI, ['status', '--run-dir', run.runDir, '--json', '--snapshot'], { env: { HOME: root } }), 'empty run'));
+    samples.push(checked(await measureCli(wrapper, CLI, ['status', '--run-dir', run.runDir, '--json', '--snapshot'], { env: { HOME: root }, ...stdoutFileIn(root) }), 'empty run'));
   }
   return { build: 'captain', size: 0, mode: 'snapshot', samples };
 };
@@ -290,12 +303,12 @@ const benchUpstreamShaped = async (size: number, sleepers: LiveProcess[]): Promi
     for (const [v, variant] of variants.entries()) {
       if (variant.cold === true) rmSync(cacheDir, { recursive: true, force: true });
       if (COLD_PAGE_CACHE) dropPageCache(run.runDir);
-      samples[v]?.push(checked(await measureCli(wrapper, variant.cli, variant.args, { env: { HOME: root, ...variant.env } }), `${size} ${variant.label}`));
+      samples[v]?.push(checked(await measureCli(wrapper, variant.cli, variant.args, { env: { HOME: root, ...variant.env }, ...stdoutFileIn(root) }), `${size} ${variant.label}`));
     }
   }
   const floorMs = stats((samples[0] ?? []).map((m) => m.wallMs)).median;
   const floorCpu = stats((samples[0] ?? []).map((m) => m.cpuMs)).median;
-  console.log(`\nmachine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${runs} rounds (each variant once per round, in this order), ${COLD_PAGE_CACHE ? 'the run evicted from the page cache before each process' : 'warm page cache'}, load average now ${load()}`);
+  console.log(`\nmachine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${runs} rounds (each variant once per round, in this order), ${COLD_PAGE_CACHE ? 'the run evicted from the page cache before each process' : 'warm page cache'}, stdout to a ${STDOUT}, load average now ${load()}`);
   console.log('\n| variant | delegations | wall ms median | min | max | x floor (wall) | CPU ms median | x floor (CPU) | peak RSS MB (median) | target | met |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | :---: |');
   for (const [v, variant] of variants.entries()) {

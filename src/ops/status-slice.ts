@@ -17,8 +17,9 @@ import { startObservationPass, type ObservationPass } from './observation-pass.j
 import { witnessHolds, type ObservationWitness } from './observation-witness.js';
 import { observeDelegation, refreshDelegationSync } from './refresh.js';
 import type { RefreshWrite } from './refresh-writer.js';
-import { decodeStatusView, encodeStatusView, fillStatusView, viewHoldsAt, type CachedStatusView } from './status-view-cache.js';
+import { decodeStatusView, encodeStatusView, fillStatusView, viewHoldsAt, ViewEntryFiller, type CachedStatusView } from './status-view-cache.js';
 import { usageOf, type UsageContribution } from './usage.js';
+import { fillerBytes, type JsonFiller } from '../util/json-text.js';
 
 export interface RecordError extends JsonObject {
   path: string;
@@ -42,8 +43,15 @@ export type StatusRefresh = 'write' | 'observe' | 'none';
 
 /** How a slice hands back workers and reclaim targets: as objects, or as their JSON text. */
 export type StatusEncoding = 'objects' | 'json';
-/** JSON: the entry's UTF-8 bytes (off V8's heap while the status is assembled). */
-export type Encoded<K extends StatusEncoding> = K extends 'json' ? Buffer : JsonObject;
+/**
+ * JSON: the entry's UTF-8 bytes (off V8's heap while the status is assembled), or, for an entry
+ * from the record cache, what makes them when they are written (see ViewEntryFiller).
+ */
+export type Encoded<K extends StatusEncoding> = K extends 'json' ? EntryBytes : JsonObject;
+export type EntryBytes = Buffer | JsonFiller;
+
+/** An encoded entry's JSON text. */
+const entryText = (entry: EntryBytes): string => (entry instanceof Uint8Array ? entry : fillerBytes(entry)).toString('utf8');
 
 /** One delegation file of the slice. */
 export interface StatusItem<E> {
@@ -80,7 +88,7 @@ export interface DeferredWrite {
 
 const ENCODERS: Record<StatusEncoding, (value: JsonObject) => Encoded<StatusEncoding>> = {
   objects: (value) => value,
-  json: (value) => Buffer.from(JSON.stringify(value), 'utf8'),
+  json: (value) => Buffer.from(JSON.stringify(value), 'utf8') as EntryBytes,
 };
 
 /** Derives one delegation's item (its worker and reclaim target when its task card is shown). */
@@ -104,15 +112,24 @@ export const statusItem = <K extends StatusEncoding>(
   };
 };
 
+/** Where a view read from the record cache lies there, to be read again when its entry is written. */
+interface ViewSource {
+  cache: RecordCache;
+  /** Its bytes' offset in the cache file. */
+  at: number;
+}
+
 /**
  * A worker's item from its cached view, filled in at `derivedAt`; null when the view no longer
- * holds then (a running worker's, past its next threshold: derive its record instead).
+ * holds then (a running worker's, past its next threshold: derive its record instead). In JSON,
+ * with the view's `source`, the entry is filled in only when it is written (ViewEntryFiller).
  */
-const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, shown: ReadonlySet<string> | null, derivedAt: number, encoding: K): StatusItem<Encoded<K>> | null => {
+const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, source: ViewSource | undefined, shown: ReadonlySet<string> | null, derivedAt: number, encoding: K): StatusItem<Encoded<K>> | null => {
   if (shown !== null && !shown.has(view.cardId)) return { cardId: null, worker: null, target: null, usage: view.usage };
   if (!viewHoldsAt(view, derivedAt)) return null;
-  const bytes = fillStatusView(view, derivedAt);
-  const entry = (encoding === 'json' ? bytes : (JSON.parse(bytes.toString('utf8')) as JsonObject)) as Encoded<K>;
+  let entry: Encoded<K>;
+  if (encoding === 'json') entry = (source === undefined ? fillStatusView(view, derivedAt) : new ViewEntryFiller(source.cache.reread, source.at + view.templateStart, view, derivedAt)) as Encoded<K>;
+  else entry = JSON.parse(fillStatusView(view, derivedAt).toString('utf8')) as Encoded<K>;
   let target: Encoded<K> | null = null;
   if (view.target !== null) {
     const text = fillViewTemplate(view.target, derivedAt);
@@ -127,8 +144,8 @@ const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, show
  * running one shown as persisted, `--snapshot`; its record is parsed only if the view has run out).
  */
 type PendingItem =
-  | { record: JsonObject; cardId: string | null; path: string; asRead: JsonObject; view?: CachedStatusView; witness?: ObservationWitness }
-  | { view: CachedStatusView; path: string; witness?: ObservationWitness };
+  | { record: JsonObject; cardId: string | null; path: string; asRead: JsonObject; view?: CachedStatusView; source?: ViewSource; witness?: ObservationWitness }
+  | { view: CachedStatusView; source?: ViewSource; path: string; witness?: ObservationWitness };
 
 /** The record a running worker's view carries (null when its text no longer parses). */
 const recordOfView = (view: CachedStatusView): JsonObject | null => {
@@ -168,16 +185,18 @@ export const processStatusSlice = <K extends StatusEncoding>(
   for (const path of paths) {
     let read = cache === undefined ? readRecordFile(path, scratch) : cache.read(path, scratch);
     let runningView: CachedStatusView | undefined;
+    let source: ViewSource | undefined;
     if (read !== null && 'view' in read) {
       const view = decodeStatusView(read.view, { witnesses: job.refresh !== 'none' });
+      source = cache === undefined ? undefined : { cache, at: read.at };
       // A view alone: nothing to observe (not running, nothing observed at all, a card not shown),
       // or observing would change nothing (its witness holds: the record is not even parsed).
       if (view !== null && (view.record === undefined || job.refresh === 'none' || (shown !== null && !shown.has(view.cardId)))) {
-        pending.push({ view, path });
+        pending.push({ view, source, path });
         continue;
       }
       if (view?.witness !== undefined && witnessHolds(ctx.runDir, view.witness, pass)) {
-        pending.push({ view, path, witness: view.witness });
+        pending.push({ view, source, path, witness: view.witness });
         continue;
       }
       // A running worker's view: its record is observed first (below), the view used if nothing changed.
@@ -224,14 +243,14 @@ export const processStatusSlice = <K extends StatusEncoding>(
       cardId: cardId ?? null,
       path,
       asRead: read.record,
-      ...(runningView !== undefined && record === read.record ? { view: runningView } : {}),
+      ...(runningView !== undefined && record === read.record ? { view: runningView, source } : {}),
       ...(witness !== undefined && record === read.record ? { witness } : {}),
     });
   }
   // Derived after the whole slice is refreshed, at one instant.
   const derivedAt = ctx.now();
   const items = pending.map((p, i) => {
-    const fromView = p.view === undefined ? null : cachedStatusItem(p.view, shown, derivedAt, encoding);
+    const fromView = p.view === undefined ? null : cachedStatusItem(p.view, p.source, shown, derivedAt, encoding);
     if (fromView !== null) return fromView;
     if ('record' in p) return statusItem(p.record, p.cardId, ctx.config, derivedAt, encoding);
     // A view alone that has run out: its record, as persisted (read again if its text no longer
@@ -248,10 +267,10 @@ export const processStatusSlice = <K extends StatusEncoding>(
     }
     const found = asString(getKey(record, 'task_card_id'));
     const cardId = shown !== null && (found === undefined || !shown.has(found)) ? null : (found ?? null);
-    if (fromText !== null) pending[i] = { record, cardId, path: p.path, asRead: record, view: p.view, ...(p.witness === undefined ? {} : { witness: p.witness }) };
+    if (fromText !== null) pending[i] = { record, cardId, path: p.path, asRead: record, view: p.view, ...(p.source === undefined ? {} : { source: p.source }), ...(p.witness === undefined ? {} : { witness: p.witness }) };
     return statusItem(record, cardId, ctx.config, derivedAt, encoding);
   });
-  if (cache !== undefined && encoding === 'json') fileAgeOnlyViews(ctx.config, pending, items as StatusItem<Buffer>[], derivedAt, cache);
+  if (cache !== undefined && encoding === 'json') fileAgeOnlyViews(ctx.config, pending, items as StatusItem<EntryBytes>[], derivedAt, cache);
   cache?.endSlice();
   return { items, readErrors, refreshErrors, deferred, derivedAt };
 };
@@ -263,7 +282,7 @@ export const processStatusSlice = <K extends StatusEncoding>(
  * next threshold; a worker that needs reclaim with its reclaim target. A running worker whose view
  * ran out gets a new one; a record whose template does not check out is marked as having none.
  */
-const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[], items: readonly StatusItem<Buffer>[], derivedAt: number, cache: RecordCache): void => {
+const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[], items: readonly StatusItem<EntryBytes>[], derivedAt: number, cache: RecordCache): void => {
   pending.forEach((p, i) => {
     const item = items[i];
     if (!('record' in p) || item === undefined || item.worker === null || item.cardId === null || p.record !== p.asRead) return;
@@ -272,7 +291,7 @@ const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[]
     if (!cache.wantsView(p.path)) return;
     const running = !hasAgeOnlyEntry(p.record);
     const recordText = running ? (p.view?.record ?? cache.recordText(p.path)) : undefined;
-    const template = !running || recordText !== undefined ? buildViewTemplate(p.record, config, derivedAt, item.worker.entry.toString('utf8'), item.worker.facts, item.target === null ? null : item.target.toString('utf8')) : null;
+    const template = !running || recordText !== undefined ? buildViewTemplate(p.record, config, derivedAt, entryText(item.worker.entry), item.worker.facts, item.target === null ? null : entryText(item.target)) : null;
     if (template === null) cache.declineView(p.path, p.view?.record);
     else {
       const withRecord = running && recordText !== undefined ? { record: recordText, ...(p.witness === undefined ? {} : { witness: p.witness }) } : {};

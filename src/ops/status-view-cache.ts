@@ -19,6 +19,7 @@ import { VIEW_TEMPLATE_HOLE, VIEW_TEMPLATE_VERSION, type ViewTemplate } from '..
 import type { WorkerFacts } from '../lifecycle/visibility.js';
 import { decodeWitness, type ObservationWitness } from './observation-witness.js';
 import type { UsageContribution } from './usage.js';
+import type { JsonFiller } from '../util/json-text.js';
 
 export interface CachedStatusView {
   cardId: string;
@@ -26,6 +27,8 @@ export interface CachedStatusView {
   facts: WorkerFacts;
   /** The template's text in UTF-8, a 0x01 byte at each hole (UTF-8 never uses that byte otherwise). */
   template: Buffer;
+  /** Where the template starts in the bytes it was decoded from. */
+  templateStart: number;
   anchors: number[];
   /** Where each hole is in `template` (found once, when decoded). */
   holes: number[];
@@ -195,6 +198,7 @@ export const decodeStatusView = (bytes: Buffer, opts: { witnesses?: boolean } = 
     usage: decodedUsage,
     facts: { state: state === null ? undefined : parseWorkerState(state), status: status === null ? undefined : parseChildStatus(status), reclaimNeeded },
     template,
+    templateStart: anchorsEnd + 1,
     anchors,
     holes,
     until: until === undefined ? Infinity : (until as number),
@@ -232,3 +236,65 @@ export const fillStatusView = (view: Pick<CachedStatusView, 'template' | 'anchor
   template.copy(out, at, from);
   return out;
 };
+
+/** How many decimal digits a non-negative safe integer has. */
+const digitCount = (value: number): number => {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits += 1;
+  return digits;
+};
+
+/**
+ * A view's entry at `nowMs`, made only when it is written: its template is read again from the
+ * record cache (`reread`) and filled in straight into the writer's buffer, the same bytes as
+ * {@link fillStatusView}. So a status holds no entry's bytes of its own between deriving and
+ * printing (23 MB of fresh memory for 10k workers, which costs more than reading them again).
+ */
+export class ViewEntryFiller implements JsonFiller {
+  readonly byteLength: number;
+  readonly #reread: (at: number, length: number) => Buffer | null;
+  readonly #at: number;
+  readonly #length: number;
+  readonly #holes: readonly number[];
+  readonly #anchors: readonly number[];
+  readonly #nowMs: number;
+
+  /**
+   * `at`: where the view's template lies for `reread` (its `length` bytes, holes and anchors as
+   * decoded from there).
+   */
+  constructor(reread: (at: number, length: number) => Buffer | null, at: number, view: Pick<CachedStatusView, 'template' | 'holes' | 'anchors'>, nowMs: number) {
+    this.#reread = reread;
+    this.#at = at;
+    this.#length = view.template.length;
+    this.#holes = view.holes;
+    this.#anchors = view.anchors;
+    this.#nowMs = nowMs;
+    let size = this.#length - view.anchors.length;
+    for (const anchor of view.anchors) size += digitCount(Math.max(nowMs - anchor, 0));
+    this.byteLength = size;
+  }
+
+  fill(out: Uint8Array, start: number): number {
+    const template = this.#reread(this.#at, this.#length);
+    if (template === null) throw new Error('a worker entry could not be read again from the record cache (saved, discarded, or changed since it was read): run the status again');
+    const holes = this.#holes;
+    let from = 0;
+    let at = start;
+    for (let i = 0; i < holes.length; i += 1) {
+      const hole = holes[i] as number;
+      if (template[hole] !== HOLE) throw new Error('a worker entry read again from the record cache is not the one decoded: run the status again');
+      at += template.copy(out, at, from, hole);
+      let age = Math.max(this.#nowMs - (this.#anchors[i] as number), 0);
+      const end = at + digitCount(age);
+      for (let d = end - 1; d >= at; d -= 1) {
+        out[d] = DIGIT_0 + (age % 10);
+        age = Math.floor(age / 10);
+      }
+      at = end;
+      from = hole + 1;
+    }
+    at += template.copy(out, at, from);
+    return at - start;
+  }
+}

@@ -224,7 +224,10 @@ export interface StatusDocumentOptions extends StatusOptions {
   onWrites?: (counts: { byWriter: number; handedBack: number }) => void;
   /**
    * Where unchanged delegation files are taken from instead of being read (see record-cache.ts).
-   * The caller saves it once the answer is out. Default: none, every file is read.
+   * The caller saves it once the answer is out: with `getStatusDocument`, an entry taken from a
+   * view is filled in only when it is written, read again from the cache's file (no memory of its
+   * own meanwhile), so the document must be written (or its texts read) before `save` or
+   * `discard`; after, writing it throws. Default: none, every file is read.
    */
   recordCache?: RecordCache;
 }

@@ -91,8 +91,11 @@ const readExactly = (fd: number, buffer: Buffer, length: number, position: numbe
   return true;
 };
 
-/** A window over a region of the file (up to `regionEnd`), read forward on demand. */
-const windowOver = (fd: number, regionEnd: number) => {
+/**
+ * A window over a region of the file (up to `regionEnd`), read forward on demand. `loaded`, when
+ * given, is asked after each read whether what it read can be used.
+ */
+const windowOver = (fd: number, regionEnd: number, loaded?: () => boolean) => {
   let buffer = Buffer.allocUnsafe(0);
   let start = 0;
   let length = 0;
@@ -100,7 +103,7 @@ const windowOver = (fd: number, regionEnd: number) => {
     const want = Math.min(Math.max(WINDOW_BYTES, size), regionEnd - offset);
     if (buffer.length < want) buffer = Buffer.allocUnsafe(Math.max(want, WINDOW_BYTES));
     try {
-      if (!readExactly(fd, buffer, want, offset)) return false;
+      if (!readExactly(fd, buffer, want, offset) || (loaded !== undefined && !loaded())) return false;
     } catch {
       return false;
     }
@@ -164,6 +167,15 @@ export interface CacheFileReader {
   lookup(name: string): CacheEntry | undefined;
   /** The bytes of `entry` (valid until the next call), or null when they cannot be read or do not match their CRC-32. */
   bytes(entry: CacheEntry): Buffer | null;
+  /**
+   * `length` bytes at `offset` of the file, through a window of their own (valid until the next
+   * `region` call; `bytes` does not disturb it), or null when they cannot be read or the file is
+   * no longer as opened (its fstat: inode, size, mtime to the nanosecond). For reading again,
+   * later, part of an entry whose CRC-32 `bytes` checked: the file is replaced, never written in
+   * place, so the open file gives the same bytes (the fstat turns down one written in place
+   * meanwhile; one replaced by rename is still the file opened).
+   */
+  region(offset: number, length: number): Buffer | null;
   /** Every entry, in index order (a walk of its own, for rewriting the file). */
   entries(): Iterable<CacheEntry>;
   /** How many entries the index holds. */
@@ -209,6 +221,13 @@ export const openCacheFile = (file: string): CacheFileReader | null => {
     const indexEnd = indexOffset + indexLength;
     const body = windowOver(fd, indexOffset);
     const next = indexCursor(fd, indexStart, indexEnd, indexOffset);
+    const opened = fstatSync(fd, { bigint: true });
+    const unchanged = (): boolean => {
+      const now = fstatSync(fd, { bigint: true });
+      // Not the ctime: a rename over the file (another status saving its cache) moves it on this inode too.
+      return now.ino === opened.ino && now.size === opened.size && now.mtimeNs === opened.mtimeNs;
+    };
+    const again = windowOver(fd, indexOffset, unchanged);
     let current: CacheEntry | null | undefined;
     let open = true;
     return {
@@ -225,6 +244,7 @@ export const openCacheFile = (file: string): CacheFileReader | null => {
         const bytes = body.at(entry.offset, entry.length);
         return bytes !== null && crc32(bytes) === entry.crc ? bytes : null;
       },
+      region: (offset, length) => (open ? again.at(offset, length) : null),
       entries: function* () {
         const walk = indexCursor(fd, indexStart, indexEnd, indexOffset);
         for (let entry = walk(); entry !== null && open; entry = walk()) yield entry;

@@ -52,8 +52,11 @@ export interface RecordCacheOptions {
   viewKey?: string;
 }
 
-/** A record as the cache gives it: read (or parsed from its cached text), or the view filed for it (its UTF-8, the caller's to keep). */
-export type RecordCacheRead = RecordFileRead | { view: Buffer };
+/**
+ * A record as the cache gives it: read (or parsed from its cached text), or the view filed for it
+ * (its UTF-8, valid until `endSlice`) with where it lies in the cache file (`at`: for `reread`).
+ */
+export type RecordCacheRead = RecordFileRead | { view: Buffer; at: number };
 
 /** The key texts-only caches are written under. */
 const NO_VIEWS_KEY = 'A'.repeat(43) + '=';
@@ -89,6 +92,13 @@ export interface RecordCache {
    * until `endSlice` (the next slice's views take their place): copy what must outlive the slice.
    */
   read(path: string, scratch: ReadScratch): RecordCacheRead;
+  /**
+   * `length` bytes of the cache file from `at` (within a view `read` gave: its `at` plus an
+   * offset), read again (valid until the next `reread`), or null when they cannot be: the cache was
+   * saved or discarded (its file is closed), or the file is no longer the one it read them from.
+   * So a caller need not keep a view's bytes to write them out later, before `save`.
+   */
+  reread(at: number, length: number): Buffer | null;
   /** Whether a view offered for `path` (read this slice) would be kept: ask before making one. */
   wantsView(path: string): boolean;
   /** The text of the record read from `path` this slice, when the cache would keep it (a miss it can store, or a text it served), with its float-literal mark. */
@@ -207,7 +217,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
       hitNames.add(name);
       counts.viewHits += 1;
       if (opts.readOnly !== true) sliceViewHits.set(name, stored.key);
-      return { view: copyOut(bytes) };
+      return { view: copyOut(bytes), at: stored.offset };
     }
     try {
       const text = bytes.toString('utf8');
@@ -395,5 +405,7 @@ export const openRecordCache = (runDir: string, opts: RecordCacheOptions = {}): 
     writer = null;
   };
 
-  return { file, read, wantsView, recordText, offerView, declineView, endSlice, save, discard, counts: () => ({ ...counts }) };
+  const reread = (at: number, length: number): Buffer | null => reader?.region(at, length) ?? null;
+
+  return { file, read, reread, wantsView, recordText, offerView, declineView, endSlice, save, discard, counts: () => ({ ...counts }) };
 };

@@ -4,7 +4,7 @@
  * its whole JSON text (hundreds of MB) in memory at once.
  */
 import { isJsonObject } from './json.js';
-import { JsonText } from './json-text.js';
+import { fillerBytes, JsonText, type JsonFiller } from './json-text.js';
 
 /** Arrays longer than this are written element by element; shorter values in one stringify. */
 const SPLIT_ARRAY_LENGTH = 64;
@@ -55,13 +55,13 @@ class ArrayPiece {
   constructor(readonly items: readonly unknown[]) {}
 }
 
-/** What {@link structuredPieces} yields: text, bytes, or an array for the writer to walk. */
-type DocumentPiece = string | Uint8Array | ArrayPiece;
+/** What {@link structuredPieces} yields: text, bytes, bytes made on demand, or an array for the writer to walk. */
+type DocumentPiece = string | Uint8Array | JsonFiller | ArrayPiece;
 
 /** {@link documentPieces}, but each array comes as one {@link ArrayPiece}. */
 function* structuredPieces(value: unknown): Generator<DocumentPiece> {
   if (value instanceof JsonText) {
-    yield value.bytes ?? value.text;
+    yield value.filler ?? value.bytes ?? value.text;
     return;
   }
   if (Array.isArray(value)) {
@@ -83,7 +83,7 @@ function* structuredPieces(value: unknown): Generator<DocumentPiece> {
 export function* documentPieces(value: unknown): Generator<string | Uint8Array> {
   for (const piece of structuredPieces(value)) {
     if (!(piece instanceof ArrayPiece)) {
-      yield piece;
+      yield typeof piece === 'string' || piece instanceof Uint8Array ? piece : fillerBytes(piece);
       continue;
     }
     yield '[';
@@ -146,18 +146,25 @@ const writePieces = async (pieces: Iterable<DocumentPiece>, stream: NodeJS.Writa
     await send(full);
   };
   /** A piece that may not fit: after the batch, or on its own when larger than a batch. */
-  const put = async (piece: string | Uint8Array): Promise<void> => {
+  const put = async (piece: string | Uint8Array | JsonFiller): Promise<void> => {
     await flush();
-    const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+    if (!(typeof piece === 'string' || piece instanceof Uint8Array) && putInPlace(piece)) return;
+    const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece instanceof Uint8Array ? piece : fillerBytes(piece);
     if (bytes.length > batch.length) return send(bytes);
     batch.set(bytes, used);
     used += bytes.length;
   };
   /** Puts a piece in place when it surely fits (a string's UTF-8 is at most 3 bytes per UTF-16 unit); false when it may not. */
-  const putInPlace = (piece: string | Uint8Array): boolean => {
+  const putInPlace = (piece: string | Uint8Array | JsonFiller): boolean => {
     if (typeof piece === 'string') {
       if (piece.length * 3 > batch.length - used) return false;
       used += batch.write(piece, used, 'utf8');
+      return true;
+    }
+    if (!(piece instanceof Uint8Array)) {
+      // Made straight into the batch.
+      if (piece.byteLength > batch.length - used) return false;
+      used += piece.fill(batch, used);
       return true;
     }
     if (piece.length > batch.length - used) return false;
@@ -178,7 +185,7 @@ const writePieces = async (pieces: Iterable<DocumentPiece>, stream: NodeJS.Writa
         if (i > 0 && !putInPlace(',')) await put(',');
         const item: unknown = items[i];
         if (item instanceof JsonText) {
-          const text = item.bytes ?? item.text;
+          const text = item.filler ?? item.bytes ?? item.text;
           if (!putInPlace(text)) await put(text);
         } else await write(structuredPieces(isUnwritable(item) ? null : item));
       }

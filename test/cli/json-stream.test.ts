@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { documentPieces, jsonPieces, materializeDocument, writeJsonDocument, writeJsonStream } from '../../src/cli/json-stream.js';
-import { JsonText } from '../../src/util/json-text.js';
+import { JsonText, type JsonFiller } from '../../src/util/json-text.js';
 
 const sample = (n: number): unknown => ({
   run_dir: '/tmp/x "quoted" \u2028',
@@ -81,6 +81,41 @@ describe('streamed JSON output', () => {
     await new Promise((r) => sink.on('end', r));
     assert.equal(Buffer.concat(chunks).toString('utf8'), `${expected}\n`);
     assert.ok(chunks.length >= 3, `written in ${chunks.length} chunks`);
+  });
+
+  it('a JsonText made by a filler is filled straight into the batch (or on its own when larger than one), and its text is the same bytes', async () => {
+    const entry = (i: number, size: number): unknown => ({ id: `w${i}`, text: 'é完✓'.repeat(size) });
+    const sizes = [1, 40_000, 3, 200_000, 2, 30_000, 30_000, 30_000];
+    let fills = 0;
+    /** A filler over a text's bytes: writes only into the buffer it is given, at the offset it is given. */
+    const filler = (bytes: Buffer): JsonFiller => ({
+      byteLength: bytes.length,
+      fill: (out, at) => {
+        fills += 1;
+        assert.ok(out.length - at >= bytes.length, 'the writer leaves room for byteLength');
+        out.set(bytes, at);
+        return bytes.length;
+      },
+    });
+    const make = () => ({ workers: sizes.map((size, i) => new JsonText(filler(Buffer.from(JSON.stringify(entry(i, size)), 'utf8')))), tail: 'fin ✓' });
+    const expected = JSON.stringify({ workers: sizes.map((size, i) => entry(i, size)), tail: 'fin ✓' });
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    await writeJsonDocument(make(), sink);
+    sink.end();
+    await new Promise((r) => sink.on('end', r));
+    assert.equal(Buffer.concat(chunks).toString('utf8'), `${expected}\n`);
+    assert.equal(fills, sizes.length, 'each filler filled once');
+    assert.equal([...documentPieces(make())].join(''), expected);
+    assert.equal(JSON.stringify(materializeDocument(make())), expected);
+    assert.equal(make().workers[2]?.text, JSON.stringify(entry(2, 3)));
+    // A filler that announces one length and writes another is a bug, named as such.
+    const liar = new JsonText({ byteLength: 5, fill: () => 4 });
+    assert.throws(() => liar.text, /wrote 4 bytes, not the 5/);
+    // A filler whose source is gone fails the write (no partial entry passed off as whole).
+    const gone = { workers: [new JsonText('1'), new JsonText({ byteLength: 3, fill: () => { throw new Error('source gone'); } })] };
+    await assert.rejects(writeJsonDocument(gone, new PassThrough()), /source gone/);
   });
 
   it('a document with thousands of entries in nested arrays fills batch after batch, honouring back-pressure', async () => {

@@ -10,7 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { documentPieces } from '../../src/cli/json-stream.js';
+import { PassThrough } from 'node:stream';
+import { documentPieces, writeJsonDocument } from '../../src/cli/json-stream.js';
 import { DEFAULT_RUNTIME_CONFIG } from '../../src/config/defaults.js';
 import { openRunContext } from '../../src/ops/context.js';
 import { getStatusDocument, type StatusRefresh } from '../../src/ops/status.js';
@@ -70,9 +71,21 @@ const VIEWED_AS_PERSISTED = 34;
 
 const contextFor = (runDir: string, nowMs = NOW, config = CONFIG) => openRunContext(runDir, config, { now: () => nowMs });
 
+/** A document as the CLI writes it (batches; a view's entry filled in there, see ViewEntryFiller), without the final newline. */
+const written = async (document: unknown): Promise<string> => {
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on('data', (c: Buffer) => chunks.push(c));
+  await writeJsonDocument(document, sink);
+  const text = Buffer.concat(chunks).toString('utf8');
+  assert.ok(text.endsWith('\n'));
+  return text.slice(0, -1);
+};
+
 const statusText = async (runDir: string, refresh: StatusRefresh, recordCache?: ReturnType<typeof openRecordCache>, nowMs = NOW, config = CONFIG): Promise<string> => {
   const document = await getStatusDocument(contextFor(runDir, nowMs, config), { refresh, sliceFiles: 7, ...(recordCache === undefined ? {} : { recordCache }) });
-  return [...documentPieces(document)].join('');
+  // The full read through documentPieces, the cached one as the CLI writes it: both ways of writing agree.
+  return recordCache === undefined ? [...documentPieces(document)].join('') : written(document);
 };
 
 /** Status with the cache, then without: the same text. Returns what the cache did. */
@@ -252,6 +265,36 @@ describe('status with the record cache prints what a full read prints', () => {
     writeFileSync(file, damaged, { mode: 0o600 });
     const flipped = await same(runDir, 'none', { ...VIEWS, rewriteShare: 1 });
     assert.deepEqual({ viewHits: flipped.viewHits, misses: flipped.misses }, { viewHits: VIEWED_AS_PERSISTED - 1, misses: 2 });
+  });
+
+  it('a view\'s entry is read again from the cache file when it is written: not once the cache is saved, nor from a file changed in place', async () => {
+    const runDir = makeRun('reread');
+    await same(runDir, 'none', VIEWS);
+    const ctx = contextFor(runDir);
+    // Written before save: the text of a full read.
+    const first = openRecordCache(runDir, VIEWS);
+    const document = await getStatusDocument(ctx, { refresh: 'none', sliceFiles: 7, recordCache: first });
+    assert.equal(first.counts().viewHits, VIEWED_AS_PERSISTED);
+    assert.equal(await written(document), await statusText(runDir, 'none'));
+    // Written after save (the file is closed): the write fails and says why, no entry is made up.
+    first.save();
+    await assert.rejects(written(document), /could not be read again from the record cache.*run the status again/);
+    // The cache file written in place between deriving and writing (same bytes: only its ctime moves): not read again.
+    const second = openRecordCache(runDir, VIEWS);
+    const later = await getStatusDocument(ctx, { refresh: 'none', sliceFiles: 7, recordCache: second });
+    const file = recordCacheFile(runDir);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writeFileSync(file, readFileSync(file));
+    await assert.rejects(written(later), /could not be read again from the record cache/);
+    second.discard();
+    // Replaced by rename meanwhile (as another status saves it): the open file is still the one read, so the entries are.
+    const third = openRecordCache(runDir, VIEWS);
+    const replaced = await getStatusDocument(ctx, { refresh: 'none', sliceFiles: 7, recordCache: third });
+    const copy = `${file}.copy`;
+    writeFileSync(copy, Buffer.alloc(readFileSync(file).length, 0x20), { mode: 0o600 });
+    renameSync(copy, file);
+    assert.equal(await written(replaced), await statusText(runDir, 'none'));
+    third.discard();
   });
 
   it('a file changed within the racy margin is never cached, so a same-size, same-mtime rewrite is seen', async () => {
