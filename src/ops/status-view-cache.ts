@@ -279,22 +279,24 @@ export class ViewEntryFiller implements JsonFiller {
     const template = this.#reread(this.#at, this.#length);
     if (template === null) throw new Error('a worker entry could not be read again from the record cache (saved, discarded, or changed since it was read): run the status again');
     const holes = this.#holes;
-    let from = 0;
-    let at = start;
-    for (let i = 0; i < holes.length; i += 1) {
-      const hole = holes[i] as number;
-      if (template[hole] !== HOLE) throw new Error('a worker entry read again from the record cache is not the one decoded: run the status again');
-      at += template.copy(out, at, from, hole);
+    // The template's bytes in one copy, then, from the last hole back, the text after each hole moved
+    // right to make room for its age (copyWithin: a memmove, no view object per piece), the age written in.
+    out.set(template, start);
+    let extra = this.byteLength - this.#length;
+    let pieceEnd = start + this.#length;
+    for (let i = holes.length - 1; i >= 0; i -= 1) {
+      const hole = start + (holes[i] as number);
+      if (out[hole] !== HOLE) throw new Error('a worker entry read again from the record cache is not the one decoded: run the status again');
       let age = Math.max(this.#nowMs - (this.#anchors[i] as number), 0);
-      const end = at + digitCount(age);
-      for (let d = end - 1; d >= at; d -= 1) {
+      const digits = digitCount(age);
+      if (extra > 0) out.copyWithin(hole + 1 + extra, hole + 1, pieceEnd);
+      pieceEnd = hole;
+      extra -= digits - 1;
+      for (let d = hole + extra + digits - 1; d >= hole + extra; d -= 1) {
         out[d] = DIGIT_0 + (age % 10);
         age = Math.floor(age / 10);
       }
-      at = end;
-      from = hole + 1;
     }
-    at += template.copy(out, at, from);
-    return at - start;
+    return this.byteLength;
   }
 }
