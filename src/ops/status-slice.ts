@@ -19,7 +19,7 @@ import { observeDelegation, refreshDelegationSync } from './refresh.js';
 import type { RefreshWrite } from './refresh-writer.js';
 import { decodeStatusView, encodeStatusView, fillStatusView, viewHoldsAt, ViewEntryFiller, type CachedStatusView } from './status-view-cache.js';
 import { usageOf, type UsageContribution } from './usage.js';
-import { fillerBytes, type JsonFiller } from '../util/json-text.js';
+import { JsonText } from '../util/json-text.js';
 
 export interface RecordError extends JsonObject {
   path: string;
@@ -44,14 +44,10 @@ export type StatusRefresh = 'write' | 'observe' | 'none';
 /** How a slice hands back workers and reclaim targets: as objects, or as their JSON text. */
 export type StatusEncoding = 'objects' | 'json';
 /**
- * JSON: the entry's UTF-8 bytes (off V8's heap while the status is assembled), or, for an entry
- * from the record cache, what makes them when they are written (see ViewEntryFiller).
+ * JSON: the entry's text as its UTF-8 bytes (off V8's heap while the status is assembled), or, for
+ * an entry from the record cache, as what makes them when they are written (see ViewEntryFiller).
  */
-export type Encoded<K extends StatusEncoding> = K extends 'json' ? EntryBytes : JsonObject;
-export type EntryBytes = Buffer | JsonFiller;
-
-/** An encoded entry's JSON text. */
-const entryText = (entry: EntryBytes): string => (entry instanceof Uint8Array ? entry : fillerBytes(entry)).toString('utf8');
+export type Encoded<K extends StatusEncoding> = K extends 'json' ? JsonText : JsonObject;
 
 /** One delegation file of the slice. */
 export interface StatusItem<E> {
@@ -88,7 +84,7 @@ export interface DeferredWrite {
 
 const ENCODERS: Record<StatusEncoding, (value: JsonObject) => Encoded<StatusEncoding>> = {
   objects: (value) => value,
-  json: (value) => Buffer.from(JSON.stringify(value), 'utf8') as EntryBytes,
+  json: (value) => new JsonText(Buffer.from(JSON.stringify(value), 'utf8')),
 };
 
 /** Derives one delegation's item (its worker and reclaim target when its task card is shown). */
@@ -128,12 +124,12 @@ const cachedStatusItem = <K extends StatusEncoding>(view: CachedStatusView, sour
   if (shown !== null && !shown.has(view.cardId)) return { cardId: null, worker: null, target: null, usage: view.usage };
   if (!viewHoldsAt(view, derivedAt)) return null;
   let entry: Encoded<K>;
-  if (encoding === 'json') entry = (source === undefined ? fillStatusView(view, derivedAt) : new ViewEntryFiller(source.cache.reread, source.at + view.templateStart, view, derivedAt)) as Encoded<K>;
+  if (encoding === 'json') entry = new JsonText(source === undefined ? fillStatusView(view, derivedAt) : new ViewEntryFiller(source.cache.reread, source.at + view.templateStart, view, derivedAt)) as Encoded<K>;
   else entry = JSON.parse(fillStatusView(view, derivedAt).toString('utf8')) as Encoded<K>;
   let target: Encoded<K> | null = null;
   if (view.target !== null) {
     const text = fillViewTemplate(view.target, derivedAt);
-    target = (encoding === 'json' ? Buffer.from(text, 'utf8') : (JSON.parse(text) as JsonObject)) as Encoded<K>;
+    target = (encoding === 'json' ? new JsonText(Buffer.from(text, 'utf8')) : (JSON.parse(text) as JsonObject)) as Encoded<K>;
   }
   return { cardId: view.cardId, worker: { entry, facts: view.facts }, target, usage: view.usage };
 };
@@ -270,7 +266,7 @@ export const processStatusSlice = <K extends StatusEncoding>(
     if (fromText !== null) pending[i] = { record, cardId, path: p.path, asRead: record, view: p.view, ...(p.source === undefined ? {} : { source: p.source }), ...(p.witness === undefined ? {} : { witness: p.witness }) };
     return statusItem(record, cardId, ctx.config, derivedAt, encoding);
   });
-  if (cache !== undefined && encoding === 'json') fileAgeOnlyViews(ctx.config, pending, items as StatusItem<EntryBytes>[], derivedAt, cache);
+  if (cache !== undefined && encoding === 'json') fileAgeOnlyViews(ctx.config, pending, items as StatusItem<JsonText>[], derivedAt, cache);
   cache?.endSlice();
   return { items, readErrors, refreshErrors, deferred, derivedAt };
 };
@@ -282,7 +278,7 @@ export const processStatusSlice = <K extends StatusEncoding>(
  * next threshold; a worker that needs reclaim with its reclaim target. A running worker whose view
  * ran out gets a new one; a record whose template does not check out is marked as having none.
  */
-const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[], items: readonly StatusItem<EntryBytes>[], derivedAt: number, cache: RecordCache): void => {
+const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[], items: readonly StatusItem<JsonText>[], derivedAt: number, cache: RecordCache): void => {
   pending.forEach((p, i) => {
     const item = items[i];
     if (!('record' in p) || item === undefined || item.worker === null || item.cardId === null || p.record !== p.asRead) return;
@@ -291,7 +287,7 @@ const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[]
     if (!cache.wantsView(p.path)) return;
     const running = !hasAgeOnlyEntry(p.record);
     const recordText = running ? (p.view?.record ?? cache.recordText(p.path)) : undefined;
-    const template = !running || recordText !== undefined ? buildViewTemplate(p.record, config, derivedAt, entryText(item.worker.entry), item.worker.facts, item.target === null ? null : entryText(item.target)) : null;
+    const template = !running || recordText !== undefined ? buildViewTemplate(p.record, config, derivedAt, item.worker.entry.text, item.worker.facts, item.target === null ? null : item.target.text) : null;
     if (template === null) cache.declineView(p.path, p.view?.record);
     else {
       const withRecord = running && recordText !== undefined ? { record: recordText, ...(p.witness === undefined ? {} : { witness: p.witness }) } : {};

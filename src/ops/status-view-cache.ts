@@ -154,6 +154,25 @@ const decodeTarget = (value: unknown): { text: string; anchors: number[] } | und
   return { text, anchors: anchors as number[] };
 };
 
+/**
+ * One frozen facts object per (state, status, reclaim needed) seen: 10k views share a handful
+ * (states and statuses a record cannot name are kept verbatim: past FACTS_SHARED, each gets its own).
+ */
+const FACTS = new Map<string, WorkerFacts>();
+const FACTS_SHARED = 256;
+const sharedFacts = (state: string | null, status: string | null, reclaimNeeded: boolean): WorkerFacts => {
+  const key = `${state === null ? '' : `s${state}`}\u0000${status === null ? '' : `c${status}`}\u0000${reclaimNeeded ? 1 : 0}`;
+  const known = FACTS.get(key);
+  if (known !== undefined) return known;
+  const facts = Object.freeze({
+    state: state === null ? undefined : parseWorkerState(state),
+    status: status === null ? undefined : parseChildStatus(status),
+    reclaimNeeded,
+  });
+  if (FACTS.size < FACTS_SHARED) FACTS.set(key, facts);
+  return facts;
+};
+
 /** Whether the view gives the entry at `nowMs` (from its `from`, until before its `until`). */
 export const viewHoldsAt = (view: Pick<CachedStatusView, 'from' | 'until'>, nowMs: number): boolean => view.from <= nowMs && nowMs < view.until;
 
@@ -196,7 +215,7 @@ export const decodeStatusView = (bytes: Buffer, opts: { witnesses?: boolean } = 
   return {
     cardId: card,
     usage: decodedUsage,
-    facts: { state: state === null ? undefined : parseWorkerState(state), status: status === null ? undefined : parseChildStatus(status), reclaimNeeded },
+    facts: sharedFacts(state, status, reclaimNeeded),
     template,
     templateStart: anchorsEnd + 1,
     anchors,

@@ -8,7 +8,7 @@ import { assembleWorkerVisibilityPayload, type FactualWorker, type WorkerVisibil
 import { holdExitHandlers } from '../store/json-file.js';
 import type { RecordCache } from '../store/record-cache.js';
 import { listDelegationFilesOrNull, loadDelegations, loadTaskCards } from '../store/records.js';
-import { JsonText } from '../util/json-text.js';
+import type { JsonText } from '../util/json-text.js';
 import { describeError } from '../errors.js';
 import { asString, getKey, type JsonObject } from '../util/json.js';
 import { targetTaskCardId, type RunContext } from './context.js';
@@ -156,22 +156,15 @@ const planStatus = (ctx: RunContext, opts: StatusOptions): StatusPlan => {
   };
 };
 
-/** The status from the slices' results (in listing order), with workers carried as `wrap` makes them. */
-const assembleStatus = <S, E>(ctx: RunContext, plan: StatusPlan, slices: readonly StatusSlice<S>[], wrap: (entry: S) => E): StatusResultOf<E> => {
+/** The status from the slices' results (in listing order). */
+const assembleStatus = <E>(ctx: RunContext, plan: StatusPlan, slices: readonly StatusSlice<E>[]): StatusResultOf<E> => {
   const readErrors: RecordError[] = [];
   const refreshErrors: RecordError[] = [];
   const items: StatusItem<E>[] = [];
   for (const slice of slices) {
     readErrors.push(...slice.readErrors);
     refreshErrors.push(...slice.refreshErrors);
-    for (const item of slice.items) {
-      items.push({
-        cardId: item.cardId,
-        usage: item.usage,
-        worker: item.worker === null ? null : { entry: wrap(item.worker.entry), facts: item.worker.facts },
-        target: item.target === null ? null : wrap(item.target),
-      });
-    }
+    for (const item of slice.items) items.push(item);
   }
   const errors = [...readErrors, ...refreshErrors];
   const runUsage = sumUsageContributions(items.map((item) => item.usage));
@@ -208,7 +201,7 @@ const assembleStatus = <S, E>(ctx: RunContext, plan: StatusPlan, slices: readonl
 export const getStatus = (ctx: RunContext, opts: StatusOptions = {}): StatusResult => {
   const plan = planStatus(ctx, opts);
   const slice = processStatusSlice(ctx, plan.job, plan.paths ?? [], 'objects');
-  return assembleStatus(ctx, plan, [slice], (entry) => entry);
+  return assembleStatus(ctx, plan, [slice]);
 };
 
 export interface StatusDocumentOptions extends StatusOptions {
@@ -285,12 +278,12 @@ const statusSlices = async <K extends StatusEncoding>(
 export const getStatusDocument = async (ctx: RunContext, opts: StatusDocumentOptions = {}): Promise<StatusResultOf<JsonText>> => {
   const plan = planStatus(ctx, opts);
   const slices = await statusSlices(ctx, plan, 'json', opts);
-  return assembleStatus(ctx, plan, slices, (text) => new JsonText(text));
+  return assembleStatus(ctx, plan, slices);
 };
 
 /** {@link getStatus}, worked through slice by slice with the writes off the main thread (the CLI's text view). */
 export const getStatusAsync = async (ctx: RunContext, opts: StatusDocumentOptions = {}): Promise<StatusResult> => {
   const plan = planStatus(ctx, opts);
   const slices = await statusSlices(ctx, plan, 'objects', opts);
-  return assembleStatus(ctx, plan, slices, (entry) => entry);
+  return assembleStatus(ctx, plan, slices);
 };

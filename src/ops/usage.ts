@@ -66,30 +66,43 @@ export const usageOf = (record: JsonObject): UsageContribution | null => {
  * is rounded to micro-dollars).
  */
 export const sumUsageContributions = (contributions: Iterable<UsageContribution | null>): UsageTotals => {
-  const totals: UsageTotals = {
-    workers_with_usage: 0,
-    input_tokens: 0,
-    cached_input_tokens: 0,
-    output_tokens: 0,
-    reasoning_output_tokens: 0,
-    total_tokens: 0,
-    cost_usd: null,
-    cost_unknown_workers: 0,
-  };
+  // Plain local sums (a field that turns from null to a number, or past the small-integer range,
+  // changes the object's shape under V8 once per status: slow over 10k workers), the object at the end.
+  let workers = 0;
+  let input = 0;
+  let cached = 0;
+  let output = 0;
+  let reasoning = 0;
+  let total = 0;
+  let cost = 0;
+  let costKnown = false;
+  let costUnknown = 0;
   for (const c of contributions) {
     if (c === null) continue;
-    if (c.cost !== null) totals.cost_usd = (totals.cost_usd ?? 0) + c.cost;
-    if (c.costUnknown) totals.cost_unknown_workers += 1;
-    if (c.tokens === null) continue;
-    totals.workers_with_usage += 1;
-    totals.input_tokens += c.tokens[0];
-    totals.cached_input_tokens += c.tokens[1];
-    totals.output_tokens += c.tokens[2];
-    totals.reasoning_output_tokens += c.tokens[3];
-    totals.total_tokens += c.tokens[4];
+    if (c.cost !== null) {
+      cost += c.cost;
+      costKnown = true;
+    }
+    if (c.costUnknown) costUnknown += 1;
+    const tokens = c.tokens;
+    if (tokens === null) continue;
+    workers += 1;
+    input += tokens[0];
+    cached += tokens[1];
+    output += tokens[2];
+    reasoning += tokens[3];
+    total += tokens[4];
   }
-  if (totals.cost_usd !== null) totals.cost_usd = Math.round(totals.cost_usd * 1e6) / 1e6;
-  return totals;
+  return {
+    workers_with_usage: workers,
+    input_tokens: input,
+    cached_input_tokens: cached,
+    output_tokens: output,
+    reasoning_output_tokens: reasoning,
+    total_tokens: total,
+    cost_usd: costKnown ? Math.round(cost * 1e6) / 1e6 : null,
+    cost_unknown_workers: costUnknown,
+  };
 };
 
 function* mapIterable<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
