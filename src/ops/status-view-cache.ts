@@ -158,18 +158,26 @@ const decodeTarget = (value: unknown): { text: string; anchors: number[] } | und
  * One frozen facts object per (state, status, reclaim needed) seen: 10k views share a handful
  * (states and statuses a record cannot name are kept verbatim: past FACTS_SHARED, each gets its own).
  */
-const FACTS = new Map<string, WorkerFacts>();
+const FACTS = new Map<string | null, Map<string | null, [WorkerFacts | undefined, WorkerFacts | undefined]>>();
 const FACTS_SHARED = 256;
+let factsShared = 0;
 const sharedFacts = (state: string | null, status: string | null, reclaimNeeded: boolean): WorkerFacts => {
-  const key = `${state === null ? '' : `s${state}`}\u0000${status === null ? '' : `c${status}`}\u0000${reclaimNeeded ? 1 : 0}`;
-  const known = FACTS.get(key);
+  const pair = FACTS.get(state)?.get(status);
+  const slot = reclaimNeeded ? 1 : 0;
+  const known = pair?.[slot];
   if (known !== undefined) return known;
   const facts = Object.freeze({
     state: state === null ? undefined : parseWorkerState(state),
     status: status === null ? undefined : parseChildStatus(status),
     reclaimNeeded,
   });
-  if (FACTS.size < FACTS_SHARED) FACTS.set(key, facts);
+  if (factsShared >= FACTS_SHARED) return facts;
+  factsShared += 1;
+  let byStatus = FACTS.get(state);
+  if (byStatus === undefined) FACTS.set(state, (byStatus = new Map()));
+  const slots = byStatus.get(status) ?? [undefined, undefined];
+  slots[slot] = facts;
+  byStatus.set(status, slots);
   return facts;
 };
 
