@@ -287,7 +287,7 @@ const fileAgeOnlyViews = (config: RuntimeConfig, pending: readonly PendingItem[]
     if (!cache.wantsView(p.path)) return;
     const running = !hasAgeOnlyEntry(p.record);
     const recordText = running ? (p.view?.record ?? cache.recordText(p.path)) : undefined;
-    const template = !running || recordText !== undefined ? buildViewTemplate(p.record, config, derivedAt, item.worker.entry.text, item.worker.facts, item.target === null ? null : item.target.text) : null;
+    const template = !running || recordText !== undefined ? buildViewTemplate(p.record, config, derivedAt, item.worker.entry.toString(), item.worker.facts, item.target === null ? null : item.target.toString()) : null;
     if (template === null) cache.declineView(p.path, p.view?.record);
     else {
       const withRecord = running && recordText !== undefined ? { record: recordText, ...(p.witness === undefined ? {} : { witness: p.witness }) } : {};

@@ -17,10 +17,17 @@ export class JsonText {
     else this.#filler = text;
   }
 
-  /** The JSON text. */
+  /** The JSON text (kept, once asked for: see {@link toString} for a text that is not). */
   get text(): string {
-    this.#text ??= Buffer.from(this.#bytes ?? fillerBytes(this.#filler as JsonFiller)).toString('utf8');
+    this.#text ??= this.toString();
     return this.#text;
+  }
+
+  /** The JSON text, made again at each call and not kept (the bytes stay the only copy held). */
+  toString(): string {
+    if (this.#text !== undefined) return this.#text;
+    const bytes = this.#bytes ?? fillerBytes(this.#filler as JsonFiller);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   }
 
   /** The UTF-8 bytes it was made from, when it was made from bytes. */

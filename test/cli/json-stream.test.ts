@@ -110,6 +110,13 @@ describe('streamed JSON output', () => {
     assert.equal([...documentPieces(make())].join(''), expected);
     assert.equal(JSON.stringify(materializeDocument(make())), expected);
     assert.equal(make().workers[2]?.text, JSON.stringify(entry(2, 3)));
+    // toString: the same text, made again each time and not kept (the writer still fills the bytes in).
+    const kept = make().workers[1] as JsonText;
+    const before = fills;
+    assert.equal(kept.toString(), JSON.stringify(entry(1, 40_000)));
+    assert.equal(kept.toString(), JSON.stringify(entry(1, 40_000)));
+    assert.ok(kept.filler !== undefined, 'still written from its filler');
+    assert.equal(fills, before + 2);
     // A filler that announces one length and writes another is a bug, named as such.
     const liar = new JsonText({ byteLength: 5, fill: () => 4 });
     assert.throws(() => liar.text, /wrote 4 bytes, not the 5/);
