@@ -19,7 +19,7 @@ import { VIEW_TEMPLATE_HOLE, VIEW_TEMPLATE_VERSION, type ViewTemplate } from '..
 import type { WorkerFacts } from '../lifecycle/visibility.js';
 import { decodeWitness, type ObservationWitness } from './observation-witness.js';
 import type { UsageContribution } from './usage.js';
-import type { JsonFiller } from '../util/json-text.js';
+import { fillerBytes, type JsonFiller } from '../util/json-text.js';
 
 export interface CachedStatusView {
   cardId: string;
@@ -238,32 +238,6 @@ export const decodeStatusView = (bytes: Buffer, opts: { witnesses?: boolean } = 
   };
 };
 
-/** Writes the decimal digits of a non-negative safe integer at `at`; returns the end. */
-const putDigits = (out: Buffer, at: number, digits: string): number => {
-  for (let i = 0; i < digits.length; i += 1) out[at + i] = digits.charCodeAt(i);
-  return at + digits.length;
-};
-
-/** The entry's UTF-8 at `nowMs`: the template's bytes with each hole's age (`fillViewTemplate`, byte for byte). */
-export const fillStatusView = (view: Pick<CachedStatusView, 'template' | 'anchors' | 'holes'>, nowMs: number): Buffer => {
-  const { template, anchors, holes } = view;
-  const ages = anchors.map((anchor) => String(Math.max(nowMs - anchor, 0)));
-  let size = template.length - anchors.length;
-  for (const age of ages) size += age.length;
-  const out = Buffer.allocUnsafe(size);
-  let from = 0;
-  let at = 0;
-  for (let i = 0; i < ages.length; i += 1) {
-    const age = ages[i] as string;
-    const hole = holes[i] as number;
-    at += template.copy(out, at, from, hole);
-    at = putDigits(out, at, age);
-    from = hole + 1;
-  }
-  template.copy(out, at, from);
-  return out;
-};
-
 /** How many decimal digits a non-negative safe integer has. */
 const digitCount = (value: number): number => {
   let digits = 1;
@@ -327,3 +301,11 @@ export class ViewEntryFiller implements JsonFiller {
     return this.byteLength;
   }
 }
+
+/**
+ * The entry's UTF-8 at `nowMs` in a buffer of its own, from a template held in memory: the
+ * template's bytes with each hole's age (`fillViewTemplate`, byte for byte; the same fill as
+ * {@link ViewEntryFiller}).
+ */
+export const fillStatusView = (view: Pick<CachedStatusView, 'template' | 'anchors' | 'holes'>, nowMs: number): Buffer =>
+  fillerBytes(new ViewEntryFiller(() => view.template, 0, view, nowMs));
